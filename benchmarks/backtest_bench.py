@@ -1,0 +1,179 @@
+"""Backtest benchmark: mlkit against a hand-written scikit-learn loop, skforecast and sktime, on the same data.
+
+Equal work, for every contender: from the raw hourly series `y` and 10 exogenous columns (known at each time), build
+the 24 target lags y[t-1..t-24] plus the 10 exogenous values at t (34 features; the first 24 rows are dropped), then
+for 10 expanding folds (each tests the next n/50 rows; the last fold ends at the data's end) fit Ridge(alpha=1) on all
+rows before the fold and predict the fold one step ahead (every prediction uses the true lagged values), and report
+the mean absolute error over the 10 test folds. Feature building is inside the timing; reading the data is not.
+No baselines and no training-part scores for mlkit (the peers compute neither).
+
+Contenders (each in its own subprocess; peak memory = the subprocess's peak RSS, libraries and data included):
+  mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding folds)
+  mlkit_refit       the same, Ridge wrapped in a Pipeline so the engine refits it per fold (the generic path)
+  sklearn_cv        (a) pandas shift for the lags + TimeSeriesSplit(10, test_size) + cross_validate(Ridge), n_jobs=1
+  skforecast_folds  (b) equal work with skforecast's API: per fold ForecasterRecursive(Ridge, lags=24).fit on the
+                    training rows, then its create_train_X_y lag matrix for the test rows and a one-step predict
+  skforecast_onestep  skforecast's grid_search_forecaster with OneStepAheadFold, one candidate: fits ONCE on the first
+                    fold's training rows and predicts all test rows one step ahead (less work: 1 fit instead of 10)
+  skforecast_backtest backtesting_forecaster, TimeSeriesFold(steps=1, refit=False): fits once, predicts step by step
+  sktime_evaluate   (c) sktime evaluate(make_reduction(Ridge, window_length=24), ExpandingWindowSplitter(fh=1,
+                    step_length=1), strategy='no-update_params'): fits once, predicts step by step
+The step-by-step contenders run up to 100,000 rows, each run limited to 180 s.
+
+Usage: bash benchmarks/backtest_setup.sh; flock /tmp/mlkit-bench.lock .venv/bin/python benchmarks/backtest_bench.py
+"""
+import json, os, resource, subprocess, sys, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE/'.cache'
+MLKIT_PY, PEER_PY = sys.executable, str(HERE/'.venv-forecast'/'bin'/'python')
+SIZES = (10_000, 100_000, 1_000_000)
+N_FOLDS, N_LAGS, N_EXOG, SEED, LIMIT = 10, 24, 10, 0, 180
+STEPWISE_MAX_ROWS = 100_000  # step-by-step contenders take minutes beyond this
+CONTENDERS = {'mlkit': MLKIT_PY, 'mlkit_refit': MLKIT_PY, 'sklearn_cv': MLKIT_PY, 'skforecast_folds': PEER_PY,
+              'skforecast_onestep': PEER_PY, 'skforecast_backtest': PEER_PY, 'sktime_evaluate': PEER_PY}
+PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.backtest'], 'sklearn': ['sklearn.model_selection', 'sklearn.linear_model'],
+           'skforecast': ['skforecast.recursive', 'skforecast.model_selection'],
+           'sktime': ['sktime.forecasting.compose', 'sktime.forecasting.model_evaluation', 'sktime.split', 'sktime.performance_metrics.forecasting']}
+STEPWISE = {'skforecast_backtest', 'sktime_evaluate'}
+
+def make_data(n:int) -> Path:
+    "Hourly AR(2) series with a daily cycle and 10 exogenous drivers (seed 0), saved once as Parquet."
+    import numpy as np, pandas as pd
+    path = CACHE/f'backtest_{n}.parquet'
+    if path.exists(): return path
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(n, N_EXOG))
+    beta, e = rng.normal(size=N_EXOG), rng.normal(size=n)
+    drive = X @ beta + 3 * np.sin(2 * np.pi * np.arange(n) / 24) + e
+    y = np.zeros(n)
+    for t in range(2, n): y[t] = .6 * y[t - 1] + .2 * y[t - 2] + drive[t]
+    df = pd.DataFrame(X, columns=[f'x{i}' for i in range(N_EXOG)])
+    df.insert(0, 'y', y); df.insert(0, 'ts', pd.date_range('2000-01-01', periods=n, freq='h'))
+    CACHE.mkdir(exist_ok=True); df.to_parquet(path)
+    return path
+
+def folds_of(n:int):
+    "(test size, first test row) of the equal-work design on n raw rows."
+    s = n // 50
+    return s, n - N_FOLDS * s
+
+# ---- workers: each returns the MAE over the test folds; the caller times it ----
+def run_mlkit(df, refit=False):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from mlkit.features import PastFeatures, make_features
+    from mlkit.backtest import TemporalSplit, backtest
+    exog = [c for c in df.columns if c.startswith('x')]
+    pf = PastFeatures('ts', 'y', lags=range(1, N_LAGS + 1), windows=[], expanding=False, diffs=(), known_cols=exog, calendar=False, freq='h')
+    F = make_features(df, pf)
+    s, _ = folds_of(len(df))
+    res = backtest({'ridge': make_pipeline(Ridge()) if refit else Ridge()}, F.drop(columns=['ts', 'y']), F['y'], F['ts'],
+                   TemporalSplit(N_FOLDS, test_size=s), freq='h', baselines=False, train_scores=False, progress=False)
+    return float(res.scores['mae'].mean())
+
+def run_sklearn_cv(df):
+    import pandas as pd
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import TimeSeriesSplit, cross_validate
+    lags = pd.concat({f'lag{k}': df['y'].shift(k) for k in range(1, N_LAGS + 1)}, axis=1)
+    X = pd.concat([lags, df.filter(like='x')], axis=1).iloc[N_LAGS:]
+    s, _ = folds_of(len(df))
+    r = cross_validate(Ridge(), X, df['y'].iloc[N_LAGS:], cv=TimeSeriesSplit(N_FOLDS, test_size=s), scoring='neg_mean_absolute_error', n_jobs=1)
+    return float(-r['test_score'].mean())
+
+def _forecaster():
+    from sklearn.linear_model import Ridge
+    from skforecast.recursive import ForecasterRecursive
+    return ForecasterRecursive(estimator=Ridge(), lags=N_LAGS)
+
+def _series(df):
+    y = df.set_index('ts')['y'].asfreq('h')
+    return y, df.set_index('ts').filter(like='x').asfreq('h')
+
+def run_skforecast_folds(df):
+    import numpy as np
+    y, exog = _series(df)
+    s, first = folds_of(len(df))
+    maes = []
+    for k in range(N_FOLDS):
+        a = first + k * s
+        f = _forecaster(); f.fit(y.iloc[:a], exog=exog.iloc[:a])
+        Xt, yt = f.create_train_X_y(y.iloc[a - N_LAGS:a + s], exog=exog.iloc[a - N_LAGS:a + s])
+        maes.append(np.mean(np.abs(f.estimator.predict(Xt) - yt.to_numpy())))
+    return float(np.mean(maes))
+
+def run_skforecast_onestep(df):
+    from skforecast.model_selection import OneStepAheadFold, grid_search_forecaster
+    y, exog = _series(df)
+    _, first = folds_of(len(df))
+    r = grid_search_forecaster(_forecaster(), y, OneStepAheadFold(initial_train_size=first, verbose=False), {'alpha': [1.0]},
+                               'mean_absolute_error', exog=exog, lags_grid=[N_LAGS], return_best=False, show_progress=False, verbose=False)
+    return float(r['mean_absolute_error'].iloc[0])
+
+def run_skforecast_backtest(df):
+    from skforecast.model_selection import TimeSeriesFold, backtesting_forecaster
+    y, exog = _series(df)
+    _, first = folds_of(len(df))
+    m, _ = backtesting_forecaster(_forecaster(), y, TimeSeriesFold(steps=1, initial_train_size=first, refit=False, verbose=False),
+                                  'mean_absolute_error', exog=exog, show_progress=False)
+    return float(m.iloc[0, 0])
+
+def run_sktime_evaluate(df):
+    from sklearn.linear_model import Ridge
+    from sktime.forecasting.compose import make_reduction
+    from sktime.forecasting.model_evaluation import evaluate
+    from sktime.split import ExpandingWindowSplitter
+    from sktime.performance_metrics.forecasting import MeanAbsoluteError
+    y, exog = _series(df)
+    _, first = folds_of(len(df))
+    r = evaluate(make_reduction(Ridge(), window_length=N_LAGS, strategy='recursive'), ExpandingWindowSplitter(fh=[1], initial_window=first, step_length=1),
+                 y, X=exog, strategy='no-update_params', scoring=MeanAbsoluteError())
+    return float(r['test_MeanAbsoluteError'].mean())
+
+def worker(name:str, n:int):
+    "Run one contender once on n rows in this process; print a JSON line with seconds, MAE and peak memory."
+    import pandas as pd
+    df = pd.read_parquet(make_data(n))
+    for m in PRELOAD[name.split('_')[0]]: __import__(m)  # imports are not timed
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fn = {'mlkit_refit': lambda d: run_mlkit(d, refit=True)}.get(name) or globals()[f'run_{name}']
+    t0 = time.perf_counter(); mae = fn(df); sec = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(dict(contender=name, n=n, seconds=round(sec, 3), mae=round(mae, 6), peak_rss_mb=round(peak / 1024),
+                          rss_before_mb=round(rss0 / 1024))))
+
+def main():
+    rows = []
+    for n in SIZES:
+        make_data(n)
+        for name, py in CONTENDERS.items():
+            if name in STEPWISE and n > STEPWISE_MAX_ROWS: rows.append(dict(contender=name, n=n, error=f'not run above {STEPWISE_MAX_ROWS:,} rows')); continue
+            if not Path(py).exists(): print(f'skip {name}: run benchmarks/backtest_setup.sh first', flush=True); continue
+            try:
+                p = subprocess.run([py, __file__, '--worker', name, str(n)], capture_output=True, text=True, timeout=LIMIT,
+                                   env=os.environ | {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
+                r = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else dict(contender=name, n=n, error=p.stderr.strip().splitlines()[-1][:200])
+            except subprocess.TimeoutExpired: r = dict(contender=name, n=n, error=f'not finished in {LIMIT} s')
+            print(json.dumps(r), flush=True); rows.append(r)
+    (HERE/'backtest_results.json').write_text(json.dumps(rows, indent=1) + '\n')
+    write_table(rows)
+
+def write_table(rows):
+    "benchmarks/backtest_results.md: seconds, MAE and peak memory per contender and size."
+    import platform
+    lines = ['# Backtest benchmark: results', '', f'Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; '
+             'BLAS/OpenMP threads pinned to 1, n_jobs=1 everywhere. Design and contenders: see backtest_bench.py docstring.', '',
+             '| rows | contender | seconds | vs mlkit | MAE | peak RSS (MB) | RSS before work (MB) |', '|---|---|---|---|---|---|---|']
+    for n in SIZES:
+        base = next((r['seconds'] for r in rows if r['n'] == n and r['contender'] == 'mlkit' and 'seconds' in r), None)
+        for r in (r for r in rows if r['n'] == n):
+            if 'error' in r: lines.append(f"| {n:,} | {r['contender']} | - | - | - | - | {r['error']} |"); continue
+            ratio = f"{r['seconds'] / base:.1f}x" if base else '-'
+            lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")
+    (HERE/'backtest_results.md').write_text('\n'.join(lines) + '\n')
+
+if __name__ == '__main__':
+    if len(sys.argv) > 1 and sys.argv[1] == '--worker': worker(sys.argv[2], int(sys.argv[3]))
+    else: main()

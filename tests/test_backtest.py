@@ -1,0 +1,176 @@
+"""mlkit.backtest: splitters agree with scikit-learn, the engine agrees with a hand-written loop, parallel == serial, bad input stops early."""
+import json
+import numpy as np, pandas as pd, pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, TimeSeriesSplit, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from mlkit.core import MlkitError, Run, RunConfig, RunDir
+from mlkit.backtest import (TemporalSplit, backtest, expanding_ridge, refit_schedule, default_splitter, default_models,
+                            backtest_findings, compare_models)
+from mlkit.features import PastFeatures, make_features
+
+def series(n=24 * 50, seed=0):
+    "Hourly target with a daily cycle and a random walk, its lag features and an exogenous column."
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range('2024-01-01', periods=n, freq='h')
+    x = rng.normal(size=n)
+    y = 20 + 6 * np.sin(2 * np.pi * ts.hour / 24) + np.cumsum(rng.normal(0, .4, n)) + 2 * x
+    df = make_features(pd.DataFrame({'ts': ts, 'y': y, 'x': x}),
+                       PastFeatures('ts', 'y', lags=[1, 2, 24], windows=[24], known_cols=['x'], calendar=False, freq='h'))
+    return df.drop(columns=['ts', 'y']), df['y'].to_numpy(), pd.DatetimeIndex(df['ts'])
+
+@pytest.mark.parametrize('kw', [dict(n_splits=5), dict(n_splits=3, test_size=7), dict(n_splits=4, gap=3),
+                                dict(n_splits=3, test_size=5, gap=2, max_train_size=10), dict(n_splits=2, max_train_size=4)])
+def test_splits_equal_timeseriessplit(kw):
+    X = np.zeros((53, 2))
+    ours = dict(kw)
+    if 'max_train_size' in ours: ours['train_size'] = ours.pop('max_train_size'); ours['window'] = 'sliding'
+    for (a, b), (c, d) in zip(TimeSeriesSplit(**kw).split(X), TemporalSplit(**ours).split(X), strict=True):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
+    assert TemporalSplit(**ours).get_n_splits() == kw['n_splits']
+
+def test_offsets_step_purge_embargo():
+    X = pd.DataFrame(index=pd.date_range('2024-01-01', periods=24 * 30, freq='h'))
+    f = TemporalSplit(3, test_size='2D', step='3D', gap='6h', purge='6h').fold_table(X)
+    assert (f['n_test'] == 48).all() and (f['test_start'].diff().dropna() == pd.Timedelta('3D')).all()
+    assert (f['test_start'] - f['train_end'] == pd.Timedelta('12h') + pd.Timedelta('1h')).all()
+    sl = TemporalSplit(2, test_size='1D', window='sliding', train_size='5D').fold_table(X)
+    assert (sl['n_train'] == 120).all()
+    folds = TemporalSplit(3, window='blocked', purge='10h', embargo='1D').folds(X)
+    train, test = folds[1]
+    before, after = train[train < test[0]], train[train > test[-1]]
+    assert test[0] - before[-1] == 11 and after[0] - test[-1] == 25 and len(np.intersect1d(train, test)) == 0
+
+def test_engine_one_step_equals_handwritten_sklearn_loop():
+    "Same folds (TimeSeriesSplit), same models: identical one-step predictions, in serial and with joblib."
+    X, y, t = series()
+    cv = TimeSeriesSplit(5, test_size=96)
+    models = {'ridge': make_pipeline(StandardScaler(), Ridge(alpha=3.)), 'hgb': HistGradientBoostingRegressor(max_iter=30, random_state=0)}
+    res = backtest(models, X, y, t, cv, freq='h', progress=False)
+    for name, est in models.items():
+        got = res.predictions[res.predictions['model'] == name]
+        hand = np.concatenate([est.fit(X.iloc[tr], y[tr]).predict(X.iloc[te]) for tr, te in cv.split(X)])
+        assert np.allclose(got['y_pred'], hand, rtol=1e-9, atol=1e-9), name
+        assert np.array_equal(got['time'], np.concatenate([t[te] for _, te in cv.split(X)]))
+    par = backtest(models, X, y, t, cv, freq='h', n_jobs=2, progress=False)
+    pd.testing.assert_frame_equal(par.predictions, res.predictions)
+    pd.testing.assert_frame_equal(par.scores.drop(columns=['fit_seconds', 'predict_seconds']), res.scores.drop(columns=['fit_seconds', 'predict_seconds']))
+
+@pytest.mark.parametrize('est', [Ridge(alpha=.5), make_pipeline(StandardScaler(), Ridge(alpha=10.))])
+def test_ridge_fast_path_equals_refitting(est):
+    X, y, t = series(seed=3)
+    X = X.assign(const=1.0, big=X['x'] * 1e4 + 5e5)  # a constant and a badly scaled column
+    cv = TemporalSplit(6, test_size=48)
+    fast = backtest({'r': est}, X, y, t, cv, freq='h', baselines=False, progress=False)
+    slow = backtest({'r': make_pipeline(est)}, X, y, t, cv, freq='h', baselines=False, progress=False)  # a wrapped Ridge is refitted
+    assert np.allclose(fast.predictions['y_pred'], slow.predictions['y_pred'], rtol=1e-7, atol=1e-6)
+    assert np.allclose(fast.scores['train_mae'], slow.scores['train_mae'], rtol=1e-7)
+
+def test_dask_local_cluster_equals_serial():
+    distributed = pytest.importorskip('distributed')
+    X, y, t = series(n=24 * 30)
+    cv = TemporalSplit(4, test_size=48)
+    models = {'hgb': HistGradientBoostingRegressor(max_iter=20, random_state=0), 'ridge': make_pipeline(Ridge())}
+    serial = backtest(models, X, y, t, cv, freq='h', progress=False)
+    with pytest.raises(MlkitError, match='needs a running dask'): backtest(models, X, y, t, cv, backend='dask', progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, distributed.Client(cluster):
+        on_dask = backtest(models, X, y, t, cv, freq='h', backend='dask', progress=False)
+    pd.testing.assert_frame_equal(on_dask.predictions, serial.predictions)
+
+def test_splitter_in_sklearn_model_selection():
+    X, y, t = series()
+    Xt = X.set_index(t)
+    cv = TemporalSplit(3, test_size='3D', gap='1h')
+    r = cross_validate(Ridge(), Xt, y, cv=cv, scoring='neg_mean_absolute_error')
+    assert len(r['test_score']) == 3
+    gs = GridSearchCV(Ridge(), {'alpha': [.01, 100.]}, cv=cv).fit(Xt, y)
+    assert gs.best_params_['alpha'] in (.01, 100.)
+    hs = HalvingRandomSearchCV(HistGradientBoostingRegressor(random_state=0), {'max_depth': [2, 3, None], 'learning_rate': [.05, .1]},
+                               cv=TemporalSplit(3, test_size=96), random_state=0, min_resources=300, n_candidates=4).fit(X, y)
+    assert hs.best_params_
+
+def test_baselines_and_comparison():
+    X, y, t = series()
+    res = backtest({'ridge': Ridge()}, X, y, t, TemporalSplit(4, test_size=36), freq='h', progress=False)
+    p = res.predictions
+    naive = p[p['model'] == 'naive']
+    prev = pd.Series(y, index=t).shift(1, freq='h').reindex(naive['time']).to_numpy()
+    assert np.allclose(naive['y_pred'], prev)
+    seas = p[p['model'] == 'seasonal_naive']
+    assert np.allclose(seas['y_pred'], pd.Series(y, index=t).shift(24, freq='h').reindex(seas['time']).to_numpy())
+    assert res.summary['seasonal_period'] == 24 and res.summary['baselines'] == ['naive', 'seasonal_naive', 'mean']
+    cmp = res.comparison()
+    assert cmp['model'].iloc[0] == 'ridge' and cmp['folds_won'].sum() == 4 and set(cmp['model']) == {'ridge', 'naive', 'seasonal_naive', 'mean'}
+    assert [f.check for f in backtest_findings(res, X.shape[1])] == ['small_folds']
+
+def test_classification_binary_and_multiclass():
+    X, y, t = series()
+    yb = np.where(y > np.median(y), 'high', 'low')
+    res = backtest({'logit': make_pipeline(StandardScaler(), LogisticRegression())}, X, yb, t, TemporalSplit(3, test_size=72),
+                   task='classification', freq='h', progress=False)
+    assert res.summary['baselines'] == ['majority', 'prior'] and 'proba' in res.predictions
+    assert res.predictions['proba'].between(0, 1).all() and res.summary['primary_metric'] == 'log_loss'
+    s = res.scores.set_index('model')
+    assert (s.loc['logit', 'roc_auc'] > .8).all() and {'train_log_loss', 'train_accuracy'} <= set(res.scores.columns)
+    y3 = pd.qcut(y, 3, labels=['a', 'b', 'c']).astype(str)
+    r3 = backtest({'logit': LogisticRegression(max_iter=300)}, X, y3, t, TemporalSplit(3, test_size=72), task='classification', progress=False)
+    assert 'proba' not in r3.predictions and r3.scores['log_loss'].notna().all()
+
+class CountingRidge(RegressorMixin, BaseEstimator):
+    "A Ridge that records each fit in a class-level list, to prove bad input stops before any fitting."
+    fits = []
+    def fit(self, X, y): CountingRidge.fits.append(len(X)); self.m_ = Ridge().fit(X, y); return self
+    def predict(self, X): return self.m_.predict(X)
+
+@pytest.mark.parametrize('cv, times, msg', [
+    (TemporalSplit(200, test_size=24), None, 'need more data'),
+    (TemporalSplit(3, test_size='2D', gap='60D'), None, 'gap \\+ purge'),
+    (TemporalSplit(3, test_size=24, min_train_size=5000), None, 'fewer than min_train_size'),
+    (TemporalSplit(3, test_size=24), 'unsorted', 'not sorted'),
+    (TemporalSplit(3, test_size=24), 'duplicated', 'duplicated'),
+    (TemporalSplit(3, test_size='1D', gap=5), None, 'mix time offsets'),
+    (TemporalSplit(3, window='sliding'), None, 'needs train_size'),
+])
+def test_bad_input_stops_before_fitting(cv, times, msg):
+    X, y, t = series(n=24 * 20)
+    if times == 'unsorted': t = t[::-1]
+    if times == 'duplicated': t = t.delete(5).insert(5, t[4])
+    CountingRidge.fits.clear()
+    with pytest.raises(MlkitError, match=msg): backtest({'r': CountingRidge()}, X, y, t, cv, progress=False)
+    assert CountingRidge.fits == []
+
+def test_refit_schedules():
+    assert refit_schedule(5, True) == [(i, [i]) for i in range(5)]
+    assert refit_schedule(5, False) == [(0, [0, 1, 2, 3, 4])] and refit_schedule(5, 2) == [(0, [0, 1]), (2, [2, 3]), (4, [4])]
+    with pytest.raises(MlkitError): refit_schedule(3, 0)
+    X, y, t = series()
+    CountingRidge.fits.clear()
+    res = backtest({'r': CountingRidge()}, X, y, t, TemporalSplit(4, test_size=48), refit=False, baselines=False, progress=False)
+    assert len(CountingRidge.fits) == 1 and res.scores['fold'].tolist() == [0, 1, 2, 3]
+
+def test_artifacts_written_for_evaluation(tmp_path):
+    "The four artifacts with the columns 05_evaluation reads."
+    X, y, t = series()
+    run = Run(RunConfig(), RunDir(tmp_path))
+    res = backtest(default_models('regression'), X, y, t, default_splitter(len(X), 'h', n_splits=3), freq='h', progress=False).save(run)
+    a = tmp_path/'artifacts'
+    p = pd.read_parquet(a/'backtest_predictions.parquet')
+    assert list(p.columns) == ['model', 'fold', 'time', 'y_true', 'y_pred', 'is_baseline'] and p['is_baseline'].dtype == bool
+    f = pd.read_parquet(a/'backtest_folds.parquet')
+    assert list(f.columns) == ['fold', 'train_start', 'train_end', 'test_start', 'test_end', 'n_train', 'n_test']
+    s = pd.read_parquet(a/'backtest_scores.parquet')
+    assert {'model', 'fold', 'is_baseline', 'mae', 'rmse', 'r2', 'train_mae', 'fit_seconds', 'predict_seconds'} <= set(s.columns)
+    summ = json.loads((a/'backtest_summary.json').read_text())
+    assert summ['n_folds'] == 3 and summ['horizon'] == 1 and summ['seasonal_period'] == 24 and summ['metrics'] == ['mae', 'rmse', 'r2']
+    assert summ['models'] == ['ridge', 'hist_gradient_boosting'] and len(res.scores) == 3 * 5
+
+def test_default_models_handle_strings():
+    "String columns are one-hot encoded inside the pipelines (fitted per fold)."
+    X, y, t = series()
+    X = X.assign(kind=np.where(np.arange(len(X)) % 3, 'a', 'b'))
+    res = backtest(default_models('regression'), X, y, t, TemporalSplit(2, test_size=48), freq='h', progress=False)
+    assert res.scores['mae'].notna().all()

@@ -1,0 +1,131 @@
+"""The silent-data-error detector and the cleaning step: every planted error is found by its own check, clean data
+raises nothing, the bundled Bike Sharing data shows its real problems, awkward input does not crash, and cleaning is
+fitted on the training part only."""
+import json
+import numpy as np, pandas as pd, pytest
+from mlkit.core import Dataset, RunConfig, load_dataset
+from mlkit.cleaning import (ERROR_KINDS, TRAIN_FRACTION, FaultMasker, RobustClipper, TimeSeriesImputer, UnitHarmoniser,
+                            check_mixed_granularity, check_mixed_units, clean_dataset, detect_problems, planted_error_case)
+
+EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity', 'mixed_units': 'mixed_units',
+            'mixed_units_percent': 'mixed_units', 'duplicate_timestamps': 'duplicate_timestamps', 'time_gaps': 'time_gaps',
+            'stuck_sensor': 'stuck_sensor', 'impossible_values': 'impossible_value', 'disguised_nulls': 'disguised_null',
+            'mixed_types': 'mixed_types', 'category_variants': 'category_variants', 'outliers': 'outlier', 'identifier': 'identifier'}
+PLANTED_COLUMN = {'mixed_granularity': 'visits', 'mixed_granularity_spans': 'visits', 'mixed_units': 'temp_c', 'mixed_units_percent': 'humidity',
+                  'stuck_sensor': 'feels_like', 'mixed_types': 'visits', 'category_variants': 'station', 'outliers': 'temp_c', 'identifier': 'record_id'}
+
+def test_every_kind_has_an_expectation(): assert set(EXPECTED) == set(ERROR_KINDS) - {'clean'}
+
+@pytest.mark.parametrize('kind', list(EXPECTED))
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_each_planted_error_is_detected(kind, seed):
+    found = detect_problems(planted_error_case(kind, seed=seed), 'ts', 'y')
+    hits = [f for f in found if f.check == EXPECTED[kind]]
+    assert hits, (kind, [f.check for f in found])
+    if kind in PLANTED_COLUMN: assert PLANTED_COLUMN[kind] in {f.column for f in hits}
+    for f in found:  # evidence is JSON and the advice is a sentence or more
+        json.dumps(f.evidence); assert len(f.message) > 60 and f.severity in ('info', 'warning', 'critical')
+
+@pytest.mark.parametrize('seed', [0, 1, 2, 3])
+@pytest.mark.parametrize('n,freq', [(730, 'D'), (24 * 60, 'h'), (2000, 'h')])
+def test_clean_data_raises_nothing(seed, n, freq):
+    assert detect_problems(planted_error_case('clean', n=n, freq=freq, seed=seed), 'ts', 'y') == []
+
+def test_granularity_counts_and_calendar():
+    d = planted_error_case('mixed_granularity')
+    f = check_mixed_granularity(d['visits'], d['ts'])[0]
+    assert f.severity == 'critical' and f.evidence['rows'] == 6 and f.evidence['period'] == 'month'
+    assert 20 < f.evidence['median_ratio'] < 40 and f.evidence['alignment']['share'] == 1.0
+    # weekly totals on Sundays among daily values
+    c = planted_error_case('clean')
+    sundays = c.index[(c['ts'].dt.day_of_week == 6)][5:10]
+    c.loc[sundays, 'visits'] = c['visits'].rolling(7).sum()[sundays]
+    assert check_mixed_granularity(c['visits'], c['ts'])[0].evidence['period'] == 'week'
+
+def test_units_convert_back():
+    d = planted_error_case('mixed_units')
+    f = check_mixed_units(d['temp_c'], d['ts'])[0]
+    assert f.evidence['conversion'] == 'Celsius -> Fahrenheit'
+    for e in f.evidence['examples']: assert abs(e['converted_back'] - planted_error_case('clean')['temp_c'][e['row']]) < .01
+    kelvin = planted_error_case('clean')
+    kelvin.loc[[50, 150, 250, 350], 'temp_c'] += 273.15
+    assert check_mixed_units(kelvin['temp_c'])[0].evidence['conversion'] == 'Celsius -> Kelvin'
+    metres = pd.Series(np.random.default_rng(0).normal(1500, 100, 500)); metres[[10, 100, 200, 300]] /= 1000
+    assert check_mixed_units(metres)[0].evidence['conversion'].startswith('unit -> thousand')
+
+@pytest.fixture(scope='module')
+def bike():
+    return load_dataset(RunConfig())
+
+def test_bike_sharing_real_problems(bike):
+    found = detect_problems(bike.frame, bike.time_col, bike.target, bike.freq)
+    by = {(f.check, f.column): f for f in found}
+    gaps = by[('time_gaps', 'timestamp')].evidence
+    assert gaps['missing_slots'] == 165 and {'day': '2012-10-29', 'rows': 1} in gaps['fewest_rows']
+    hum = by[('impossible_value', 'hum')].evidence
+    assert hum['rows'] == 22 and hum['days'] == ['2011-03-10']
+    atemp = by[('stuck_sensor', 'atemp')].evidence
+    assert atemp['partner'] == 'temp' and atemp['first_runs'][0]['start'] == '2012-08-17 00:00:00' and atemp['rows'] == 24
+    assert ('identifier', 'instant') in by
+    assert not [f for f in found if f.check in ('mixed_granularity', 'mixed_units', 'outlier')]  # no false alarms there
+
+def test_clean_data_of_bike_sharing(bike):
+    clean, dec, notes = clean_dataset(bike)
+    assert 'instant' not in clean and {'casual', 'registered'} <= set(clean.columns)
+    assert clean[bike.target].equals(bike.frame[bike.target]) and clean[bike.time_col].equals(bike.frame[bike.time_col])
+    assert clean.notna().all().all() and len(clean) == len(bike.frame)
+    assert dec['train_rows'] == int(len(bike.frame) * TRAIN_FRACTION) and dec['masked'] == {'atemp': {'stuck_sensor': 24}, 'hum': {'impossible_value': 22}}
+    assert (clean.loc[bike.frame['hum'] == 0, 'hum'] > 0).all()
+    stuck = bike.frame['timestamp'].dt.strftime('%Y-%m-%d') == '2012-08-17'
+    assert (clean.loc[stuck, 'atemp'] != .2424).all()
+    assert json.dumps(dec) and clean_dataset(bike)[1] == dec  # JSON-able and deterministic
+    assert {'cleaning_dropped_column', 'cleaning_masked'} <= {f.check for f in notes}
+
+def _dataset(frame, target='y', task='regression'):
+    return Dataset(frame, target, 'ts', task, 'h', 'test', '0')
+
+def test_cleaning_is_fitted_on_the_training_part_only():
+    d = planted_error_case('clean', n=24 * 60, freq='h')
+    later = d.copy()
+    later.loc[int(len(d) * .9):, 'temp_c'] += 50  # a different test period must not change anything fitted
+    later.loc[int(len(d) * .95), 'humidity'] = np.nan
+    a, da, _ = clean_dataset(_dataset(d)); b, db, _ = clean_dataset(_dataset(later))
+    n = da['train_rows']
+    pd.testing.assert_frame_equal(a.iloc[:n], b.iloc[:n])
+    assert da['clipping'] == db['clipping'] and da['transforms_proposed'] == db['transforms_proposed']
+    assert b['humidity'].iloc[int(len(d) * .95)] == later['humidity'].iloc[int(len(d) * .95) - 1]  # carried forward
+
+def test_classification_target_and_string_columns():
+    d = planted_error_case('category_variants', n=24 * 60, freq='h')
+    d['label'] = np.where(d['y'] > d['y'].median(), 'high', 'low')
+    found = detect_problems(d.drop(columns='y'), 'ts', 'label')
+    assert 'category_variants' in {f.check for f in found}
+    clean, dec, _ = clean_dataset(_dataset(d.drop(columns='y'), 'label', 'classification'))
+    assert clean['label'].equals(d['label']) and set(clean['station']) == {'north', 'south', 'east', 'west'}
+    assert dec['category_mapping'] == {'station': {'North': 'north', 'north ': 'north'}}
+
+def test_awkward_input_does_not_crash():
+    ts = pd.date_range('2024-01-01', periods=300, freq='h')
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({'ts': ts, 'empty': np.nan, 'mixed': [1, 'two', 3.5] * 100, 'key': [f'id{i:05d}' for i in range(300)],
+                      'free_text': [f'note {rng.integers(1e9)}' for _ in range(300)], 'const': 1.0, 'y': rng.normal(size=300)})
+    found = detect_problems(d, 'ts', 'y')
+    checks = {(f.check, f.column) for f in found}
+    assert ('mixed_types', 'mixed') in checks and ('identifier', 'key') in checks
+    clean, dec, _ = clean_dataset(_dataset(d))
+    assert 'empty' not in clean and dec['dropped_columns']['empty'] == 'no values' and len(clean) == 300
+    one = d.iloc[:1]
+    assert isinstance(detect_problems(one, 'ts', 'y'), list) and len(clean_dataset(_dataset(one))[0]) == 1
+    assert detect_problems(d.iloc[:0], 'ts', 'y') == []
+
+def test_transformers_pandas_output_and_past_only_imputation():
+    d = planted_error_case('clean').drop(columns='ts')
+    d.loc[[5, 6, 300], 'humidity'] = np.nan
+    imp = TimeSeriesImputer().set_output(transform='pandas').fit(d.iloc[:400])
+    out = imp.transform(d)
+    assert isinstance(out, pd.DataFrame) and list(imp.get_feature_names_out()) == list(d.columns)
+    assert out.loc[5, 'humidity'] == out.loc[6, 'humidity'] == d.loc[4, 'humidity']
+    first = imp.transform(d.iloc[[5, 6]])
+    assert (first['humidity'] == d['humidity'].iloc[:400].median()).all()
+    fm = FaultMasker().fit(d.iloc[:400]); um = UnitHarmoniser().fit(d.iloc[:400]); rc = RobustClipper().fit(d.iloc[:400])
+    assert fm.transform(d).equals(d) and um.conversions_ == {} and rc.transform(d.iloc[:400]).equals(d.iloc[:400])

@@ -1,0 +1,125 @@
+"""Evaluation: metrics, Diebold-Mariano validated against published worked values, bootstrap intervals, the five
+warnings, and the 05_evaluation notebook run against a run folder laid out as 04_backtest's artifact contract says."""
+import json
+import numpy as np, pandas as pd, pytest
+import statsmodels.api as sm
+from mlkit.core import RunDir
+from mlkit.datasets import load_bike_sharing
+from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics, compare_to_baselines,
+                              diebold_mariano, dm_test, evaluate, evaluation_table, evaluation_warnings,
+                              long_run_variance, regression_metrics, select_threshold)
+from mlkit.leakage import audit_leakage
+
+# Out-of-sample one-step errors of ETS and ARIMA on WWWusage[81:100], the worked example of R's forecast::dm.test
+# (https://pkg.robjhyndman.com/forecast/reference/dm.test.html): R prints DM = -0.14392, p-value = 0.8871, and
+# accuracy() RMSE 3.24835 / 3.329012, MAE 2.570459 / 2.437119. The series are those of the Diebold-Mariano tests of
+# Julia's HypothesisTests.jl (test/diebold_mariano.jl), which also check p = 0.9362 (h = 10) and 0.7818 (|e| loss).
+E_ETS = np.array([0.002241270, -0.000661906, -1.200002613, -4.000218178, 3.799373533, 3.401005111, -1.199692125, -0.800490048,
+                  -1.200048999, 3.399847229, 7.000708948, 2.200989241, -4.800165569, -1.201043375, 3.400167556, 3.000709085,
+                  0.400267950, -6.800169207, -2.401259050, 1.200112198])
+E_ARIMA = np.array([0.1209998, 8.0622269, -0.9189429, -1.7952436, 5.3431277, 2.0459823, -0.6073261, 0.5516816, -0.7633238,
+                    4.1229472, 5.8785333, 1.2828331, -3.4854233, 1.1971370, 3.1709314, 2.3408457, 0.4962286, -5.9841362,
+                    0.1537114, 0.4207951])
+
+def test_worked_example_errors_are_the_r_example():
+    assert round(np.sqrt(np.mean(E_ETS ** 2)), 5) == 3.24835 and round(np.sqrt(np.mean(E_ARIMA ** 2)), 6) == 3.329012
+    assert round(np.mean(np.abs(E_ETS)), 6) == 2.570459 and round(np.mean(np.abs(E_ARIMA)), 6) == 2.437119
+
+def test_dm_matches_r_forecast_dm_test():
+    r = diebold_mariano(E_ETS, E_ARIMA, h=1, power=2)
+    assert round(r.statistic, 5) == -0.14392 and round(r.p_value, 4) == 0.8871
+
+@pytest.mark.parametrize('kw, two, right, left', [(dict(), .8871, .5565, .4435), (dict(h=10), .9362, .5319, .4681),
+                                                  (dict(power=1), .7818, .3909, .6091)])
+def test_dm_matches_hypothesistests_jl(kw, two, right, left):
+    # HypothesisTests.jl: tail=:right is "model 1 has the larger loss" ('greater'), :left is 'less'
+    assert abs(diebold_mariano(E_ETS, E_ARIMA, **kw).p_value - two) < 1e-3
+    assert abs(diebold_mariano(E_ETS, E_ARIMA, alternative='greater', **kw).p_value - right) < 1e-3
+    assert abs(diebold_mariano(E_ETS, E_ARIMA, alternative='less', **kw).p_value - left) < 1e-3
+
+def test_bartlett_variance_matches_statsmodels_newey_west():
+    d = np.random.default_rng(0).normal(size=500).cumsum() % 3
+    for lags in (0, 4, 12):
+        res = sm.OLS(d, np.ones(len(d))).fit(cov_type='HAC', cov_kwds={'maxlags': lags, 'use_correction': False})
+        assert np.isclose(long_run_variance(d, lags, 'bartlett') / len(d), res.bse[0] ** 2)
+
+def test_dm_hln_factor_and_symmetry():
+    d1, d2 = np.abs(E_ETS) ** 2, np.abs(E_ARIMA) ** 2
+    n, h = 20, 3
+    plain = (d1 - d2).mean() / np.sqrt(long_run_variance(d1 - d2, h - 1) / n)
+    assert np.isclose(dm_test(d1, d2, h=h).statistic, plain * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n))
+    assert np.isclose(dm_test(d1, d2).statistic, -dm_test(d2, d1).statistic)
+
+def test_dm_size_under_the_null():
+    rng = np.random.default_rng(0)
+    p = [dm_test(rng.normal(size=200) ** 2, rng.normal(size=200) ** 2).p_value for _ in range(400)]
+    assert .02 < np.mean(np.array(p) < .05) < .09
+
+def test_regression_and_classification_metrics_against_sklearn():
+    from sklearn import metrics as skm
+    rng = np.random.default_rng(0); y = rng.normal(10, 2, 200); p = y + rng.normal(0, 1, 200)
+    m = regression_metrics(y, p)
+    assert np.isclose(m['mae'], skm.mean_absolute_error(y, p)) and np.isclose(m['r2'], skm.r2_score(y, p))
+    assert np.isclose(m['rmse'], np.sqrt(skm.mean_squared_error(y, p)))
+    yb = (rng.random(200) < .3).astype(int); pr = np.clip(yb * .3 + rng.random(200) * .7, 0, 1)
+    c = classification_metrics(yb, pr)
+    assert np.isclose(c['roc_auc'], skm.roc_auc_score(yb, pr)) and np.isclose(c['brier'], skm.brier_score_loss(yb, pr))
+    assert 0 < select_threshold(yb, pr) < 1
+
+def test_block_bootstrap_covers_the_mean():
+    rng = np.random.default_rng(1)
+    hits = 0
+    for s in range(60):
+        x = np.convolve(rng.normal(size=420), np.ones(5) / 5, 'valid')  # autocorrelated, true mean 0
+        lo, hi = bootstrap_ci(np.mean, block_bootstrap_indices(len(x), 200, 20, s), x)
+        hits += lo <= 0 <= hi
+    assert hits >= 48  # about 95% nominal; iid resampling would cover far less here
+
+def _bike_predictions():
+    "Test fixture: hand-made predictions in 04_backtest's long format on the bundled data (not a backtest engine)."
+    df = load_bike_sharing('hourly'); y = df['cnt'].astype(float)
+    start, size = 12000, 1000
+    models = {'naive': (y.shift(1), True), 'seasonal_naive': (y.shift(24), True), 'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
+              'blend': ((y.shift(1) + y.shift(24) + y.shift(168)) / 3, False), 'leaky': (df['casual'] + df['registered'] * 1.0, False)}
+    rows, scores = [], []
+    for fold in range(5):
+        te = slice(start + fold * size, start + (fold + 1) * size)
+        for m, (p, base) in models.items():
+            rows.append(pd.DataFrame({'model': m, 'fold': fold, 'time': df['timestamp'].iloc[te], 'y_true': y.iloc[te],
+                                      'y_pred': p.iloc[te], 'is_baseline': base}))
+            mae = float((y.iloc[te] - p.iloc[te]).abs().mean())
+            scores.append(dict(model=m, fold=fold, is_baseline=base, mae=mae, train_mae=mae * (.2 if m == 'blend' else 1),
+                               fit_seconds=0., predict_seconds=0.))
+    return df, pd.concat(rows, ignore_index=True), pd.DataFrame(scores)
+
+def test_evaluation_on_bike_predictions_flags_the_leaky_model():
+    df, preds, scores = _bike_predictions()
+    ev = evaluate(preds, 'regression', df.set_index('timestamp')['cnt'], season=24, n_boot=100)
+    tab = evaluation_table(ev)
+    assert tab['model'].iloc[0] == 'leaky' and tab.loc[tab['model'] == 'leaky', 'mae'].iloc[0] == 0
+    assert {'dm_vs_naive', 'p_vs_naive', 'dm_vs_seasonal_naive', 'p_vs_mean', 'ci_low', 'ci_high', 'fold_std'} <= set(tab.columns)
+    audit = lambda: audit_leakage(df.drop(columns=['cnt', 'timestamp']), df['cnt'], 'cnt', time=df['timestamp'])
+    w = {(f.check, f.evidence.get('model')) for f in evaluation_warnings(ev, scores, audit)}
+    assert ('too_good_to_be_true', 'leaky') in w and ('too_good_to_be_true', 'blend') not in w
+    assert ('overfitting', 'blend') in w
+    too_good = next(f for f in evaluation_warnings(ev, None, audit) if f.check == 'too_good_to_be_true')
+    assert too_good.severity == 'critical' and 'casual, registered' in too_good.message
+    json.dumps(too_good.evidence)
+
+def test_notebook_against_the_backtest_artifact_contract(tmp_path):
+    import papermill as pm
+    df, preds, scores = _bike_predictions()
+    rd = RunDir(tmp_path/'run')
+    rd.save('backtest_predictions', preds); rd.save('backtest_scores', scores)
+    rd.save('backtest_folds', preds.groupby('fold')['time'].agg(test_start='min', test_end='max').reset_index())
+    rd.save('backtest_summary', dict(models=['blend', 'leaky'], baselines=['naive', 'seasonal_naive', 'mean'], metrics=['mae'],
+                                     seasonal_period=24, horizon=1, n_folds=5))
+    pm.execute_notebook('nbs/05_evaluation.ipynb', str(tmp_path/'out.ipynb'), parameters=dict(run_dir=str(rd.path)),
+                        kernel_name='python3', progress_bar=False)
+    table = rd.load('evaluation')
+    assert set(table['model']) == {'naive', 'seasonal_naive', 'mean', 'blend', 'leaky'} and table['is_baseline'].sum() == 3
+    findings = json.loads((rd.path/'findings'/'05_evaluation.json').read_text())
+    checks = {(f['check'], f['evidence'].get('model')) for f in findings}
+    assert ('too_good_to_be_true', 'leaky') in checks and ('leak_reconstructed_target', None) in checks
+    figures = json.loads((rd.path/'steps'/'05_evaluation.json').read_text())
+    assert figures['best_model'] == 'leaky' and figures['leak_findings_honest'] == 0
