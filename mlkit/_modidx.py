@@ -28,6 +28,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.backtest._run': ('backtest.html#_run', 'mlkit/backtest.py'),
                                 'mlkit.backtest.backtest': ('backtest.html#backtest', 'mlkit/backtest.py'),
                                 'mlkit.backtest.backtest_findings': ('backtest.html#backtest_findings', 'mlkit/backtest.py'),
+                                'mlkit.backtest.backtest_run': ('backtest.html#backtest_run', 'mlkit/backtest.py'),
                                 'mlkit.backtest.baseline_models': ('backtest.html#baseline_models', 'mlkit/backtest.py'),
                                 'mlkit.backtest.compare_models': ('backtest.html#compare_models', 'mlkit/backtest.py'),
                                 'mlkit.backtest.default_models': ('backtest.html#default_models', 'mlkit/backtest.py'),

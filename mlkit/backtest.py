@@ -21,14 +21,15 @@ from sklearn.metrics import (accuracy_score, balanced_accuracy_score, log_loss, 
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: works in terminals, papermill logs and notebooks without ipywidgets
 from .core import Finding, MlkitError, Run
 from .features import check_time_order, features_for_run, lag_on_grid, on_grid, seasonal_period, time_positions
 
 # %% auto #0
 __all__ = ['WINDOWS', 'METRICS', 'TemporalSplit', 'fold_table', 'LastValue', 'baseline_models', 'score', 'refit_schedule',
            'ridge_fast_path', 'expanding_ridge', 'BacktestResult', 'compare_models', 'backtest', 'default_models',
-           'default_splitter', 'backtest_findings', 'plot_folds', 'plot_fold_scores', 'plot_predictions']
+           'default_splitter', 'backtest_run', 'backtest_findings', 'plot_folds', 'plot_fold_scores',
+           'plot_predictions']
 
 # %% ../nbs/04_backtest.ipynb #193ca53a
 WINDOWS = ('expanding', 'sliding', 'blocked')
@@ -347,6 +348,15 @@ def default_splitter(n_rows:int, freq:str|None, n_splits:int=5, test_days:int=28
     try: per_fold = int(pd.Timedelta(days=test_days) // pd.Timedelta(pd.tseries.frequencies.to_offset(freq)))
     except (ValueError, TypeError): per_fold = n_rows
     return TemporalSplit(n_splits, test_size=max(1, min(per_fold, n_rows // (n_splits + 1))), min_train_size=2)
+
+def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataFrame]:
+    "The default backtest of `run` on its features (computed through `mlkit.features` when absent), and those features."
+    ds = run.dataset
+    feats = run.artifact('features', lambda: features_for_run(run)[0])
+    X = feats.drop(columns=[ds.time_col, ds.target])
+    res = backtest(default_models(ds.task, run.cfg.seed), X, feats[ds.target], feats[ds.time_col], default_splitter(len(feats), ds.freq),
+                   ds.task, horizon=1, freq=ds.freq, progress=progress)
+    return res, feats
 
 def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
     "Warnings for folds too small to judge a model, and for candidates that do not beat the best baseline."

@@ -72,15 +72,15 @@ def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
     return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 4}
 
-def _aligned(t:pd.DatetimeIndex, flagged:np.ndarray, period:str) -> dict|None:
-    "Whether the `flagged` rows share one calendar position of `period` far beyond its base rate (binomial test)."
+def _aligned(t:pd.DatetimeIndex, flagged:np.ndarray, period:str, alpha:float=1e-4) -> dict|None:
+    "Whether the `flagged` rows share one calendar position of `period` far beyond its base rate (binomial test at `alpha`)."
     position = np.asarray(CALENDAR_PERIODS[period][1](t))
     pos_flagged = position[flagged]
     mode = pd.Series(pos_flagged).mode().iloc[0]
     k, n, base = int((pos_flagged == mode).sum()), int(flagged.sum()), float((position == mode).mean())
     p = stats.binomtest(k, n, base, alternative='greater').pvalue
     return dict(position=_jsonable(mode), position_kind=CALENDAR_PERIODS[period][2], rows_at_position=k,
-                share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}')) if k / n >= .5 and p < 1e-6 else None
+                share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}')) if k / n >= .5 and p < alpha else None
 
 def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
@@ -97,10 +97,11 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
     gap = np.r_[np.nan, np.diff(t.as_unit("ns").asi8)] / step.value if step else np.full(len(x), np.nan)
     base_level = np.nanmedian(x[gap == 1]) if (gap == 1).any() else np.nan
     for period, L in _periods(step).items():
-        for direction, lo, hi in (('totals', L / 2, 2 * L), ('per-step values among totals', 1 / (2 * L), 2 / L)):
+        # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
+        for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
             flagged = ok & (ratio >= lo) & (ratio <= hi)
             if flagged.sum() < min_rows or flagged.mean() > .2: continue
-            al = _aligned(t, flagged, period)
+            al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
             return [_granularity_finding(s, time, flagged, period, L, float(np.median(ratio[flagged])), direction, al)]
         with np.errstate(divide='ignore', invalid='ignore'): spanning = ok & (np.abs(np.log(gap / L)) < np.log(1.2))
@@ -288,7 +289,10 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
         if not cand.any(): continue
         dev = (s - (m['intercept'] + m['slope'] * p)).abs()
         g = pd.DataFrame({'run': run_id, 'dev': dev, 'moves': p.diff().ne(0), 'p': p})[cand].groupby('run')
-        bad = (g['dev'].median() > 4 * max(m['scale'], 1e-12)) & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
+        # stuck: far off the line, or the partner swings so much that the column should have moved well beyond its noise
+        noise = max(m['scale'], 1e-12)
+        off = (g['dev'].median() > 4 * noise) | (abs(m['slope']) * g['p'].std() > 2.5 * noise)
+        bad = off & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
         mask = run_id.isin(bad[bad].index) & cand
         if mask.any(): out[c] = mask.to_numpy()
     return out
@@ -631,7 +635,7 @@ class SkewTransformer(_FrameTransformer):
         for c in X.columns:
             if not is_numeric(X[c]): continue
             x = _num(X[c]); x = x[np.isfinite(x)]
-            if len(x) < 10 or not (x > 0).all() or abs(stats.skew(x)) <= self.threshold: continue
+            if len(x) < 10 or not (x > 0).all() or np.ptp(x) == 0 or not abs(stats.skew(x)) > self.threshold: continue  # constant: no skew
             bc, lam = stats.boxcox(x)
             log_skew, bc_skew = stats.skew(np.log(x)), stats.skew(bc)
             method = 'log' if abs(lam) < .1 else 'box-cox'

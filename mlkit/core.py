@@ -217,7 +217,7 @@ class Finding:
 def findings_frame(findings) -> pd.DataFrame:
     "`findings` as a DataFrame, most severe first."
     rows = [asdict(f) for f in findings]
-    df = pd.DataFrame(rows, columns=['check', 'severity', 'column', 'message', 'evidence'])
+    df = pd.DataFrame(rows, columns=['check', 'severity', 'column', 'message', 'evidence'], dtype=object)  # object: a missing column stays None
     order = df['severity'].map({s: i for i, s in enumerate(reversed(SEVERITIES))})
     return df.assign(_o=order).sort_values('_o', kind='stable').drop(columns='_o').reset_index(drop=True)
 

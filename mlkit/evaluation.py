@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn import metrics as skm
 from .core import Finding
+from .backtest import backtest_run
 
 # %% auto #0
 __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_naive_scale', 'mape_is_meaningful',
@@ -364,10 +365,12 @@ def evaluation_warnings(ev:Evaluation, fold_scores:pd.DataFrame|None=None, audit
             + warn_instability(ev) + warn_misleading_metric(ev) + warn_no_better_than_baseline(ev))
 
 # %% ../nbs/05_evaluation.ipynb #0083e5ee
-def backtest_results(run) -> tuple|None:
-    "The backtest's (predictions, fold scores, summary) from the run folder, or None when 04_backtest has not stored them."
+def backtest_results(run) -> tuple:
+    "The backtest's (predictions, fold scores, summary) from the run folder; computed with `backtest_run` when absent."
     names = ('backtest_predictions', 'backtest_scores', 'backtest_summary')
-    if run.dir is None or not all(run.dir.has(n) for n in names): return None
+    if run.dir is None or not all(run.dir.has(n) for n in names):
+        res = backtest_run(run)[0].save(run)
+        return res.predictions, res.scores, res.summary
     preds, scores, summary = (run.dir.load(n) for n in names)
     return preds.assign(time=pd.to_datetime(preds['time'])), scores, summary
 

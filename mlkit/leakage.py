@@ -132,8 +132,9 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
     names = [cols[i] for i in best[1]]
     A = np.column_stack([Xn[names].to_numpy(), np.ones(len(Xn))])
     coef, *_ = np.linalg.lstsq(A, Xn['_y'].to_numpy(), rcond=None)
-    return dict(columns=names, r2=min(best[0], 1.0), coefficients=dict(zip(names, coef[:-1].round(4).tolist())),
-                intercept=round(float(coef[-1]), 4))
+    # rounded (and -0.0 made 0.0) so that BLAS thread counts cannot change the reported numbers
+    return dict(columns=names, r2=round(min(best[0], 1.0), 10), coefficients=dict(zip(names, (coef[:-1].round(4) + 0.).tolist())),
+                intercept=round(float(coef[-1]), 4) + 0.)
 
 def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999) -> list[Finding]:
     "A critical finding when the target is (almost) a linear combination of at most three feature columns."

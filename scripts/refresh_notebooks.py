@@ -2,11 +2,13 @@
 
 Usage: python scripts/refresh_notebooks.py [nbs/NN_name.ipynb ...]   (default: every notebook in nbs/)
 """
-import subprocess, sys
+import os, subprocess, sys
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+# the kernels must use the inline backend (stored figures), and one thread as in the tests
+os.environ.pop('MPLBACKEND', None); os.environ['OMP_NUM_THREADS'] = '1'
 nbs = Path(__file__).resolve().parent.parent/'nbs'
 paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted(nbs.glob('*.ipynb'))
 for p in paths:

@@ -122,4 +122,4 @@ def test_notebook_against_the_backtest_artifact_contract(tmp_path):
     checks = {(f['check'], f['evidence'].get('model')) for f in findings}
     assert ('too_good_to_be_true', 'leaky') in checks and ('leak_reconstructed_target', None) in checks
     figures = json.loads((rd.path/'steps'/'05_evaluation.json').read_text())
-    assert figures['best_model'] == 'leaky' and figures['leak_findings_honest'] == 0
+    assert figures['best_model'] == 'leaky' and figures['leak_findings_features'] == 0
