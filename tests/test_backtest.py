@@ -9,8 +9,8 @@ from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, TimeSer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from mlkit.core import MlkitError, Run, RunConfig, RunDir
-from mlkit.backtest import (TemporalSplit, backtest, expanding_ridge, refit_schedule, default_splitter, default_models,
-                            backtest_findings, compare_models)
+from mlkit.backtest import (TemporalSplit, backtest, refit_schedule, default_splitter, default_models,
+                            backtest_findings)
 from mlkit.features import PastFeatures, make_features
 
 def series(n=24 * 50, seed=0):

@@ -5,7 +5,7 @@ import numpy as np, pandas as pd, pytest
 import statsmodels.api as sm
 from mlkit.core import RunDir
 from mlkit.datasets import load_bike_sharing
-from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics, compare_to_baselines,
+from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics,
                               diebold_mariano, dm_test, evaluate, evaluation_table, evaluation_warnings,
                               long_run_variance, regression_metrics, select_threshold)
 from mlkit.leakage import audit_leakage

@@ -5,7 +5,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from mlkit.datasets import load_bike_sharing
-from mlkit.leakage import LEAK_KINDS, audit_leakage, check_preprocessing_data, check_preprocessing_pipeline, planted_leak_case
+from mlkit.leakage import LEAK_KINDS, audit_leakage, check_preprocessing_data, planted_leak_case
 
 EXPECTED = {'feature_alone': 'leak_feature_alone', 'reconstructed': 'leak_reconstructed_target', 'identifier': 'leak_identifier',
             'duplicates': 'leak_duplicates', 'future_shift': 'leak_future_values', 'random_split_optimism': 'random_split_optimism',

@@ -1,7 +1,7 @@
 """The package is what the notebooks export, and its metadata agrees everywhere it is stated."""
 import configparser, shutil, subprocess, sys, zipfile, filecmp
 from pathlib import Path
-import pytest, yaml
+import yaml
 import mlkit
 from mlkit.core import file_sha256
 from mlkit.datasets import DATA_DIR
