@@ -433,6 +433,7 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding
 def category_variants(s:pd.Series, max_unique:int=200) -> list[list[str]]:
     "Groups of spellings of `s` that probably mean the same category, most frequent spelling first."
     counts = s.dropna().astype(str).value_counts()
+    counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
     if len(counts) < 2 or len(counts) > max(max_unique, 10_000): return []
     key = counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True)
     groups = [list(g.index) for _, g in counts.groupby(key, sort=False) if len(g) > 1 and _ != '']

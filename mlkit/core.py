@@ -12,10 +12,10 @@ import numpy as np, pandas as pd
 from .datasets import BUNDLED, bundled_path, load_bike_sharing
 
 # %% auto #0
-__all__ = ['TASKS', 'DATA_SUFFIXES', 'SEVERITIES', 'KEY_PACKAGES', 'MlkitError', 'check_run_name', 'RunConfig', 'read_table',
-           'infer_time_col', 'parse_time', 'infer_task', 'check_target', 'infer_freq', 'file_sha256', 'Dataset',
-           'load_dataset', 'Finding', 'findings_frame', 'to_jsonable', 'write_json', 'RunDir', 'Run', 'open_run',
-           'package_versions', 'git_commit']
+__all__ = ['TASKS', 'DATA_SUFFIXES', 'MIN_ROWS', 'SEVERITIES', 'KEY_PACKAGES', 'MlkitError', 'check_run_name', 'RunConfig',
+           'read_table', 'infer_time_col', 'parse_time', 'infer_task', 'check_target', 'infer_freq', 'file_sha256',
+           'Dataset', 'load_dataset', 'Finding', 'findings_frame', 'to_jsonable', 'write_json', 'RunDir', 'Run',
+           'open_run', 'package_versions', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #fe8c8920
 class MlkitError(ValueError):
@@ -139,7 +139,7 @@ def check_target(df:pd.DataFrame, target:str, task:str) -> str:
     y = df[target]
     if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
     if y.nunique() < 2:
-        raise MlkitError(f"target {target!r} is constant ({y.dropna().iloc[0]!r})", "there is nothing to predict: choose another target")
+        raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})", "there is nothing to predict: choose another target")
     task = infer_task(y) if task == 'auto' else task
     if task == 'regression' and not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
         example = y[pd.to_numeric(y, errors='coerce').isna() & y.notna()]
@@ -186,12 +186,16 @@ class Dataset:
                     start=str(t.iloc[0]), end=str(t.iloc[-1]))
 
 # %% ../nbs/00_core.ipynb #af77c411
+MIN_ROWS = 30  # fewer rows cannot give a training part and five test folds
+
 def load_dataset(cfg:RunConfig) -> Dataset:
     "Load and validate the data of `cfg`: a `Dataset`, or an `MlkitError` naming the problem and the fix."
     if cfg.is_bundled:
         df = load_bike_sharing(cfg.data.removeprefix('bike_sharing_'))
     else: df = read_table(cfg.path)
     df.columns = [str(c) for c in df.columns]
+    if len(df) < MIN_ROWS:
+        raise MlkitError(f"the data has only {len(df)} row(s)", f"a temporal backtest needs at least {MIN_ROWS} rows (a training part and 5 test folds): add data")
     time_col = cfg.time_col or ('timestamp' if cfg.is_bundled else infer_time_col(df))
     task = check_target(df, cfg.target, cfg.task)
     if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column", "choose different columns")

@@ -317,6 +317,7 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
                   pipeline=None, test_size:float=.25, seed:int=0) -> LeakageAudit:
     "Run every leakage check on features `X` (rows in time order) and target `y`; `pipeline`: a fitted estimator to inspect."
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)
+    X = X.loc[:, X.notna().any()]  # a column without values can leak nothing (and breaks the tree models' binning)
     n_train = split_point(len(X), test_size)
     scores = single_feature_scores(X, y, task, test_size, seed)
     runs = [('feature_alone', 'each feature alone, temporal split', lambda: check_feature_alone(scores, task)),

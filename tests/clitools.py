@@ -12,12 +12,15 @@ def mlkit(*args, cwd):
     return subprocess.run([sys.executable, '-m', 'mlkit', *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=900)
 
 def user_frame(n=24 * 60, seed=1) -> pd.DataFrame:
-    "A small hourly dataset with a seasonal numeric target and two features."
+    "A small hourly dataset with a seasonal numeric target, two features and three awkward columns."
     rng = np.random.default_rng(seed)
     ts = pd.date_range('2023-03-01', periods=n, freq='h')
     x = rng.normal(size=n)
     y = 50 + 10 * np.sin(2 * np.pi * ts.hour / 24) + 3 * x + rng.normal(size=n)
-    return pd.DataFrame({'ts': ts.strftime('%Y-%m-%d %H:%M:%S'), 'x': x, 'kind': rng.choice(['a', 'b'], n), 'y': y})
+    # awkward but legal columns a run must survive: all missing, a free-text note per row, numbers mixed with text
+    mixed = np.where(np.arange(n) % 97 == 5, 'closed', np.round(x, 3).astype(str)).astype(object)
+    return pd.DataFrame({'ts': ts.strftime('%Y-%m-%d %H:%M:%S'), 'x': x, 'kind': rng.choice(['a', 'b'], n), 'empty': np.nan,
+                         'note': [f'note {i:05d}' for i in range(n)], 'mixed': mixed, 'y': y})
 
 def write_user_csv(folder:Path) -> Path:
     "The user dataset as a CSV in `folder`."

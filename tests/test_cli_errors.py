@@ -29,6 +29,8 @@ def bad_inputs(d:Path, good:Path) -> dict:
                             'duplicated timestamp'),
         'unsorted time': (['--data', csv('unsorted.csv', f.iloc[[*range(10), 11, 10, *range(12, 50)]]), '--target', 'y'],
                           'not in increasing order'),
+        'single row': (['--data', csv('one.csv', f.iloc[:1]), '--target', 'y'], 'only 1 row'),
+        'constant target': (['--data', csv('const.csv', f.assign(y=5.0)), '--target', 'y'], "target 'y' is constant"),
         'non-numeric target': (['--data', good, '--target', 'kind', '--task', 'regression'], 'not numeric'),
         'unknown task': (['--data', good, '--target', 'y', '--task', 'forecasting'], 'unknown task'),
         'escaping run name': (['--data', good, '--target', 'y', '--name', '../outside'], 'invalid run name'),

@@ -32,6 +32,9 @@ def test_user_csv_runs_through_the_api(api_run):
     assert api_run.status == 'complete' and m['status'] == 'complete' and [s['step'] for s in m['steps']] == STEPS
     assert m['parameters']['time_col'] == 'ts' and m['parameters']['task'] == 'regression' and m['parameters']['freq'] == 'h'
     assert m['data']['rows'] == 24 * 60 and len(m['data']['sha256']) == 64
+    # the awkward columns are reported, not fatal: numbers mixed with text, a free-text key, an all-missing column
+    found = {(f['check'], f['column']) for f in json.loads((api_run.path/'findings.json').read_text())}
+    assert {('mixed_types', 'mixed'), ('identifier', 'note'), ('cleaning_dropped_column', 'empty')} <= found, found
 
 def test_packaged_install_runs_from_any_folder(packaged_run):
     r, run, site = packaged_run
