@@ -29,13 +29,12 @@ def write_user_csv(folder:Path) -> Path:
     return p
 
 def text_outputs(nb_path, run_path) -> list:
-    "The text outputs of every code cell, with the run's own folder name taken out."
+    "Per code cell: its printed text (streams joined: the kernel may split them differently each run), then its results' text."
     nb = nbformat.read(nb_path, as_version=4)
     out = []
     for c in nb.cells:
         if c.cell_type != 'code': continue
-        for o in c.outputs:
-            t = o.get('text') or o.get('data', {}).get('text/plain', '')
-            out.append(''.join(t).replace(str(run_path), '<RUN>'))
+        printed = ''.join(''.join(o['text']) for o in c.outputs if o.output_type == 'stream' and o.name == 'stdout')
+        results = [''.join(o.get('data', {}).get('text/plain', '')) for o in c.outputs if o.output_type != 'stream']
+        out.append('\n'.join([printed, *results]).replace(str(run_path), '<RUN>'))
     return out
-
