@@ -1,0 +1,70 @@
+"""The EDA functions on the bundled Bike Sharing data, cross-checked against pandas, scipy and statsmodels where they
+should agree, and on awkward frames that must not crash them."""
+import numpy as np, pandas as pd, pytest
+from scipy import stats
+from statsmodels.tsa.stattools import acf
+from mlkit.core import RunConfig, load_dataset
+from mlkit.eda import (class_balance, correlations, decompose_target, period_shift, profile, seasonality_strength,
+                       target_acf, time_coverage, time_gaps)
+
+@pytest.fixture(scope='module')
+def bike(): return load_dataset(RunConfig())
+
+def test_profile_agrees_with_pandas_describe(bike):
+    df = bike.frame
+    p = profile(df)
+    d = df.select_dtypes('number').describe().T
+    for c in ['cnt', 'temp', 'hum', 'windspeed']:
+        assert p.loc[c, 'min'] == d.loc[c, 'min'] and p.loc[c, 'max'] == d.loc[c, 'max'] and p.loc[c, 'median'] == d.loc[c, '50%']
+        assert p.loc[c, 'skew'] == pytest.approx(stats.skew(df[c], bias=False))
+        assert p.loc[c, 'zeros'] == (df[c] == 0).sum() and p.loc[c, 'unique'] == df[c].nunique()
+    assert p.loc['hum', 'zeros'] == 22  # the hum == 0 sensor fault of 2011-03-10
+    assert (p['missing'] == 0).all()
+
+def test_time_coverage_finds_the_missing_hours(bike):
+    cov = time_coverage(bike.frame['timestamp'], 'h').set_index('fact')['value']
+    assert cov['expected_slots'] == 17379 + 165 and cov['missing_slots'] == 165 and cov['duplicated'] == 0 and cov['out_of_order'] == 0
+    gaps = time_gaps(bike.frame['timestamp'], 'h')
+    assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36  # the longest gap: hurricane Sandy, 2012-10-29
+    assert gaps.iloc[0]['start'] == pd.Timestamp('2012-10-29 01:00')
+
+def test_time_coverage_counts_duplicates_disorder_and_irregular_stamps():
+    ts = pd.Series(pd.date_range('2024-01-01', periods=10, freq='D'))
+    messy = pd.concat([ts.iloc[:5], ts.iloc[[3]], ts.iloc[[7, 6]], pd.Series([ts[8] + pd.Timedelta('5h')])], ignore_index=True)
+    cov = time_coverage(messy, 'D').set_index('fact')['value']
+    assert cov['duplicated'] == 1 and cov['out_of_order'] == 2 and cov['off_grid'] == 1 and cov['missing_slots'] == 2  # days 5 and 8
+
+def test_stl_and_acf_agree_with_statsmodels(bike):
+    parts = decompose_target(bike.frame, 'cnt', 'timestamp', 'h')
+    assert np.allclose(parts['observed'], parts['trend'] + parts['seasonal'] + parts['resid'])
+    strength = seasonality_strength(parts).set_index('component')['strength']
+    assert strength['seasonal'] > .5  # the daily commute cycle dominates hourly rentals
+    ac = target_acf(bike.frame, 'cnt', 'timestamp', 'h')
+    assert len(ac) == 49 and np.allclose(ac['acf'], acf(parts['observed'], nlags=48, fft=True))
+    assert ac.loc[24, 'acf'] > ac.loc[12, 'acf']  # same hour yesterday is more alike than twelve hours ago
+
+def test_class_balance_and_correlations():
+    y = pd.Series(['no'] * 95 + ['yes'] * 5)
+    b = class_balance(y)
+    assert b['class'].tolist() == ['no', 'yes'] and b['share'].tolist() == [.95, .05]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=500)
+    df = pd.DataFrame({'x': x, 'noise': rng.normal(size=500), 'y': np.exp(x)})
+    c = correlations(df, 'y').set_index('column')['spearman']
+    assert c['x'] == pytest.approx(1.0) and abs(c['noise']) < .15
+    assert c['x'] == pytest.approx(stats.spearmanr(df['x'], df['y']).statistic)
+
+def test_period_shift_sees_the_growth_from_2011_to_2012(bike):
+    s = period_shift(bike.frame.drop(columns=['dteday']), 'timestamp').set_index('column')
+    assert s.loc['cnt', 'last_mean'] > 1.5 * s.loc['cnt', 'first_mean']  # ridership grew strongly
+    a, b = bike.frame['cnt'].iloc[:3475], bike.frame['cnt'].iloc[-3475:]
+    assert s.loc['cnt', 'ks'] == pytest.approx(stats.ks_2samp(a, b).statistic)
+
+def test_awkward_frames_do_not_crash():
+    d = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=50, freq='h'), 'empty': np.nan, 'mixed': [1, 'two', 3.5, None, 'x'] * 10,
+                      'key': [f'id{i}' for i in range(50)], 'y': 1.0})
+    p = profile(d)
+    assert p.loc['empty', 'missing'] == 50 and np.isnan(p.loc['empty', 'skew']) and p.loc['key', 'unique'] == 50
+    assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0 and time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
+    assert decompose_target(d, 'y', 'ts', 'h')['trend'].isna().all()  # a constant target has no trend to find
+    assert correlations(d, 'y')['spearman'].isna().all() and len(period_shift(d, 'ts')) == 4
