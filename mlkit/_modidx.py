@@ -157,6 +157,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.datasets.load_bike_sharing': ('datasets.html#load_bike_sharing', 'mlkit/datasets.py')},
             'mlkit.eda': { 'mlkit.eda._numeric_target': ('eda.html#_numeric_target', 'mlkit/eda.py'),
                            'mlkit.eda.class_balance': ('eda.html#class_balance', 'mlkit/eda.py'),
+                           'mlkit.eda.class_shares': ('eda.html#class_shares', 'mlkit/eda.py'),
                            'mlkit.eda.correlations': ('eda.html#correlations', 'mlkit/eda.py'),
                            'mlkit.eda.decompose_target': ('eda.html#decompose_target', 'mlkit/eda.py'),
                            'mlkit.eda.period_shift': ('eda.html#period_shift', 'mlkit/eda.py'),

@@ -13,8 +13,8 @@ from statsmodels.tsa.stattools import acf
 # %% auto #0
 __all__ = ['SEASONAL_PERIODS', 'profile', 'sampling_step', 'time_grid', 'time_gaps', 'time_coverage', 'resample_target',
            'seasonal_period', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
-           'class_balance', 'correlations', 'period_shift', 'plot_target_over_time', 'plot_decomposition', 'plot_acf',
-           'plot_correlations', 'plot_class_balance', 'plot_distributions']
+           'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
+           'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 def profile(df:pd.DataFrame) -> pd.DataFrame:
@@ -145,12 +145,21 @@ def period_shift(df:pd.DataFrame, time_col:str, share:float=.2) -> pd.DataFrame:
     return out.assign(_k=key).sort_values('_k', ascending=False, na_position='last').drop(columns='_k').reset_index(drop=True)
 
 # %% ../nbs/01_eda.ipynb #8ea80439
+def class_shares(df:pd.DataFrame, target:str, time_col:str, period:str='W') -> pd.DataFrame:
+    "Share of each class of `target` per `period` (one column per class)."
+    return pd.get_dummies(df.set_index(time_col)[target].astype(str), dtype=float).resample(period).mean()
+
 def plot_target_over_time(df:pd.DataFrame, target:str, time_col:str, period:str='W'):
-    "Line plot of the target's mean per `period`, with its min-max band."
-    r = resample_target(df, target, time_col, period)
+    "The target per `period`: its mean with the min-max band, or for labels the share of each class."
     fig, ax = plt.subplots(figsize=(10, 3.5))
-    ax.fill_between(r.index, r['min'], r['max'], alpha=.2, label='min-max')
-    sns.lineplot(x=r.index, y=r['mean'], ax=ax, label=f'mean per {period}')
+    if pd.api.types.is_numeric_dtype(df[target]) and not pd.api.types.is_bool_dtype(df[target]):
+        r = resample_target(df, target, time_col, period)
+        ax.fill_between(r.index, r['min'], r['max'], alpha=.2, label='min-max')
+        sns.lineplot(x=r.index, y=r['mean'], ax=ax, label=f'mean per {period}')
+    else:
+        shares = class_shares(df, target, time_col, period)
+        sns.lineplot(shares.iloc[:, :10], ax=ax, dashes=False)
+        target = f'share of each class of {target}'
     ax.set(title=f'{target} over time', xlabel=time_col, ylabel=target)
     return fig
 

@@ -55,3 +55,13 @@ def test_one_notebook_with_papermill_on_user_data(tmp_path, user_csv):
     text = '\n'.join(text_outputs(out, tmp_path))
     assert 'kind' in text and 'bike' not in text.lower()  # the analysis is of the user's columns, not the bundled data
     assert not (tmp_path/'reports').exists()  # in memory: nothing written besides the output notebook
+
+def test_eda_notebook_on_a_label_target(tmp_path, user_csv):
+    "01_eda on a classification target: class balance and class shares over time instead of a mean."
+    out = tmp_path/'eda_cls.ipynb'
+    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, '-p', 'data_path', user_csv,
+                        '-p', 'target', 'kind', '-p', 'task', 'classification', '--log-level', 'ERROR'],
+                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = '\n'.join(text_outputs(out, tmp_path))
+    assert 'share' in text and '<missing>' not in text
