@@ -86,12 +86,12 @@ def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
     return bool(pd.Series(x).groupby(np.asarray(CALENDAR_PERIODS[period][1](t))).nunique().max() <= 1)
 
-def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3) -> list[Finding]:
+def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are totals over a calendar period mixed among per-step values."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
     if ok.sum() < 10 or (x[ok] < 0).mean() > .01 or len(np.unique(x[ok])) < 3: return []
-    step = sampling_step(time)
+    step = step or sampling_step(time)  # `detect_problems` passes it: one computation per frame, not per column
     ref = ref or local_reference(s)
     with np.errstate(divide='ignore', invalid='ignore'): ratio = x / ref.median
     gap = np.r_[np.nan, np.diff(t.as_unit("ns").asi8)] / step.value if step else np.full(len(x), np.nan)
@@ -194,8 +194,9 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None) -> tuple[str, np.ndarray
         if not r.scale > 0: continue
         far = np.abs(x - r.median) > 6 * r.scale
         if far.sum() < 3: continue
+        q01, q99 = np.nanquantile(x[~far], [.01, .99])  # the plausible range of the majority, once per reference
         for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
-            if not (lo <= np.nanquantile(x[~far], .01) and np.nanquantile(x[~far], .99) <= hi): continue
+            if not (lo <= q01 and q99 <= hi): continue
             explained = far & (np.abs(back(x) - r.median) <= 3 * r.scale)
             if factor and explained.any():  # a change of scale: the typical ratio to the neighbours must be its factor
                 with np.errstate(divide='ignore', invalid='ignore'):
@@ -416,16 +417,20 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding
         s = df[c]
         if not is_text(s) or s.notna().sum() == 0: continue
         v = s.dropna()
-        as_num = pd.to_numeric(v.astype(str).str.strip(), errors='coerce')
-        words = as_num.isna() & ~v.astype(str).str.strip().str.lower().isin(NULL_TOKENS)
+        codes, distinct = pd.factorize(v)  # parse each distinct value once, not every row
+        text = pd.Series(distinct).astype(str).str.strip()
+        numeric_distinct = pd.to_numeric(text, errors='coerce').notna().to_numpy()
+        word_distinct = ~numeric_distinct & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
+        as_num = pd.Series(numeric_distinct[codes], index=v.index)
+        words = pd.Series(word_distinct[codes], index=v.index)
         types = sorted({type(x).__name__ for x in v.iloc[:10_000]})
-        if as_num.notna().mean() >= .5 and words.any() or len(types) > 1:
+        if as_num.mean() >= .5 and words.any() or len(types) > 1:
             bad = s.index.isin(v.index[words])
             out.append(Finding('mixed_types', 'warning', c,
-                f"{c} is stored as text but {as_num.notna().mean():.0%} of its values are numbers; {int(words.sum())} values such as "
+                f"{c} is stored as text but {as_num.mean():.0%} of its values are numbers; {int(words.sum())} values such as "
                 f"{v[words].iloc[0]!r} are not{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. "
                 f"Decide what those words mean (missing? a code?), then convert the column to numbers.",
-                dict(numeric_share=round(float(as_num.notna().mean()), 4), non_numeric=int(words.sum()), types=types,
+                dict(numeric_share=round(float(as_num.mean()), 4), non_numeric=int(words.sum()), types=types,
                      non_numeric_values=sorted(v[words].astype(str).unique()[:10].tolist()), examples=examples(s, bad, time))))
     return out
 
@@ -433,10 +438,11 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding
 def category_variants(s:pd.Series, max_unique:int=200) -> list[list[str]]:
     "Groups of spellings of `s` that probably mean the same category, most frequent spelling first."
     counts = s.dropna().astype(str).value_counts()
-    counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
     if len(counts) < 2 or len(counts) > max(max_unique, 10_000): return []
-    key = counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True)
-    groups = [list(g.index) for _, g in counts.groupby(key, sort=False) if len(g) > 1 and _ != '']
+    counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
+    key = pd.Series(counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True), index=counts.index)
+    shared = (key.duplicated(keep=False) & (key != '')).to_numpy()  # only keys spelled more than one way can form a group
+    groups = [list(g.index) for _, g in counts[shared].groupby(key[shared].to_numpy(), sort=False)]
     if len(counts) <= max_unique:
         grouped = {v for g in groups for v in g}
         for rare, n in counts.items():
@@ -526,11 +532,12 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     body = df.drop(columns=[time_col])
     out = check_time_index(df, time_col, freq)
     ordered = time.is_monotonic_increasing
+    step = sampling_step(time) if ordered else None
     for c in body.columns:
         s = body[c]
         if not is_numeric(s) or s.notna().sum() < 10: continue
         ref = local_reference(s)
-        if ordered: out += check_mixed_granularity(s, time, ref)
+        if ordered: out += check_mixed_granularity(s, time, ref, step=step)
         out += check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
     out += check_stuck_values(body, time) + check_impossible_values(body, time) + check_disguised_nulls(body, time)
     out += check_mixed_types(body, time) + check_category_variants(body)
