@@ -324,9 +324,12 @@ def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[
         spread = r.fold_std / max(abs(r.fold_mean), 1e-12) if not higher_is_better(ev.primary) else r.fold_std
         if spread > (max_cv if not higher_is_better(ev.primary) else max_std):
             vals = ev.folds.loc[ev.folds['model'] == r.model, ev.primary].round(4).tolist()
+            undefined = [k for k, v in enumerate(vals) if not np.isfinite(v)]  # e.g. ROC-AUC of a test part with one class
+            why = (f" Fold(s) {', '.join(map(str, undefined))} have no {ev.primary}: their test part lacks a class (or a value), "
+                   "so they are left out of the mean; use longer test folds." if undefined else "")
             out.append(Finding('unstable_folds', 'warning', None,
                 f"{r.model}: {ev.primary} varies across folds ({', '.join(f'{v:g}' for v in vals)}; mean {r.fold_mean:.4g}, "
-                f"sd {r.fold_std:.4g}). One overall number hides this: look at which periods are hard, and report the spread.",
+                f"sd {r.fold_std:.4g}). One overall number hides this: look at which periods are hard, and report the spread.{why}",
                 dict(model=r.model, metric=ev.primary, fold_values=vals, fold_std=round(float(r.fold_std), 6))))
     return out
 

@@ -123,3 +123,17 @@ def test_notebook_against_the_backtest_artifact_contract(tmp_path):
     assert ('too_good_to_be_true', 'leaky') in checks and ('leak_reconstructed_target', None) in checks
     figures = json.loads((rd.path/'steps'/'05_evaluation.json').read_text())
     assert figures['best_model'] == 'leaky' and figures['leak_findings_features'] == 0
+
+def test_instability_names_folds_without_a_score():
+    "A test fold with a single class has no ROC-AUC: the warning says which fold and why, instead of a bare nan."
+    rng, rows = np.random.default_rng(0), []
+    for fold in range(4):
+        y = np.zeros(50, int) if fold == 0 else rng.integers(0, 2, 50)
+        for model, base in [('model', False), ('prior', True)]:
+            p = np.clip(y * .3 + rng.uniform(0, .7, 50), 0, 1) if fold % 2 else rng.uniform(0, 1, 50)
+            rows.append(pd.DataFrame({'model': model, 'fold': fold, 'time': pd.date_range('2024-01-01', periods=50, freq='h') + pd.Timedelta(days=3 * fold),
+                                      'y_true': y, 'y_pred': (p > .5).astype(int), 'proba': p, 'is_baseline': base}))
+    ev = evaluate(pd.concat(rows, ignore_index=True), 'classification')
+    found = evaluation_warnings(ev)
+    unstable = [f for f in found if f.check == 'unstable_folds']
+    assert ev.primary == 'roc_auc' and unstable and 'Fold(s) 0 have no roc_auc' in unstable[0].message
