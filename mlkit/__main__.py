@@ -34,7 +34,7 @@ def _summarise_findings(res:RunResult, log=print):
     if f.empty: return log("mlkit: no findings")
     counts = f['severity'].value_counts()
     log("mlkit: findings: " + ', '.join(f"{counts[s]} {s}" for s in ('critical', 'warning', 'info') if s in counts))
-    for _, r in f.head(5).iterrows(): log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if isinstance(r['column'], str) else ''}: {r['message']}")
+    for _, r in f.head(5).iterrows(): log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}")
     if len(f) > 5: log(f"  ... {len(f) - 5} more in {res.path/'findings.json'}")
 
 def main(argv=None) -> int:

@@ -1,12 +1,9 @@
 """`mlkit run` end to end on the bundled data, a failing step, and one notebook run by papermill on user data."""
 import json, subprocess, sys
 from pathlib import Path
-import pandas as pd, pytest, nbformat
+import pandas as pd, nbformat
 from mlkit.runner import notebooks_dir
-from clitools import ROOT, STEPS, mlkit, write_user_csv, text_outputs
-
-@pytest.fixture(scope='module')
-def user_csv(tmp_path_factory): return write_user_csv(tmp_path_factory.mktemp('data'))
+from clitools import ROOT, STEPS, mlkit, text_outputs
 
 def test_full_run_on_bundled_data(tmp_path):
     "The README's main job: every step completes; notebooks, HTML, index, manifest and findings are written."
@@ -45,23 +42,21 @@ def test_failing_step_is_reported_and_kept(tmp_path, user_csv):
     assert m['status'] == 'failed' and [s['status'] for s in m['steps']] == ['complete', 'failed']
     assert (run/'50_broken.ipynb').exists() and 'failed' in (run/'index.html').read_text()
 
+def run_eda_with_papermill(folder:Path, name:str, *params) -> str:
+    "Run 01_eda with papermill's CLI and `-p` `params` in `folder`; the output notebook's text."
+    out = folder/name
+    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, *params, '--log-level', 'ERROR'],
+                       capture_output=True, text=True, timeout=600, cwd=folder)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return '\n'.join(text_outputs(out, folder))
+
 def test_one_notebook_with_papermill_on_user_data(tmp_path, user_csv):
     "A user runs one step notebook on their own data with papermill's CLI, without a run folder."
-    out = tmp_path/'eda.ipynb'
-    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, '-p', 'data_path', user_csv,
-                        '-p', 'target', 'y', '-p', 'time_col', 'ts', '--log-level', 'ERROR'],
-                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr[-2000:]
-    text = '\n'.join(text_outputs(out, tmp_path))
+    text = run_eda_with_papermill(tmp_path, 'eda.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'y', '-p', 'time_col', 'ts')
     assert 'kind' in text and 'bike' not in text.lower()  # the analysis is of the user's columns, not the bundled data
     assert not (tmp_path/'reports').exists()  # in memory: nothing written besides the output notebook
 
 def test_eda_notebook_on_a_label_target(tmp_path, user_csv):
     "01_eda on a classification target: class balance and class shares over time instead of a mean."
-    out = tmp_path/'eda_cls.ipynb'
-    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, '-p', 'data_path', user_csv,
-                        '-p', 'target', 'kind', '-p', 'task', 'classification', '--log-level', 'ERROR'],
-                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr[-2000:]
-    text = '\n'.join(text_outputs(out, tmp_path))
+    text = run_eda_with_papermill(tmp_path, 'eda_cls.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'kind', '-p', 'task', 'classification')
     assert 'share' in text and '<missing>' not in text

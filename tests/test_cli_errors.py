@@ -1,11 +1,7 @@
 """Every kind of bad input to `mlkit run`: one line naming the problem and the fix, exit 2, nothing written or touched."""
 from pathlib import Path
-import pytest
 from mlkit.__main__ import main
-from clitools import mlkit, user_frame, write_user_csv
-
-@pytest.fixture(scope='module')
-def user_csv(tmp_path_factory): return write_user_csv(tmp_path_factory.mktemp('data'))
+from clitools import mlkit, user_frame
 
 def _write(path:Path, content) -> Path:
     (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)

@@ -4,10 +4,7 @@ import json, os, subprocess, sys
 import pytest
 from mlkit.core import RunConfig
 from mlkit.runner import run_suite
-from clitools import ROOT, STEPS, write_user_csv, text_outputs
-
-@pytest.fixture(scope='module')
-def user_csv(tmp_path_factory): return write_user_csv(tmp_path_factory.mktemp('data'))
+from clitools import ROOT, STEPS, text_outputs
 
 @pytest.fixture(scope='module')
 def api_run(tmp_path_factory, user_csv):
