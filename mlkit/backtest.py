@@ -92,6 +92,8 @@ class TemporalSplit(BaseCrossValidator):
         if self.window == 'blocked': ends = [start + (k + 1) * test if k < K - 1 else end for k in range(K)]
         else: ends = [end - (K - 1 - k) * step for k in range(K)]
         out, rows = [], lambda v: int(np.searchsorted(c, v, side='left'))
+        idx = np.arange(n)  # folds are read-only slices of one index array: no copy per fold
+        idx.flags.writeable = False
         for k, te in enumerate(ends):
             ts = te - test if self.window != 'blocked' else start + k * test
             if ts < start or test <= 0:
@@ -99,9 +101,9 @@ class TemporalSplit(BaseCrossValidator):
                                  f"than the {n} rows available", "use fewer folds (n_splits) or a smaller test_size/step")
             cut = ts - gap - purge
             lo = cut - s['train_size'] if self.window == 'sliding' else start
-            train = np.arange(rows(lo), rows(cut))
-            if self.window == 'blocked': train = np.concatenate([train, np.arange(rows(te + embargo), n)])
-            test_idx = np.arange(rows(ts), rows(te))
+            train = idx[rows(lo):rows(cut)]
+            if self.window == 'blocked': train = np.concatenate([train, idx[rows(te + embargo):]])
+            test_idx = idx[rows(ts):rows(te)]
             self._check_train(k, train, c, s['min_train_size'])
             if not len(test_idx): raise MlkitError(f"fold {k} has no test rows", "use a larger test_size")
             out.append((train, test_idx))
@@ -179,15 +181,20 @@ def ridge_fast_path(est) -> tuple[float, bool]|None:
     if {k: v for k, v in ridge.get_params().items() if k != 'alpha'} != {k: v for k, v in Ridge().get_params().items() if k != 'alpha'}: return None
     return float(ridge.alpha), scale
 
-def expanding_ridge(X:np.ndarray, y:np.ndarray, folds, alpha:float=1.0, standardize:bool=False):
+def expanding_ridge(X:np.ndarray, y:np.ndarray, folds, alpha:float=1.0, standardize:bool=False, chunk:int=1 << 15):
     "Per fold: (coefficients, intercept, seconds) of Ridge on expanding folds, from running sums over the new rows only."
-    shift_x, shift_y = X[folds[0][0]].mean(0), y[folds[0][0]].mean()  # shifting keeps the running sums well conditioned
+    first = int(folds[0][0][-1]) + 1
+    shift_x, shift_y = X[:first].mean(0), y[:first].mean()  # shifting keeps the running sums well conditioned
     p = X.shape[1]
     G, sx, b, sy, n, done, out = np.zeros((p, p)), np.zeros(p), np.zeros(p), 0., 0, 0, []
+    buf = np.empty((min(chunk, len(X)), p))  # the shifted rows go through one small buffer, not a copy of every row
     for train, _ in folds:
         t0, end = time.perf_counter(), int(train[-1]) + 1
-        Xa, ya = X[done:end] - shift_x, y[done:end] - shift_y
-        G += Xa.T @ Xa; sx += Xa.sum(0); b += Xa.T @ ya; sy += ya.sum(); n += end - done; done = end
+        for a in range(done, end, chunk):
+            e = min(a + chunk, end)
+            Xa, ya = np.subtract(X[a:e], shift_x, out=buf[:e - a]), y[a:e] - shift_y
+            G += Xa.T @ Xa; sx += Xa.sum(0); b += Xa.T @ ya; sy += ya.sum()
+        n += end - done; done = end
         mx, my = sx / n, sy / n
         S, r = G - n * np.outer(mx, mx), b - n * mx * my  # centered X'X and X'y
         sd = np.sqrt(np.clip(np.diag(S) / n, 0, None)) if standardize else np.ones(p)
@@ -222,13 +229,16 @@ def _fit_predict(name, est, X, y, folds, fit_fold, pred_folds, task, classes, tr
         out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold else 0., predict_seconds=pred_s))
     return out
 
-def _ridge_records(name, alpha, standardize, X, y, folds, train_scores):
-    "The records of `_fit_predict` for every fold, from `expanding_ridge`."
+def _ridge_records(name, alpha, standardize, X, y, folds, schedule, train_scores):
+    "The records of `_fit_predict` for every fold of `schedule`, from `expanding_ridge`."
     A, out = X.to_numpy(float), []
-    for k, ((train, test), (w, c, fit_s)) in enumerate(zip(folds, expanding_ridge(A, y, folds, alpha, standardize))):
-        t0 = time.perf_counter(); pred = A[test] @ w + c; pred_s = time.perf_counter() - t0
-        tr = score(y[train], A[train] @ w + c) if train_scores else {}
-        out.append(dict(model=name, fold=k, pred=pred, proba=None, train=tr, fit_seconds=fit_s, predict_seconds=pred_s))
+    fits = expanding_ridge(A, y, [folds[f] for f, _ in schedule], alpha, standardize)
+    for (f, pred_folds), (w, c, fit_s) in zip(schedule, fits):
+        end = len(folds[f][0])  # expanding: the training part is rows 0..end-1
+        tr = score(y[:end], A[:end] @ w + c) if train_scores else {}
+        for k in pred_folds:
+            t0 = time.perf_counter(); pred = A[folds[k][1]] @ w + c; pred_s = time.perf_counter() - t0
+            out.append(dict(model=name, fold=k, pred=pred, proba=None, train=tr, fit_seconds=fit_s if k == f else 0., predict_seconds=pred_s))
     return out
 
 def _run(tasks, n_jobs, backend, progress) -> list:
@@ -300,11 +310,12 @@ def backtest(models:dict, # name -> scikit-learn estimator
     classes = np.unique(y) if task == 'classification' else None
     cands = {k: (m, X, False) for k, m in models.items()}
     if baselines: cands |= {k: (m, Xb, True) for k, (m, Xb) in baseline_models(y, times, task, horizon, freq).items()}
-    numeric = X.select_dtypes('number').shape[1] == X.shape[1] and np.isfinite(X.to_numpy(float) if len(X.columns) else 0).all()
+    # a sum is finite only if every value is (a huge finite sum that overflows merely turns the fast path off)
+    numeric = X.select_dtypes('number').shape[1] == X.shape[1] and np.isfinite(X.to_numpy(float).sum(0) if len(X.columns) else 0).all()
     tasks = []
     for name, (est, Xm, _) in cands.items():
-        fast = ridge_fast_path(est) if task == 'regression' and refit is True and Xm is X and numeric and _is_expanding(folds) else None
-        if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, train_scores)))
+        fast = ridge_fast_path(est) if task == 'regression' and Xm is X and numeric and _is_expanding(folds) else None
+        if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, schedule, train_scores)))
         else: tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f, ks in schedule]
     records = _run(tasks, n_jobs, backend, progress)
     return _assemble(records, cands, folds, times, y, task, classes, dict(horizon=horizon, freq=freq, refit=refit))

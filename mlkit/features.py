@@ -56,11 +56,19 @@ def on_grid(values, pos:np.ndarray) -> pd.Series:
     filler[pos] = values
     return pd.Series(filler)
 
-def lag_on_grid(grid:pd.Series, pos:np.ndarray, k:int) -> np.ndarray:
-    "The value `k` grid slots before each row (missing before the start or at an empty slot)."
-    src = pos - k
-    out = grid.to_numpy()[np.clip(src, 0, None)]
-    return np.where(src >= 0, out, np.nan) if out.dtype.kind == 'f' else np.where(src >= 0, out, None)
+def lag_on_grid(grid:pd.Series, pos:np.ndarray, k:int, out:np.ndarray|None=None) -> np.ndarray:
+    "The value `k` grid slots before each row (missing before the start or at an empty slot), written into `out` if given."
+    g = grid.to_numpy()
+    missing = np.nan if g.dtype.kind == 'f' else None
+    out = np.empty(len(pos), g.dtype) if out is None else out
+    if len(pos) == len(g):  # every slot has a row: the lag is a shift, a plain copy
+        k = min(k, len(g))
+        out[:k], out[k:] = missing, g[:len(g) - k]
+    else:
+        src = pos - k
+        np.take(g, np.clip(src, 0, None), out=out)
+        out[src < 0] = missing
+    return out
 
 # %% ../nbs/03_features.ipynb #f7a2a77d
 def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
@@ -181,25 +189,39 @@ class PastFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X:pd.DataFrame) -> pd.DataFrame:
         h, frame = self.horizon, self._with_domain(X)
         ts = check_time_order(frame[self.time_col])
-        pos, out = time_positions(ts, self.freq_), {}
+        pos = time_positions(ts, self.freq_)
+        extra = [calendar_features(ts, self.freq_)] if self.calendar else []
+        if self.holidays is not None: extra.append(holiday_features(ts, self.holidays))
+        text = {c for c in self.past_ + self.known_ if _is_text(frame[c])}
+        names = self._names() + [c for e in extra for c in e.columns]
+        floats = self.target_features_() + [f'{c}_lag{k}' for c in self.past_ if c not in text for k in self.exog_lags_]
+        floats += [c for c in self.known_ if c not in text] + [c for e in extra for c in e.columns]
+        # every float feature is written in place into one column-major block: fresh memory is touched once, and pandas
+        # keeps the block as it is (no per-column arrays to consolidate later)
+        block = np.empty((len(X), len(floats)), order='F')
+        col, others = dict(zip(floats, block.T)), {}
         targets = _target_series(frame[self.target]).reindex(columns=self.target_series_, fill_value=0.)
         for y in self.target_series_:
             gy = on_grid(targets[y].to_numpy(float), pos)
             past = gy.shift(h)  # on the grid, the last value known h steps ahead
-            out |= {f'{y}_lag{k}': lag_on_grid(gy, pos, k) for k in self.lags_}
+            for k in self.lags_: lag_on_grid(gy, pos, k, out=col[f'{y}_lag{k}'])
             for w in self.windows_:
                 roll = past.rolling(w, min_periods=(w + 1) // 2)
-                for s in self.stats: out[f'{y}_roll{w}_{s}'] = getattr(roll, s)().to_numpy()[pos]
-            if self.expanding: out[f'{y}_expanding_mean'] = past.expanding().mean().to_numpy()[pos]
-            for k in self.diffs: out[f'{y}_diff{k}'] = lag_on_grid(gy, pos, h) - lag_on_grid(gy, pos, h + k)
+                for s in self.stats: col[f'{y}_roll{w}_{s}'][:] = getattr(roll, s)().to_numpy()[pos]
+            if self.expanding: col[f'{y}_expanding_mean'][:] = past.expanding().mean().to_numpy()[pos]
+            for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k), out=col[f'{y}_diff{k}'])
         for c in self.past_:
             gc = on_grid(_column_values(frame[c]), pos)
-            for k in self.exog_lags_: out[f'{c}_lag{k}'] = lag_on_grid(gc, pos, k)
-        for c in self.known_: out[c] = _column_values(frame[c])
-        res = pd.DataFrame(out, index=X.index)
-        extra = [calendar_features(ts, self.freq_)] if self.calendar else []
-        if self.holidays is not None: extra.append(holiday_features(ts, self.holidays))
-        return pd.concat([res, *(e.set_axis(X.index) for e in extra)], axis=1) if extra else res
+            for k in self.exog_lags_:
+                lag = lag_on_grid(gc, pos, k, out=col.get(f'{c}_lag{k}'))
+                if c in text: others[f'{c}_lag{k}'] = lag
+        for c in self.known_:
+            if c in text: others[c] = _column_values(frame[c])
+            else: col[c][:] = _column_values(frame[c])
+        for e in extra:
+            for c in e.columns: col[c][:] = e[c].to_numpy(float)
+        out = pd.DataFrame(block, columns=floats, index=X.index, copy=False)
+        return pd.concat([out, pd.DataFrame(others, index=X.index)], axis=1)[names] if text else out
 
 def _perturb_after(frame:pd.DataFrame, cut:int, time_col:str, seed:int=0) -> pd.DataFrame:
     "`frame` with every value after row `cut` replaced (shuffled, or random numbers for floats); the time column kept."
@@ -261,8 +283,12 @@ def clean_frame(run:Run) -> pd.DataFrame:
 def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
     "Time column, target and features of `frame`; rows with incomplete target features or no target dropped."
     F = transformer.fit(frame).transform(frame)
-    keep = F[transformer.target_features_()].notna().all(axis=1) & frame[transformer.target].notna()
-    out = pd.concat([frame[[transformer.time_col, transformer.target]], F], axis=1)[keep]
+    keep = frame[transformer.target].notna().to_numpy(copy=True)
+    for c in transformer.target_features_(): keep &= F[c].notna().to_numpy()
+    out = pd.concat([frame[[transformer.time_col, transformer.target]], F], axis=1)
+    first, last = np.flatnonzero(keep)[[0, -1]] if keep.any() else (0, -1)
+    # usually only the first rows (incomplete lags) go: a slice shares memory, a boolean filter copies every column
+    out = out.iloc[first:last + 1] if keep[first:last + 1].all() else out[keep]
     return out.reset_index(drop=True)
 
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:

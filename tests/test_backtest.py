@@ -60,13 +60,15 @@ def test_engine_one_step_equals_handwritten_sklearn_loop():
     pd.testing.assert_frame_equal(par.predictions, res.predictions)
     pd.testing.assert_frame_equal(par.scores.drop(columns=['fit_seconds', 'predict_seconds']), res.scores.drop(columns=['fit_seconds', 'predict_seconds']))
 
+@pytest.mark.parametrize('refit', [True, False, 2])
 @pytest.mark.parametrize('est', [Ridge(alpha=.5), make_pipeline(StandardScaler(), Ridge(alpha=10.))])
-def test_ridge_fast_path_equals_refitting(est):
+def test_ridge_fast_path_equals_refitting(est, refit):
     X, y, t = series(seed=3)
     X = X.assign(const=1.0, big=X['x'] * 1e4 + 5e5)  # a constant and a badly scaled column
     cv = TemporalSplit(6, test_size=48)
-    fast = backtest({'r': est}, X, y, t, cv, freq='h', baselines=False, progress=False)
-    slow = backtest({'r': make_pipeline(est)}, X, y, t, cv, freq='h', baselines=False, progress=False)  # a wrapped Ridge is refitted
+    fast = backtest({'r': est}, X, y, t, cv, freq='h', refit=refit, baselines=False, progress=False)
+    slow = backtest({'r': make_pipeline(est)}, X, y, t, cv, freq='h', refit=refit, baselines=False, progress=False)  # a wrapped Ridge is refitted
+    assert (fast.scores['fit_seconds'] > 0).sum() == len(refit_schedule(6, refit))
     assert np.allclose(fast.predictions['y_pred'], slow.predictions['y_pred'], rtol=1e-7, atol=1e-6)
     assert np.allclose(fast.scores['train_mae'], slow.scores['train_mae'], rtol=1e-7)
 

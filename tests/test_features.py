@@ -88,6 +88,14 @@ def test_make_features_drops_incomplete_target_rows_only():
     out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], freq='h'))
     assert out['ts'].iloc[0] == df['ts'].iloc[24] and out['x_lag1'].isna().sum() == 1 and list(out.columns[:2]) == ['ts', 'y']
 
+def test_make_features_drops_rows_around_a_missing_target():
+    "A missing target mid-series drops its row and the rows whose lags need it; nothing else."
+    df = frame(gaps=False)
+    df.loc[200, 'y'] = np.nan
+    out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], expanding=False, diffs=(), freq='h'))
+    assert set(df['ts']) - set(out['ts']) == set(df['ts'].iloc[[*range(24), 200, 201, 224]])
+    assert out.index.equals(pd.RangeIndex(len(out))) and out['y_lag1'].notna().all()
+
 def test_calendar_helpers():
     assert seasonal_period('h') == 24 and seasonal_period('D') == 7 and seasonal_period('MS') == 12
     hf = holiday_features(pd.date_range('2024-12-23', periods=4, freq='D'))
