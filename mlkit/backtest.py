@@ -16,8 +16,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, log_loss, mean_absolute_error, r2_score,
-                             roc_auc_score, root_mean_squared_error)
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss, roc_auc_score
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -157,7 +156,10 @@ def score(y_true, y_pred, proba=None, task:str='regression', classes=None) -> di
     if task == 'regression':
         ok = np.isfinite(y_pred.astype(float)); yt, yp = y_true[ok].astype(float), y_pred[ok].astype(float)
         if not len(yt): return dict.fromkeys(METRICS[task], np.nan)
-        return {'mae': mean_absolute_error(yt, yp), 'rmse': root_mean_squared_error(yt, yp), 'r2': r2_score(yt, yp) if len(yt) > 1 else np.nan}
+        e = yt - yp  # the three formulas of scikit-learn, without its input checks (a backtest scores many small folds)
+        sse, sst = float(e @ e), float(((yt - yt.mean()) ** 2).sum())
+        r2 = (1 - sse / sst if sst > 0 else float(sse == 0)) if len(yt) > 1 else np.nan
+        return {'mae': float(np.abs(e).mean()), 'rmse': float(np.sqrt(sse / len(e))), 'r2': r2}
     out = {'log_loss': log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes), 'accuracy': accuracy_score(y_true, y_pred),
            'balanced_accuracy': balanced_accuracy_score(y_true, y_pred), 'roc_auc': np.nan}
     if len(classes) == 2 and len(np.unique(y_true)) == 2: out['roc_auc'] = roc_auc_score(y_true == classes[1], proba[:, 1])
@@ -325,12 +327,15 @@ def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestR
     order = {k: i for i, k in enumerate(cands)}
     records = sorted(records, key=lambda r: (order[r['model']], r['fold']))
     binary = task == 'classification' and len(classes) == 2
-    preds, rows = [], []
+    rows, tests = [], [folds[r['fold']][1] for r in records]
+    sizes, test = [len(t) for t in tests], np.concatenate(tests)
+    per_row = lambda v: np.repeat(np.asarray(v, dtype=object if isinstance(v[0], str) else None), sizes)
+    preds = pd.DataFrame({'model': per_row([r['model'] for r in records]), 'fold': per_row([r['fold'] for r in records]),
+                          'time': times[test], 'y_true': y[test], 'y_pred': np.concatenate([r['pred'] for r in records])})
+    if binary: preds['proba'] = np.concatenate([r['proba'][:, 1] for r in records])
+    preds['is_baseline'] = per_row([cands[r['model']][2] for r in records])
     for r in records:
         test, base = folds[r['fold']][1], cands[r['model']][2]
-        p = pd.DataFrame({'model': r['model'], 'fold': r['fold'], 'time': times[test], 'y_true': y[test], 'y_pred': r['pred']})
-        if binary: p['proba'] = r['proba'][:, 1]
-        preds.append(p.assign(is_baseline=base))
         rows.append(dict(model=r['model'], fold=r['fold'], is_baseline=base, **score(y[test], r['pred'], r['proba'], task, classes),
                          **{f'train_{k}': v for k, v in r['train'].items()}, fit_seconds=r['fit_seconds'], predict_seconds=r['predict_seconds']))
     metrics = list(METRICS[task])
@@ -338,7 +343,7 @@ def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestR
                    metrics=metrics, primary_metric=metrics[0], lower_is_better=METRICS[task][metrics[0]],
                    seasonal_period=seasonal_period(info['freq']), n_folds=len(folds), **info,
                    classes=[str(c) for c in classes] if classes is not None else None)
-    return BacktestResult(pd.concat(preds, ignore_index=True), fold_table(folds, times), pd.DataFrame(rows), summary)
+    return BacktestResult(preds, fold_table(folds, times), pd.DataFrame(rows), summary)
 
 # %% ../nbs/04_backtest.ipynb #d6a36cdf
 def default_models(task:str, seed:int=0) -> dict:

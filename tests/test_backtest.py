@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from mlkit.core import MlkitError, Run, RunConfig, RunDir
 from mlkit.backtest import (TemporalSplit, backtest, refit_schedule, default_splitter, default_models,
-                            backtest_findings)
+                            backtest_findings, score)
 from mlkit.features import PastFeatures, make_features
 
 def series(n=24 * 50, seed=0):
@@ -176,3 +176,15 @@ def test_default_models_handle_strings():
     X = X.assign(kind=np.where(np.arange(len(X)) % 3, 'a', 'b'))
     res = backtest(default_models('regression'), X, y, t, TemporalSplit(2, test_size=48), freq='h', progress=False)
     assert res.scores['mae'].notna().all()
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_regression_scores_equal_sklearn(seed):
+    "mae, rmse and r2 (computed in numpy) equal scikit-learn's, also for a constant truth and with missing predictions."
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+    rng = np.random.default_rng(seed)
+    yt, yp = rng.normal(size=50), rng.normal(size=50)
+    for t, p in [(yt, yp), (np.full(50, 2.), yp), (np.full(50, 2.), np.full(50, 2.))]:
+        got = score(t, p)
+        assert np.allclose([got['mae'], got['rmse'], got['r2']], [mean_absolute_error(t, p), root_mean_squared_error(t, p), r2_score(t, p)])
+    p = yp.copy(); p[:5] = np.nan
+    assert np.isclose(score(yt, p)['mae'], mean_absolute_error(yt[5:], yp[5:]))
