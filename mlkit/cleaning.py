@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_cleaning.ipynb #6571fbd8
 from __future__ import annotations
-import difflib, re
+import difflib, functools, re
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from scipy import ndimage, stats
@@ -15,14 +15,16 @@ from .core import Finding, findings_frame
 from .eda import sampling_step, time_coverage, time_gaps
 
 # %% auto #0
-__all__ = ['CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'TRAIN_FRACTION', 'examples',
-           'is_numeric', 'is_text', 'robust_scale', 'LocalReference', 'local_reference', 'check_mixed_granularity',
+__all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'TRAIN_FRACTION',
+           'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian', 'robust_scale',
+           'more_distinct_than', 'LocalReference', 'local_reference', 'time_steps', 'check_mixed_granularity',
            'planted_error_case', 'unit_mix', 'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs',
            'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'disguised_null_values',
-           'check_disguised_nulls', 'check_mixed_types', 'category_variants', 'check_category_variants',
-           'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems',
-           'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper',
-           'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings', 'plot_before_after']
+           'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
+           'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
+           'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray: return pd.to_numeric(s, errors='coerce').to_numpy(float)
@@ -43,10 +45,37 @@ def is_numeric(s:pd.Series) -> bool: return pd.api.types.is_numeric_dtype(s) and
 
 def is_text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
+SAMPLE_ROWS = 100_000  # medians, scales, quantiles and correlations are estimated on at most this many rows
+
+@functools.lru_cache(maxsize=8)
+def estimate_rows(n:int) -> np.ndarray|slice:
+    "The rows a check estimates its statistics on: all of them up to `SAMPLE_ROWS`, else a fixed random sample (seed 0)."
+    if n <= SAMPLE_ROWS: return slice(None)
+    # random, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour is an even hour)
+    idx = np.sort(np.random.default_rng(0).choice(n, SAMPLE_ROWS, replace=False))
+    idx.flags.writeable = False
+    return idx
+
+def estimate(x:np.ndarray) -> np.ndarray:
+    "The values of `x` on `estimate_rows`: statistics come from them, while every row is still checked."
+    return x[estimate_rows(len(x))]
+
+def nanmedian(x:np.ndarray) -> float:
+    "The median of the finite values of `x` (estimated on `estimate_rows`), NaN when there are none."
+    x = estimate(x)
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if len(x) else np.nan
+
 def robust_scale(x:np.ndarray) -> float:
     "1.4826 x the median absolute deviation of the finite values of `x` (the standard deviation for normal data)."
+    x = estimate(x)
     x = x[np.isfinite(x)]
     return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else np.nan
+
+def more_distinct_than(x:np.ndarray, k:int) -> bool:
+    "Whether the finite values of `x` take more than `k` distinct values (the estimate rows settle most columns)."
+    x = x[np.isfinite(x)]
+    return len(np.unique(estimate(x))) > k or len(np.unique(x)) > k
 
 @dataclass
 class LocalReference:
@@ -56,10 +85,12 @@ class LocalReference:
 
 def local_reference(s:pd.Series, window:int=25) -> LocalReference:
     "Running median of `s` over `window` rows (gaps filled from neighbours) and the robust scale of deviations from it."
-    x = pd.Series(_num(s)).ffill().bfill().to_numpy()
+    raw = _num(s)
+    x = pd.Series(raw).ffill().bfill().to_numpy()
     if not len(x) or np.isnan(x).all(): return LocalReference(np.full(len(x), np.nan), np.nan)
     med = ndimage.median_filter(x, size=min(window, len(x)), mode='nearest')
-    return LocalReference(med, robust_scale(_num(s) - med))
+    rows = estimate_rows(len(x))
+    return LocalReference(med, robust_scale(raw[rows] - med[rows]))
 
 # %% ../nbs/02_cleaning.ipynb #de156499
 CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, what that position is called)
@@ -74,10 +105,10 @@ def _periods(step:pd.Timedelta) -> dict:
 
 def _aligned(t:pd.DatetimeIndex, flagged:np.ndarray, period:str, alpha:float=1e-4) -> dict|None:
     "Whether the `flagged` rows share one calendar position of `period` far beyond its base rate (binomial test at `alpha`)."
-    position = np.asarray(CALENDAR_PERIODS[period][1](t))
-    pos_flagged = position[flagged]
+    where = CALENDAR_PERIODS[period][1]
+    pos_flagged = np.asarray(where(t[flagged]))
     mode = pd.Series(pos_flagged).mode().iloc[0]
-    k, n, base = int((pos_flagged == mode).sum()), int(flagged.sum()), float((position == mode).mean())
+    k, n, base = int((pos_flagged == mode).sum()), int(flagged.sum()), float((np.asarray(where(t[estimate_rows(len(t))])) == mode).mean())
     p = stats.binomtest(k, n, base, alternative='greater').pvalue
     return dict(position=_jsonable(mode), position_kind=CALENDAR_PERIODS[period][2], rows_at_position=k,
                 share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}')) if k / n >= .5 and p < alpha else None
@@ -86,27 +117,42 @@ def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
     return bool(pd.Series(x).groupby(np.asarray(CALENDAR_PERIODS[period][1](t))).nunique().max() <= 1)
 
-def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None) -> list[Finding]:
+def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
+    "The distance of each timestamp from the previous one, in base steps (NaN for the first row or without a step)."
+    t = pd.DatetimeIndex(time).as_unit('ns').asi8
+    return np.r_[np.nan, np.diff(t)] / step.value if step else np.full(len(t), np.nan)
+
+def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
+                            gap:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are totals over a calendar period mixed among per-step values."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
-    if ok.sum() < 10 or (x[ok] < 0).mean() > .01 or len(np.unique(x[ok])) < 3: return []
-    step = step or sampling_step(time)  # `detect_problems` passes it: one computation per frame, not per column
+    n_ok = ok.sum()
+    if n_ok < 10 or (x < 0).sum() > .01 * n_ok or not more_distinct_than(x, 2): return []
+    step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
+    gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
     with np.errstate(divide='ignore', invalid='ignore'): ratio = x / ref.median
-    gap = np.r_[np.nan, np.diff(t.as_unit("ns").asi8)] / step.value if step else np.full(len(x), np.nan)
-    base_level = np.nanmedian(x[gap == 1]) if (gap == 1).any() else np.nan
-    for period, L in _periods(step).items():
+    one_step = np.flatnonzero(gap == 1)
+    base_level = nanmedian(x[one_step]) if len(one_step) else np.nan
+    periods = _periods(step)
+    if periods:  # only rows at least twice or at most half their neighbours can be flagged: test those, not every row
+        L_min = min(periods.values())
+        cand = np.flatnonzero(ok & ((ratio >= L_min / 2) | (ratio <= 2 / L_min)))
+        r_cand = ratio[cand]
+    for period, L in periods.items():
         # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
         for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
-            flagged = ok & (ratio >= lo) & (ratio <= hi)
-            if flagged.sum() < min_rows or flagged.mean() > .2: continue
+            rows = cand[(r_cand >= lo) & (r_cand <= hi)]
+            if len(rows) < min_rows or len(rows) > .2 * len(x): continue
+            flagged = np.zeros(len(x), bool)
+            flagged[rows] = True
             al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
             return [_granularity_finding(s, time, flagged, period, L, float(np.median(ratio[flagged])), direction, al)]
         with np.errstate(divide='ignore', invalid='ignore'): spanning = ok & (np.abs(np.log(gap / L)) < np.log(1.2))
         if spanning.sum() >= min_rows and base_level > 0:
-            r = np.nanmedian(x[spanning]) / base_level
+            r = nanmedian(x[spanning]) / base_level
             if L / 2 <= r <= 2 * L:
                 return [_granularity_finding(s, time, spanning, period, L, float(r), 'totals after a one-period gap', None)]
     return []
@@ -187,14 +233,16 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None) -> tuple[str, np.ndarray
     "The conversion that best explains the far-off rows of `s` and the mask of those rows, or None."
     x = _num(s)
     if np.isfinite(x).sum() < 10: return None
-    bulk = x[np.abs(x - np.nanmedian(x)) <= 6 * robust_scale(x)]  # the column's values without the far-off ones
+    xs = estimate(x)
+    bulk = xs[np.abs(xs - nanmedian(xs)) <= 6 * robust_scale(xs)]  # the column's values without the far-off ones
     refs = [ref or local_reference(s), LocalReference(np.full(len(x), np.median(bulk) if len(bulk) else np.nan), robust_scale(bulk))]
     best = None
     for r in refs:
         if not r.scale > 0: continue
         far = np.abs(x - r.median) > 6 * r.scale
         if far.sum() < 3: continue
-        q01, q99 = np.nanquantile(x[~far], [.01, .99])  # the plausible range of the majority, once per reference
+        rows = estimate_rows(len(x))
+        q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority, once per reference
         for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
             if not (lo <= q01 and q99 <= hi): continue
             explained = far & (np.abs(back(x) - r.median) <= 3 * r.scale)
@@ -265,9 +313,9 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
 # %% ../nbs/02_cleaning.ipynb #8a91b185
 def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     "For each numeric column with a strongly correlated partner: the partner and the line relating them (slope, intercept, scale)."
-    num = df[[c for c in df.columns if is_numeric(df[c]) and df[c].nunique() > 10]].astype(float)
+    num = df[[c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 10)]].astype(float)
     if num.shape[1] < 2 or len(num) < 20: return {}
-    corr = num.corr().abs().mask(np.eye(num.shape[1], dtype=bool))
+    corr = num.iloc[estimate_rows(len(num))].corr().abs().mask(np.eye(num.shape[1], dtype=bool))
     out = {}
     for c in corr.columns:
         partner = corr[c].idxmax() if corr[c].notna().any() else None
@@ -330,8 +378,8 @@ def impossible_rules(df:pd.DataFrame) -> dict:
         if not len(x): continue
         r = {}
         integral = np.all(x == np.round(x))
-        if _COUNT_NAME.search(str(c)) or (integral and (x >= 0).mean() >= .99 and len(np.unique(x[x >= 0])) >= 20): r['below'] = 0.
-        fraction = np.quantile(x, .99) <= 1
+        if _COUNT_NAME.search(str(c)) or (integral and (x >= 0).mean() >= .99 and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
+        fraction = np.quantile(estimate(x), .99) <= 1
         if _HUMIDITY_NAME.search(str(c)): r.update(equals=[0.], above=1. if fraction else 100., below=0.)
         if _PERCENT_NAME.search(str(c)): r.update(above=1. if fraction else 100., below=0.)
         if _KELVIN_NAME.search(str(c)): r.update(below=np.nextafter(0, 1))
@@ -388,7 +436,7 @@ def disguised_null_values(s:pd.Series) -> list:
             scale = robust_scale(rest)
             if v == 0 and (rest.min() <= 0 or hit.sum() < 3): continue
             if v == -1 and rest.min() < 0: continue
-            if scale > 0 and abs(v - np.median(rest)) > 6 * scale and (v < rest.min() or v > rest.max()): found.append(float(v))
+            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale and (v < rest.min() or v > rest.max()): found.append(float(v))
         return found
     if is_text(s):
         tokens = pd.Series(s.dropna().unique())
@@ -410,6 +458,14 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None) -> list[Fin
             dict(values=vals, rows=int(m.sum()), examples=examples(df[c], m, time))))
     return out
 
+def numbers_and_words(v:pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    "Masks of the values of `v` that read as numbers and of those that are words (not numbers, not null tokens)."
+    codes, distinct = pd.factorize(v)  # parse each distinct value once, not every row
+    text = pd.Series(distinct).astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors='coerce').notna().to_numpy()
+    word = ~numeric & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
+    return numeric[codes], word[codes]
+
 def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding]:
     "A warning for each text column that holds mostly numbers plus some words (or Python values of several types)."
     out = []
@@ -417,13 +473,11 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding
         s = df[c]
         if not is_text(s) or s.notna().sum() == 0: continue
         v = s.dropna()
-        codes, distinct = pd.factorize(v)  # parse each distinct value once, not every row
-        text = pd.Series(distinct).astype(str).str.strip()
-        numeric_distinct = pd.to_numeric(text, errors='coerce').notna().to_numpy()
-        word_distinct = ~numeric_distinct & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
-        as_num = pd.Series(numeric_distinct[codes], index=v.index)
-        words = pd.Series(word_distinct[codes], index=v.index)
         types = sorted({type(x).__name__ for x in v.iloc[:10_000]})
+        # on a long column of one type, the estimate rows come first: mostly words there (under 40% numbers, 60 standard
+        # errors from the 50% bar) and the column cannot qualify, so millions of free-text values are never parsed
+        if len(types) == 1 and len(v) > SAMPLE_ROWS and numbers_and_words(v.iloc[estimate_rows(len(v))])[0].mean() < .4: continue
+        as_num, words = numbers_and_words(v)
         if as_num.mean() >= .5 and words.any() or len(types) > 1:
             bad = s.index.isin(v.index[words])
             out.append(Finding('mixed_types', 'warning', c,
@@ -473,11 +527,12 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     x = _num(s)
     none = np.zeros(len(x), bool)
     ok = np.isfinite(x)
-    if ok.sum() < 10 or len(np.unique(x[ok])) <= 10: return none, none
-    y = np.log1p(x) if (x[ok] >= 0).all() and stats.skew(x[ok]) > 1 else x
+    if ok.sum() < 10 or not more_distinct_than(x, 10): return none, none
+    xs = estimate(x)
+    y = np.log1p(x) if not (x < 0).any() and stats.skew(xs[np.isfinite(xs)]) > 1 else x
     scale = robust_scale(y)
     if not scale > 0: return none, none
-    extreme = ok & (np.abs(y - np.nanmedian(y)) > z * scale)
+    extreme = ok & (np.abs(y - nanmedian(y)) > z * scale)
     if not extreme.any(): return none, none
     ref = ref or local_reference(s)
     jump = np.abs(x - ref.median) > spike * ref.scale if ref.scale > 0 else none
@@ -533,11 +588,12 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     out = check_time_index(df, time_col, freq)
     ordered = time.is_monotonic_increasing
     step = sampling_step(time) if ordered else None
+    gap = time_steps(time, step) if ordered else None
     for c in body.columns:
         s = body[c]
         if not is_numeric(s) or s.notna().sum() < 10: continue
         ref = local_reference(s)
-        if ordered: out += check_mixed_granularity(s, time, ref, step=step)
+        if ordered: out += check_mixed_granularity(s, time, ref, step=step, gap=gap)
         out += check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
     out += check_stuck_values(body, time) + check_impossible_values(body, time) + check_disguised_nulls(body, time)
     out += check_mixed_types(body, time) + check_category_variants(body)

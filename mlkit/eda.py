@@ -11,20 +11,35 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
 
 # %% auto #0
-__all__ = ['SEASONAL_PERIODS', 'profile', 'sampling_step', 'time_grid', 'time_gaps', 'time_coverage', 'resample_target',
-           'seasonal_period', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
-           'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
-           'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
+__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'profile', 'sampling_step', 'time_grid', 'time_gaps',
+           'time_coverage', 'resample_target', 'seasonal_period', 'regular_target', 'decompose_target',
+           'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares',
+           'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance',
+           'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
+QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
+
+def sorted_summary(x:np.ndarray) -> dict:
+    "Distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of the non-missing `x`, from one sort."
+    x = x[~np.isnan(x)]
+    if not len(x): return dict(unique=0, zeros=0) | dict.fromkeys(QUARTILES, np.nan)
+    values, counts = np.unique(x, return_counts=True)
+    ends = np.cumsum(counts)  # the k-th smallest value is values[searchsorted(ends, k, 'right')]
+    h = (len(x) - 1) * np.array(list(QUARTILES.values()))
+    lo, hi = (values[np.searchsorted(ends, np.floor(h), side='right')], values[np.searchsorted(ends, np.ceil(h), side='right')])
+    t, d = h - np.floor(h), hi - lo
+    q = np.where(t >= .5, hi - d * (1 - t), lo + d * t)  # numpy's own formula, so that quantiles agree to the last bit
+    return dict(unique=len(values), zeros=int(counts[values == 0].sum())) | dict(zip(QUARTILES, q.tolist()))
+
 def profile(df:pd.DataFrame) -> pd.DataFrame:
     "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
-    num = df.select_dtypes('number').astype(float)
-    out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': df.isna().sum(), 'missing_pct': df.isna().mean() * 100,
-                        'unique': df.nunique()})
-    out['zeros'] = (num == 0).sum().reindex(out.index)
-    q = num.quantile([0, .25, .5, .75, 1]).T.set_axis(['min', 'q25', 'median', 'q75', 'max'], axis=1)
-    out = out.join(q)
+    num = df.select_dtypes('number')
+    summary = pd.DataFrame.from_dict({c: sorted_summary(num[c].to_numpy(float, na_value=np.nan)) for c in num.columns},
+                                     orient='index', columns=['unique', 'zeros', *QUARTILES]).astype(dict(unique='int64', zeros='int64') | dict.fromkeys(QUARTILES, 'float64'))
+    unique = pd.Series({c: summary.loc[c, 'unique'] if c in summary.index else df[c].nunique() for c in df.columns}, dtype='int64')
+    out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': df.isna().sum(), 'missing_pct': df.isna().mean() * 100, 'unique': unique})
+    out = out.join(summary.drop(columns='unique'))
     out['skew'] = num.skew().reindex(out.index)
     out.index.name = 'column'
     return out
