@@ -4,7 +4,8 @@
 
 # %% ../nbs/02_cleaning.ipynb #6571fbd8
 from __future__ import annotations
-import difflib, functools, re
+import difflib, functools, os, re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from scipy import ndimage, stats
@@ -321,7 +322,8 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
         partner = corr[c].idxmax() if corr[c].notna().any() else None
         if partner is None or corr.loc[c, partner] < min_corr: continue
         ok = num[[c, partner]].notna().all(axis=1)
-        slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::max(1, ok.sum() // 2000)], num.loc[ok, partner].to_numpy()[::max(1, ok.sum() // 2000)])
+        every = max(1, ok.sum() // 1000)  # the repeated-median line costs the square of its points: about 1,000 of them
+        slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::every], num.loc[ok, partner].to_numpy()[::every])
         resid = num[c] - (intercept + slope * num[partner])
         out[c] = dict(partner=partner, slope=float(slope), intercept=float(intercept), scale=robust_scale(resid.to_numpy()))
     return out
@@ -491,8 +493,10 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding
 # %% ../nbs/02_cleaning.ipynb #2384fd14
 def category_variants(s:pd.Series, max_unique:int=200) -> list[list[str]]:
     "Groups of spellings of `s` that probably mean the same category, most frequent spelling first."
+    most = max(max_unique, 10_000)
+    if len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > most: return []  # a sample never has more values than its column
     counts = s.dropna().astype(str).value_counts()
-    if len(counts) < 2 or len(counts) > max(max_unique, 10_000): return []
+    if len(counts) < 2 or len(counts) > most: return []
     counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
     key = pd.Series(counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True), index=counts.index)
     shared = (key.duplicated(keep=False) & (key != '')).to_numpy()  # only keys spelled more than one way can form a group
@@ -564,6 +568,8 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None) -> dict:
         if c == time_col: continue
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = 'a second time column'; continue
+        # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under 50% here
+        if n > SAMPLE_ROWS and s.iloc[estimate_rows(n)].nunique() < .45 * SAMPLE_ROWS: continue
         unique = s.nunique() / n
         if unique < .95 and not (is_numeric(s) and unique >= .5): continue
         if is_numeric(s):
@@ -581,23 +587,30 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None) -> list[Finding]:
         for c, why in identifier_columns(df, time_col).items()]
 
 # %% ../nbs/02_cleaning.ipynb #ad755728
-def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None) -> list[Finding]:
+def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
+    "The checks that compare each value of numeric column `s` with its neighbours."
+    ref = local_reference(s)
+    out = check_mixed_granularity(s, time, ref, step=step, gap=gap) if gap is not None else []
+    return out + check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
+
+def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
+                    threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
+                   ) -> list[Finding]:
     "Every silent-data-error check over `df`: findings, most severe first."
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
     body = df.drop(columns=[time_col])
-    out = check_time_index(df, time_col, freq)
     ordered = time.is_monotonic_increasing
     step = sampling_step(time) if ordered else None
     gap = time_steps(time, step) if ordered else None
-    for c in body.columns:
-        s = body[c]
-        if not is_numeric(s) or s.notna().sum() < 10: continue
-        ref = local_reference(s)
-        if ordered: out += check_mixed_granularity(s, time, ref, step=step, gap=gap)
-        out += check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
-    out += check_stuck_values(body, time) + check_impossible_values(body, time) + check_disguised_nulls(body, time)
-    out += check_mixed_types(body, time) + check_category_variants(body)
-    out += check_identifiers(df.drop(columns=[target]) if target in df else df, time_col)
+    numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].notna().sum() >= 10]
+    checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
+              lambda: check_stuck_values(body, time), lambda: check_impossible_values(body, time), lambda: check_disguised_nulls(body, time),
+              lambda: check_mixed_types(body, time), lambda: check_category_variants(body),
+              lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col)]
+    # the checks only read the frame, and numpy and pandas release the GIL in their loops: threads share the work, and
+    # the findings are joined in the order above whatever finishes first, so any number of threads gives the same list
+    with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
+        out = [f for found in pool.map(lambda check: check(), checks) for f in found]
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return sorted(out, key=lambda f: order[f.severity])
 

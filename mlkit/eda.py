@@ -11,11 +11,11 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
 
 # %% auto #0
-__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'profile', 'sampling_step', 'time_grid', 'time_gaps',
-           'time_coverage', 'resample_target', 'seasonal_period', 'regular_target', 'decompose_target',
-           'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares',
-           'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance',
-           'plot_distributions']
+__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'profile', 'distinct_times', 'present_in', 'sampling_step',
+           'time_grid', 'time_gaps', 'time_coverage', 'resample_target', 'seasonal_period', 'regular_target',
+           'decompose_target', 'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift',
+           'class_shares', 'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations',
+           'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
@@ -45,14 +45,41 @@ def profile(df:pd.DataFrame) -> pd.DataFrame:
     return out
 
 # %% ../nbs/01_eda.ipynb #68b6d43d
+def distinct_times(ts) -> pd.DatetimeIndex:
+    "The distinct timestamps of `ts`, sorted (no hashing when they already are in order, as most time series are)."
+    t = pd.DatetimeIndex(pd.Series(ts).dropna())
+    if not t.is_monotonic_increasing: return t.drop_duplicates().sort_values()
+    i = t.asi8
+    return t[np.r_[True, i[1:] != i[:-1]]] if len(t) else t
+
+def _even_step(i:np.ndarray) -> int|None:
+    "The step of evenly spaced increasing integers `i` (None when they are not)."
+    d = np.diff(i)
+    return int(d[0]) if len(d) and d[0] > 0 and (d == d[0]).all() else None
+
+def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
+    "Which timestamps of `a` occur in the sorted, distinct `sorted_b` (arithmetic when either is a regular grid, else a binary search)."
+    x, b = a.as_unit('ns').asi8, sorted_b.as_unit('ns').asi8
+    if not len(b) or not len(x): return np.zeros(len(x), bool)
+    if step := _even_step(b):
+        off = x - b[0]
+        return (off >= 0) & (off <= b[-1] - b[0]) & (off % step == 0)
+    if step := _even_step(x):
+        off = b - x[0]
+        hit = np.zeros(len(x), bool)
+        hit[off[(off >= 0) & (off <= x[-1] - x[0]) & (off % step == 0)] // step] = True
+        return hit
+    i = np.minimum(np.searchsorted(b, x), len(b) - 1)
+    return b[i] == x
+
 def sampling_step(ts:pd.Series) -> pd.Timedelta|None:
     "The most common positive step between sorted distinct timestamps (None with fewer than two)."
-    t = pd.DatetimeIndex(pd.Series(ts).dropna().drop_duplicates().sort_values())
+    t = distinct_times(ts)
     return pd.Series(t[1:] - t[:-1]).mode().iloc[0] if len(t) > 1 else None
 
 def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
     "The regular grid of slots from the first to the last timestamp at `freq` (inferred when None)."
-    t = pd.DatetimeIndex(pd.Series(ts).dropna().drop_duplicates().sort_values())
+    t = distinct_times(ts)
     if len(t) < 2: return t
     freq = freq or pd.infer_freq(t) if len(t) > 2 else freq
     return pd.date_range(t[0], t[-1], freq=freq or sampling_step(t))
@@ -60,7 +87,7 @@ def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
 def time_gaps(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
     "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
     grid = time_grid(ts, freq)
-    missing = ~grid.isin(pd.DatetimeIndex(ts))
+    missing = ~present_in(grid, distinct_times(ts))
     pos = np.flatnonzero(missing)
     if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]), 'missing': pd.Series([], dtype=int)})
     run = np.cumsum(np.r_[True, np.diff(pos) > 1])
@@ -71,12 +98,12 @@ def time_gaps(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
 def time_coverage(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
     "Facts about timestamps `ts`: span, frequency, expected slots, gaps, duplicates, out-of-order and off-grid stamps."
     ts = pd.Series(pd.DatetimeIndex(ts))
-    grid, t = time_grid(ts, freq), pd.DatetimeIndex(ts.dropna())
+    grid, t, seen = time_grid(ts, freq), pd.DatetimeIndex(ts.dropna()), distinct_times(ts)
     facts = {'rows': len(ts), 'unparsed': int(ts.isna().sum()), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
              'freq': grid.freqstr if isinstance(grid, pd.DatetimeIndex) and grid.freq is not None else None,
-             'expected_slots': len(grid), 'missing_slots': int((~grid.isin(t)).sum()),
+             'expected_slots': len(grid), 'missing_slots': int((~present_in(grid, seen)).sum()),
              'duplicated': int(t.duplicated().sum()), 'out_of_order': int((np.diff(t.asi8) < 0).sum()) if len(t) > 1 else 0,
-             'off_grid': int((~t.isin(grid)).sum()) if len(grid) else 0}
+             'off_grid': int((~present_in(t, grid)).sum()) if len(grid) else 0}
     facts['missing_pct'] = round(100 * facts['missing_slots'] / max(facts['expected_slots'], 1), 3)
     return pd.DataFrame({'fact': list(facts), 'value': list(facts.values())})
 

@@ -129,3 +129,21 @@ def test_transformers_pandas_output_and_past_only_imputation():
     assert (first['humidity'] == d['humidity'].iloc[:400].median()).all()
     fm = FaultMasker().fit(d.iloc[:400]); um = UnitHarmoniser().fit(d.iloc[:400]); rc = RobustClipper().fit(d.iloc[:400])
     assert fm.transform(d).equals(d) and um.conversions_ == {} and rc.transform(d.iloc[:400]).equals(d.iloc[:400])
+
+@pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier', 'mixed_types'])
+def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
+    "Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data stays silent."
+    from mlkit.cleaning import SAMPLE_ROWS, estimate_rows
+    df = planted_error_case(kind, n=SAMPLE_ROWS + 44_000, freq='h', seed=0)
+    found = detect_problems(df, 'ts', 'y')
+    assert len(estimate_rows(len(df))) == SAMPLE_ROWS
+    if kind == 'clean': assert found == []; return
+    hits = [f for f in found if f.check == EXPECTED[kind] and f.column == PLANTED_COLUMN[kind]]
+    assert hits, [f.check for f in found]
+    planted = {'mixed_granularity': ('rows', 6), 'mixed_units': ('rows', len(df) // 20), 'outliers': ('rows', 4),
+               'stuck_sensor': ('rows', 30), 'mixed_types': ('non_numeric', 6)}
+    if kind in planted: assert hits[0].evidence[planted[kind][0]] == planted[kind][1]  # every planted row, no other
+
+def test_threads_do_not_change_findings(bike):
+    one = detect_problems(bike.frame, bike.time_col, bike.target, threads=1)
+    assert detect_problems(bike.frame, bike.time_col, bike.target, threads=3) == one and len(one) >= 4

@@ -68,3 +68,13 @@ def test_awkward_frames_do_not_crash():
     assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0 and time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
     assert decompose_target(d, 'y', 'ts', 'h')['trend'].isna().all()  # a constant target has no trend to find
     assert correlations(d, 'y')['spearman'].isna().all() and len(period_shift(d, 'ts')) == 4
+
+def test_present_in_agrees_with_isin():
+    "The grid arithmetic and the binary search give pandas' isin, whichever side is the regular grid."
+    from mlkit.eda import present_in, distinct_times
+    rng = np.random.default_rng(0)
+    g = pd.date_range('2024-01-01', periods=500, freq='h')
+    t = pd.DatetimeIndex(rng.choice(g.append(g + pd.Timedelta(minutes=30)), 400, replace=False))  # unsorted, off-grid stamps
+    for a, b in [(g, distinct_times(t)), (t, g), (t, distinct_times(t)), (g[::3], g), (g.as_unit('s'), g[:10])]:
+        assert (present_in(a, b) == a.isin(b)).all()
+    assert distinct_times(pd.Series([t[1], t[0], t[1], None])).equals(pd.DatetimeIndex([t[1], t[0]]).sort_values())
