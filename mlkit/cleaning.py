@@ -75,8 +75,8 @@ def robust_scale(x:np.ndarray) -> float:
 
 def more_distinct_than(x:np.ndarray, k:int) -> bool:
     "Whether the finite values of `x` take more than `k` distinct values (the estimate rows settle most columns)."
-    x = x[np.isfinite(x)]
-    return len(np.unique(estimate(x))) > k or len(np.unique(x)) > k
+    xs = estimate(x)
+    return len(np.unique(xs[np.isfinite(xs)])) > k or len(np.unique(x[np.isfinite(x)])) > k
 
 @dataclass
 class LocalReference:
@@ -135,8 +135,9 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
     ref = ref or local_reference(s)
     with np.errstate(divide='ignore', invalid='ignore'): ratio = x / ref.median
     one_step = np.flatnonzero(gap == 1)
-    base_level = nanmedian(x[one_step]) if len(one_step) else np.nan
+    base_level = nanmedian(x[one_step[estimate_rows(len(one_step))]]) if len(one_step) else np.nan
     periods = _periods(step)
+    after_gap = np.flatnonzero(ok & (gap > 1.5))  # rows that follow a gap: the candidates for totals after a one-period gap
     if periods:  # only rows at least twice or at most half their neighbours can be flagged: test those, not every row
         L_min = min(periods.values())
         cand = np.flatnonzero(ok & ((ratio >= L_min / 2) | (ratio <= 2 / L_min)))
@@ -151,7 +152,8 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
             al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
             return [_granularity_finding(s, time, flagged, period, L, float(np.median(ratio[flagged])), direction, al)]
-        with np.errstate(divide='ignore', invalid='ignore'): spanning = ok & (np.abs(np.log(gap / L)) < np.log(1.2))
+        spanning = np.zeros(len(x), bool)  # rows that follow a gap of about one period
+        spanning[after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]] = True
         if spanning.sum() >= min_rows and base_level > 0:
             r = nanmedian(x[spanning]) / base_level
             if L / 2 <= r <= 2 * L:
@@ -244,13 +246,17 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None) -> tuple[str, np.ndarray
         if far.sum() < 3: continue
         rows = estimate_rows(len(x))
         q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority, once per reference
+        far_rows = np.flatnonzero(far)  # only far-off rows can be explained: convert those, not the whole column
+        x_far, ref_far = x[far_rows], r.median[far_rows]
         for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
             if not (lo <= q01 and q99 <= hi): continue
-            explained = far & (np.abs(back(x) - r.median) <= 3 * r.scale)
-            if factor and explained.any():  # a change of scale: the typical ratio to the neighbours must be its factor
+            fits = np.abs(back(x_far) - ref_far) <= 3 * r.scale
+            if factor and fits.any():  # a change of scale: the typical ratio to the neighbours must be its factor
                 with np.errstate(divide='ignore', invalid='ignore'):
-                    if not abs(np.log(np.nanmedian(x[explained] / r.median[explained]) / factor)) < np.log(2): continue
-            if explained.sum() >= 3 and explained.sum() >= .5 * far.sum() and (best is None or explained.sum() > best[1].sum()):
+                    if not abs(np.log(np.nanmedian(x_far[fits] / ref_far[fits]) / factor)) < np.log(2): continue
+            if fits.sum() >= 3 and fits.sum() >= .5 * len(far_rows) and (best is None or fits.sum() > best[1].sum()):
+                explained = np.zeros(len(x), bool)
+                explained[far_rows[fits]] = True
                 best = (name, explained)
     return best
 
@@ -314,9 +320,10 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
 # %% ../nbs/02_cleaning.ipynb #8a91b185
 def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     "For each numeric column with a strongly correlated partner: the partner and the line relating them (slope, intercept, scale)."
-    num = df[[c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 10)]].astype(float)
-    if num.shape[1] < 2 or len(num) < 20: return {}
-    corr = num.iloc[estimate_rows(len(num))].corr().abs().mask(np.eye(num.shape[1], dtype=bool))
+    cols = [c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 10)]
+    if len(cols) < 2 or len(df) < 20: return {}
+    num = df[cols].iloc[estimate_rows(len(df))].astype(float)  # pairs and lines are estimated on the estimate rows
+    corr = num.corr().abs().mask(np.eye(num.shape[1], dtype=bool))
     out = {}
     for c in corr.columns:
         partner = corr[c].idxmax() if corr[c].notna().any() else None
@@ -430,8 +437,8 @@ def disguised_null_values(s:pd.Series) -> list:
     if is_numeric(s):
         x = _num(s); x = x[np.isfinite(x)]
         if len(x) < 10: return []
-        found = []
-        for v in [*SENTINELS, 0]:
+        found, lo, hi = [], x.min(), x.max()
+        for v in [v for v in (*SENTINELS, 0) if lo <= v <= hi]:  # a value outside the column's range cannot occur in it
             hit = x == v
             if not hit.any() or hit.mean() > .5: continue
             rest = x[~hit]
@@ -539,7 +546,9 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     extreme = ok & (np.abs(y - nanmedian(y)) > z * scale)
     if not extreme.any(): return none, none
     ref = ref or local_reference(s)
-    jump = np.abs(x - ref.median) > spike * ref.scale if ref.scale > 0 else none
+    rows = np.flatnonzero(extreme)  # a jump away from the neighbours matters only where the value is extreme
+    jump = np.zeros(len(x), bool)
+    if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.median[rows]) > spike * ref.scale]] = True
     return extreme & jump, extreme & ~jump
 
 def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None) -> list[Finding]:
