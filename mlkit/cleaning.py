@@ -18,14 +18,14 @@ from .eda import sampling_step, time_coverage, time_gaps
 # %% auto #0
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'TRAIN_FRACTION',
            'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian', 'robust_scale',
-           'more_distinct_than', 'LocalReference', 'local_reference', 'time_steps', 'check_mixed_granularity',
-           'planted_error_case', 'unit_mix', 'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs',
-           'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'disguised_null_values',
-           'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
-           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
-           'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
-           'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
-           'plot_before_after']
+           'more_distinct_than', 'LocalReference', 'local_reference', 'time_steps', 'granularity_mix',
+           'check_mixed_granularity', 'planted_error_case', 'unit_mix', 'check_mixed_units', 'check_time_index',
+           'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'disguised_null_values', 'check_disguised_nulls', 'numbers_and_words',
+           'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks', 'check_outliers',
+           'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker', 'UnitHarmoniser',
+           'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer', 'cleaning_pipeline',
+           'clean_dataset', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray: return pd.to_numeric(s, errors='coerce').to_numpy(float)
@@ -123,13 +123,13 @@ def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     t = pd.DatetimeIndex(time).as_unit('ns').asi8
     return np.r_[np.nan, np.diff(t)] / step.value if step else np.full(len(t), np.nan)
 
-def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
-                            gap:np.ndarray|None=None) -> list[Finding]:
-    "A critical finding when some values of `s` are totals over a calendar period mixed among per-step values."
+def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
+                    gap:np.ndarray|None=None) -> tuple|None:
+    "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
     n_ok = ok.sum()
-    if n_ok < 10 or (x < 0).sum() > .01 * n_ok or not more_distinct_than(x, 2): return []
+    if n_ok < 10 or (x < 0).sum() > .01 * n_ok or not more_distinct_than(x, 2): return None
     step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
@@ -151,14 +151,20 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
             flagged[rows] = True
             al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
-            return [_granularity_finding(s, time, flagged, period, L, float(np.median(ratio[flagged])), direction, al)]
+            return flagged, period, L, float(np.median(ratio[flagged])), direction, al
         spanning = np.zeros(len(x), bool)  # rows that follow a gap of about one period
         spanning[after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]] = True
         if spanning.sum() >= min_rows and base_level > 0:
             r = nanmedian(x[spanning]) / base_level
             if L / 2 <= r <= 2 * L:
-                return [_granularity_finding(s, time, spanning, period, L, float(r), 'totals after a one-period gap', None)]
-    return []
+                return spanning, period, L, float(r), 'totals after a one-period gap', None
+    return None
+
+def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
+                            gap:np.ndarray|None=None) -> list[Finding]:
+    "A critical finding when some values of `s` are totals over a calendar period mixed among per-step values."
+    mix = granularity_mix(s, time, ref, min_rows, step, gap)
+    return [_granularity_finding(s, time, *mix)] if mix else []
 
 def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -> Finding:
     "The finding for rows of `s` that hold `period` totals (or per-step values among totals)."
@@ -232,9 +238,14 @@ UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausibl
     'unit -> thousand (m -> km, g -> kg, ms -> s)': (lambda v: v / 1000, lambda v: v * 1000, (-np.inf, np.inf), .001),
     'thousand -> unit (km -> m, kg -> g, s -> ms)': (lambda v: v * 1000, lambda v: v / 1000, (-np.inf, np.inf), 1000)}
 
-def unit_mix(s:pd.Series, ref:LocalReference|None=None) -> tuple[str, np.ndarray]|None:
-    "The conversion that best explains the far-off rows of `s` and the mask of those rows, or None."
+def _num_without(s:pd.Series, ignore:np.ndarray|None) -> np.ndarray:
+    "`s` as floats, missing at the rows to `ignore` (rows another finding already explains)."
     x = _num(s)
+    return x if ignore is None else np.where(ignore, np.nan, x)
+
+def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray]|None:
+    "The conversion that best explains the far-off rows of `s` (leaving out the rows to `ignore`) and their mask, or None."
+    x = _num_without(s, ignore)
     if np.isfinite(x).sum() < 10: return None
     xs = estimate(x)
     bulk = xs[np.abs(xs - nanmedian(xs)) <= 6 * robust_scale(xs)]  # the column's values without the far-off ones
@@ -260,17 +271,20 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None) -> tuple[str, np.ndarray
                 best = (name, explained)
     return best
 
-def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None) -> list[Finding]:
+def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are in another unit than the rest (by a known conversion)."
-    mix = unit_mix(s, ref)
+    mix = unit_mix(s, ref, ignore)
     if mix is None: return []
     name, rows = mix
     back = UNIT_CONVERSIONS[name][1]
     ex = examples(s, rows, time)
     for e in ex: e['converted_back'] = _jsonable(back(float(e['value'])))
+    units, _, such_as = name.partition(' (')  # 'thousand -> unit (km -> m, kg -> g, s -> ms)'
+    majority, minority = units.split(' -> ')
+    such_as = f' ({such_as}' if such_as else ''
     return [Finding('mixed_units', 'critical', s.name,
-        f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {name.split(' -> ')[1]} among "
-        f"{name.split(' -> ')[0]} values; converted back they sit right among their neighbours. Convert them (the cleaning "
+        f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
+        f"{majority} values{such_as}; converted back they sit right among their neighbours. Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
         dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), examples=ex))]
 
@@ -533,9 +547,9 @@ def check_category_variants(df:pd.DataFrame) -> list[Finding]:
     return out
 
 # %% ../nbs/02_cleaning.ipynb #ba199cf1
-def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:float=8.) -> tuple[np.ndarray, np.ndarray]:
-    "Masks of the isolated outliers and of the plausible extremes of `s`."
-    x = _num(s)
+def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:float=8., ignore:np.ndarray|None=None) -> tuple[np.ndarray, np.ndarray]:
+    "Masks of the isolated outliers and of the plausible extremes of `s` (leaving out the rows to `ignore`)."
+    x = _num_without(s, ignore)
     none = np.zeros(len(x), bool)
     ok = np.isfinite(x)
     if ok.sum() < 10 or not more_distinct_than(x, 10): return none, none
@@ -551,9 +565,9 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.median[rows]) > spike * ref.scale]] = True
     return extreme & jump, extreme & ~jump
 
-def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None) -> list[Finding]:
+def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
     "A warning for isolated outliers of `s` and an info finding for extremes that its neighbours support."
-    out_mask, extreme = outlier_masks(s, ref)
+    out_mask, extreme = outlier_masks(s, ref, ignore=ignore)
     out = []
     if out_mask.any():
         out.append(Finding('outlier', 'warning', s.name,
@@ -599,8 +613,11 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None) -> list[Finding]:
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     "The checks that compare each value of numeric column `s` with its neighbours."
     ref = local_reference(s)
-    out = check_mixed_granularity(s, time, ref, step=step, gap=gap) if gap is not None else []
-    return out + check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
+    mix = granularity_mix(s, time, ref, step=step, gap=gap) if gap is not None else None
+    if not mix: return check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
+    # rows explained as period totals are not also another unit or outliers (dividing a monthly total by 1000 would
+    # be the wrong repair): the other checks see the rest of the column
+    return [_granularity_finding(s, time, *mix)] + check_mixed_units(s, time, ref, ignore=mix[0]) + check_outliers(s, time, ref, ignore=mix[0])
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
@@ -654,9 +671,11 @@ class FaultMasker(_FrameTransformer):
 
 class UnitHarmoniser(_FrameTransformer):
     "Convert the rows of a column that are in a minority unit back to the majority unit (conversions learnt on training)."
+    def __init__(self, columns=None): self.columns = columns  # the columns it may convert; None: every numeric column
     def fit(self, X:pd.DataFrame, y=None):
         self._start_fit(X)
-        self.conversions_ = {c: mix[0] for c in X.columns if is_numeric(X[c]) and (mix := unit_mix(X[c]))}
+        cols = X.columns if self.columns is None else [c for c in self.columns if c in X.columns]
+        self.conversions_ = {c: mix[0] for c in cols if is_numeric(X[c]) and (mix := unit_mix(X[c]))}
         return self
     def transform(self, X:pd.DataFrame) -> pd.DataFrame:
         X = X.copy()
@@ -739,9 +758,9 @@ class SkewTransformer(_FrameTransformer):
 # %% ../nbs/02_cleaning.ipynb #3c4de643
 TRAIN_FRACTION = .8  # the training part: the first 80% of rows by time; every cleaning step is fitted on it alone
 
-def cleaning_pipeline(clip_columns=()) -> Pipeline:
+def cleaning_pipeline(clip_columns=(), unit_columns=None) -> Pipeline:
     "The cleaning steps in order, as a pandas-output scikit-learn pipeline."
-    return Pipeline([('mask', FaultMasker()), ('units', UnitHarmoniser()), ('categories', CategoryHarmoniser()),
+    return Pipeline([('mask', FaultMasker()), ('units', UnitHarmoniser(unit_columns)), ('categories', CategoryHarmoniser()),
                      ('impute', TimeSeriesImputer()), ('clip', RobustClipper(list(clip_columns)))]).set_output(transform='pandas')
 
 def clean_dataset(ds) -> tuple[pd.DataFrame, dict, list[Finding]]:
@@ -754,7 +773,10 @@ def clean_dataset(ds) -> tuple[pd.DataFrame, dict, list[Finding]]:
     X = df.drop(columns=[tcol, target, *dropped])
     train = X.iloc[:n_train]
     clip = [c for c in X.columns if is_numeric(X[c]) and outlier_masks(train[c])[0].any()]
-    pipe = cleaning_pipeline(clip).fit(train)
+    # period totals among per-step values are not a unit mix: dividing a monthly total by 1000 would hide it, not fix it
+    t_train = df[tcol].iloc[:n_train]
+    totals = [c for c in X.columns if is_numeric(X[c]) and t_train.is_monotonic_increasing and granularity_mix(train[c], t_train)]
+    pipe = cleaning_pipeline(clip, [c for c in X.columns if c not in totals]).fit(train)
     masks = pipe.named_steps['mask'].masks(X)
     Xc = pipe.transform(X)
     clean = pd.concat([df[[tcol]], Xc, df[[target]]], axis=1)[[c for c in df.columns if c not in dropped]]

@@ -147,3 +147,12 @@ def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
 def test_threads_do_not_change_findings(bike):
     one = detect_problems(bike.frame, bike.time_col, bike.target, threads=1)
     assert detect_problems(bike.frame, bike.time_col, bike.target, threads=3) == one and len(one) >= 4
+
+@pytest.mark.parametrize('freq,n', [('D', 730), ('h', 24 * 60)])
+def test_period_totals_are_not_also_a_unit_mix(freq, n):
+    "Month-end totals are reported once, as mixed granularity; the cleaning step does not 'convert' them as another unit."
+    df = planted_error_case('mixed_granularity', n=n, freq=freq, seed=1)
+    assert {f.check for f in detect_problems(df, 'ts', 'y') if f.column == 'visits'} == {'mixed_granularity'}
+    ds = Dataset(df, 'y', 'ts', 'regression', freq, 'planted', '0')
+    _, decisions, _ = clean_dataset(ds)
+    assert 'visits' not in decisions['unit_harmonisation']
