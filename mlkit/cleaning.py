@@ -614,10 +614,10 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     "The checks that compare each value of numeric column `s` with its neighbours."
     ref = local_reference(s)
     mix = granularity_mix(s, time, ref, step=step, gap=gap) if gap is not None else None
-    if not mix: return check_mixed_units(s, time, ref) + check_outliers(s, time, ref)
     # rows explained as period totals are not also another unit or outliers (dividing a monthly total by 1000 would
     # be the wrong repair): the other checks see the rest of the column
-    return [_granularity_finding(s, time, *mix)] + check_mixed_units(s, time, ref, ignore=mix[0]) + check_outliers(s, time, ref, ignore=mix[0])
+    ignore = mix[0] if mix else None
+    return ([_granularity_finding(s, time, *mix)] if mix else []) + check_mixed_units(s, time, ref, ignore) + check_outliers(s, time, ref, ignore)
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
@@ -775,7 +775,7 @@ def clean_dataset(ds) -> tuple[pd.DataFrame, dict, list[Finding]]:
     clip = [c for c in X.columns if is_numeric(X[c]) and outlier_masks(train[c])[0].any()]
     # period totals among per-step values are not a unit mix: dividing a monthly total by 1000 would hide it, not fix it
     t_train = df[tcol].iloc[:n_train]
-    totals = [c for c in X.columns if is_numeric(X[c]) and t_train.is_monotonic_increasing and granularity_mix(train[c], t_train)]
+    totals = [c for c in X.columns if is_numeric(X[c]) and granularity_mix(train[c], t_train)] if t_train.is_monotonic_increasing else []
     pipe = cleaning_pipeline(clip, [c for c in X.columns if c not in totals]).fit(train)
     masks = pipe.named_steps['mask'].masks(X)
     Xc = pipe.transform(X)

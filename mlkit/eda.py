@@ -36,7 +36,8 @@ def profile(df:pd.DataFrame) -> pd.DataFrame:
     "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
     num = df.select_dtypes('number')
     summary = pd.DataFrame.from_dict({c: sorted_summary(num[c].to_numpy(float, na_value=np.nan)) for c in num.columns},
-                                     orient='index', columns=['unique', 'zeros', *QUARTILES]).astype(dict(unique='int64', zeros='int64') | dict.fromkeys(QUARTILES, 'float64'))
+                                     orient='index', columns=['unique', 'zeros', *QUARTILES])
+    summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys(QUARTILES, 'float64'))  # also when empty
     unique = pd.Series({c: summary.loc[c, 'unique'] if c in summary.index else df[c].nunique() for c in df.columns}, dtype='int64')
     out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': df.isna().sum(), 'missing_pct': df.isna().mean() * 100, 'unique': unique})
     out = out.join(summary.drop(columns='unique'))
@@ -86,8 +87,9 @@ def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
 
 def time_gaps(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
     "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
-    grid = time_grid(ts, freq)
-    missing = ~present_in(grid, distinct_times(ts))
+    seen = distinct_times(ts)
+    grid = time_grid(seen, freq)  # from the distinct times: they are sorted and deduplicated once
+    missing = ~present_in(grid, seen)
     pos = np.flatnonzero(missing)
     if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]), 'missing': pd.Series([], dtype=int)})
     run = np.cumsum(np.r_[True, np.diff(pos) > 1])
@@ -98,7 +100,8 @@ def time_gaps(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
 def time_coverage(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
     "Facts about timestamps `ts`: span, frequency, expected slots, gaps, duplicates, out-of-order and off-grid stamps."
     ts = pd.Series(pd.DatetimeIndex(ts))
-    grid, t, seen = time_grid(ts, freq), pd.DatetimeIndex(ts.dropna()), distinct_times(ts)
+    t, seen = pd.DatetimeIndex(ts.dropna()), distinct_times(ts)
+    grid = time_grid(seen, freq)  # from the distinct times: they are sorted and deduplicated once
     facts = {'rows': len(ts), 'unparsed': int(ts.isna().sum()), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
              'freq': grid.freqstr if isinstance(grid, pd.DatetimeIndex) and grid.freq is not None else None,
              'expected_slots': len(grid), 'missing_slots': int((~present_in(grid, seen)).sum()),

@@ -194,8 +194,8 @@ class PastFeatures(TransformerMixin, BaseEstimator):
         if self.holidays is not None: extra.append(holiday_features(ts, self.holidays))
         text = {c for c in self.past_ + self.known_ if _is_text(frame[c])}
         names = self._names() + [c for e in extra for c in e.columns]
-        floats = self.target_features_() + [f'{c}_lag{k}' for c in self.past_ if c not in text for k in self.exog_lags_]
-        floats += [c for c in self.known_ if c not in text] + [c for e in extra for c in e.columns]
+        text_out = {f'{c}_lag{k}' for c in self.past_ if c in text for k in self.exog_lags_} | (text & set(self.known_))
+        floats = [k for k in names if k not in text_out]
         # every float feature is written in place into one column-major block: fresh memory is touched once, and pandas
         # keeps the block as it is (no per-column arrays to consolidate later)
         block = np.empty((len(X), len(floats)), order='F')
