@@ -6,9 +6,9 @@
 from __future__ import annotations
 import difflib, functools, os, re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-import numpy as np, pandas as pd
-from scipy import ndimage, stats
+import bottleneck as bn, numpy as np, pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 import matplotlib.pyplot as plt, seaborn as sns
@@ -16,16 +16,16 @@ from .core import Finding, findings_frame
 from .eda import sampling_step, time_coverage, time_gaps
 
 # %% auto #0
-__all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'TRAIN_FRACTION',
-           'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian', 'robust_scale',
-           'more_distinct_than', 'LocalReference', 'local_reference', 'time_steps', 'granularity_mix',
-           'check_mixed_granularity', 'planted_error_case', 'unit_mix', 'check_mixed_units', 'check_time_index',
-           'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
-           'check_impossible_values', 'disguised_null_values', 'check_disguised_nulls', 'numbers_and_words',
-           'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks', 'check_outliers',
-           'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker', 'UnitHarmoniser',
-           'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer', 'cleaning_pipeline',
-           'clean_dataset', 'cleaning_findings', 'plot_before_after']
+__all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
+           'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
+           'robust_scale', 'more_distinct_than', 'forward_filled', 'LocalReference', 'local_reference', 'time_steps',
+           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_mix', 'check_mixed_units',
+           'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'value_counts', 'disguised_null_values', 'check_disguised_nulls',
+           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
+           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker',
+           'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer',
+           'cleaning_pipeline', 'clean_dataset', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray: return pd.to_numeric(s, errors='coerce').to_numpy(float)
@@ -48,12 +48,14 @@ def is_text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.a
 
 SAMPLE_ROWS = 100_000  # medians, scales, quantiles and correlations are estimated on at most this many rows
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=32)
 def estimate_rows(n:int) -> np.ndarray|slice:
-    "The rows a check estimates its statistics on: all of them up to `SAMPLE_ROWS`, else a fixed random sample (seed 0)."
+    "The rows a check estimates its statistics on: all of them up to `SAMPLE_ROWS`, else one random row (seed 0) from each of `SAMPLE_ROWS` equal strata."
     if n <= SAMPLE_ROWS: return slice(None)
-    # random, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour is an even hour)
-    idx = np.sort(np.random.default_rng(0).choice(n, SAMPLE_ROWS, replace=False))
+    # random within each stratum, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour
+    # is an even hour); strata spread the sample evenly over time and cost one pass over the sample, not a permutation of n
+    edges = np.arange(SAMPLE_ROWS + 1) * n // SAMPLE_ROWS
+    idx = edges[:-1] + (np.random.default_rng(0).random(SAMPLE_ROWS) * np.diff(edges)).astype(np.int64)
     idx.flags.writeable = False
     return idx
 
@@ -78,20 +80,55 @@ def more_distinct_than(x:np.ndarray, k:int) -> bool:
     xs = estimate(x)
     return len(np.unique(xs[np.isfinite(xs)])) > k or len(np.unique(x[np.isfinite(x)])) > k
 
-@dataclass
+def forward_filled(x:np.ndarray) -> np.ndarray:
+    "`x` with each missing value replaced by the previous value (the first ones by the first value)."
+    if not np.isnan(x).any(): return x
+    x = bn.push(x)  # forward fill, in C
+    first = np.flatnonzero(~np.isnan(x))
+    if len(first): x[:first[0]] = x[first[0]]
+    return x
+
 class LocalReference:
-    "The typical value around each row and the typical deviation from it."
-    median: np.ndarray  # running median over the window, per row
-    scale: float  # robust scale of (value - running median)
+    "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
+    CHUNK = 4096  # rows per batch of windows: small buffers are reused instead of touching fresh memory
+
+    def __init__(self, x:np.ndarray, window:int=25):
+        self.n, x_filled = len(x), forward_filled(x)
+        self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
+        h = self.window // 2
+        self.padded = np.r_[np.full(h, x_filled[0]), x_filled, np.full(h, x_filled[-1])] if self.n else x_filled  # edges repeat
+        self._median = None
+        if not self.n or np.isnan(x_filled).all(): self.low = self.high = np.full(self.n, np.nan); self.scale = np.nan; return
+        # every window of 2h+1 rows contains a whole block of h+1 rows aligned on multiples of h+1, so each running median
+        # lies between the minimum and the maximum of one block: cheap bounds that spare most rows the median itself
+        b = h + 1
+        blocks = self.padded[:len(self.padded) // b * b].reshape(-1, b)
+        self.low, self.high = (np.repeat(f(blocks, axis=1), b)[b - 1:b - 1 + self.n] for f in (np.min, np.max))
+        rows = estimate_rows(self.n)
+        self.scale = robust_scale(x[rows] - self.at(rows))
+
+    @property
+    def median(self) -> np.ndarray:
+        "The running median at every row (computed once, by bottleneck's moving median)."
+        if self._median is None: self._median = bn.move_median(self.padded, self.window)[self.window - 1:]
+        return self._median
+
+    def at(self, rows) -> np.ndarray:
+        "The running median at positions `rows` (an integer array or a slice)."
+        if isinstance(rows, slice) or self._median is not None or len(rows) > self.n // 8: return self.median[rows]
+        windows, h = sliding_window_view(self.padded, self.window), self.window // 2
+        return np.concatenate([np.partition(windows[rows[i:i + self.CHUNK]], h, axis=1)[:, h]
+                               for i in range(0, len(rows), self.CHUNK)] or [np.empty(0)])
+
+    def far(self, x:np.ndarray, k:float) -> np.ndarray:
+        "Positions of the rows of `x` more than `k` scales from their running median."
+        with np.errstate(invalid='ignore'):
+            maybe = np.flatnonzero((x - self.low > k * self.scale) | (self.high - x > k * self.scale))
+        return maybe[np.abs(x[maybe] - self.at(maybe)) > k * self.scale]
 
 def local_reference(s:pd.Series, window:int=25) -> LocalReference:
     "Running median of `s` over `window` rows (gaps filled from neighbours) and the robust scale of deviations from it."
-    raw = _num(s)
-    x = pd.Series(raw).ffill().bfill().to_numpy()
-    if not len(x) or np.isnan(x).all(): return LocalReference(np.full(len(x), np.nan), np.nan)
-    med = ndimage.median_filter(x, size=min(window, len(x)), mode='nearest')
-    rows = estimate_rows(len(x))
-    return LocalReference(med, robust_scale(raw[rows] - med[rows]))
+    return LocalReference(_num(s), window)
 
 # %% ../nbs/02_cleaning.ipynb #de156499
 CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, what that position is called)
@@ -116,7 +153,9 @@ def _aligned(t:pd.DatetimeIndex, flagged:np.ndarray, period:str, alpha:float=1e-
 
 def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
-    return bool(pd.Series(x).groupby(np.asarray(CALENDAR_PERIODS[period][1](t))).nunique().max() <= 1)
+    where = CALENDAR_PERIODS[period][1]
+    determined = lambda rows: pd.Series(x[rows]).groupby(np.asarray(where(t[rows]))).nunique().max() <= 1
+    return bool(determined(estimate_rows(len(x))) and determined(slice(None)))  # two values at a position in the sample settle it
 
 def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     "The distance of each timestamp from the previous one, in base steps (NaN for the first row or without a step)."
@@ -133,25 +172,29 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
-    with np.errstate(divide='ignore', invalid='ignore'): ratio = x / ref.median
     one_step = np.flatnonzero(gap == 1)
     base_level = nanmedian(x[one_step[estimate_rows(len(one_step))]]) if len(one_step) else np.nan
     periods = _periods(step)
     after_gap = np.flatnonzero(ok & (gap > 1.5))  # rows that follow a gap: the candidates for totals after a one-period gap
     if periods:  # only rows at least twice or at most half their neighbours can be flagged: test those, not every row
         L_min = min(periods.values())
-        cand = np.flatnonzero(ok & ((ratio >= L_min / 2) | (ratio <= 2 / L_min)))
-        r_cand = ratio[cand]
+        up, down = L_min / 2, 2 / L_min
+        with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
+            maybe = np.flatnonzero(ok & ~((ref.low > 0) & (x < up * ref.low) & (x > down * ref.high)))
+        with np.errstate(divide='ignore', invalid='ignore'): r_maybe = x[maybe] / ref.at(maybe)
+        near = (r_maybe >= up) | (r_maybe <= down)
+        cand, r_cand = maybe[near], r_maybe[near]
     for period, L in periods.items():
         # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
         for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
-            rows = cand[(r_cand >= lo) & (r_cand <= hi)]
+            inside = (r_cand >= lo) & (r_cand <= hi)
+            rows = cand[inside]
             if len(rows) < min_rows or len(rows) > .2 * len(x): continue
             flagged = np.zeros(len(x), bool)
             flagged[rows] = True
             al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
-            return flagged, period, L, float(np.median(ratio[flagged])), direction, al
+            return flagged, period, L, float(np.median(r_cand[inside])), direction, al
         spanning = np.zeros(len(x), bool)  # rows that follow a gap of about one period
         spanning[after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]] = True
         if spanning.sum() >= min_rows and base_level > 0:
@@ -249,19 +292,23 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     if np.isfinite(x).sum() < 10: return None
     xs = estimate(x)
     bulk = xs[np.abs(xs - nanmedian(xs)) <= 6 * robust_scale(xs)]  # the column's values without the far-off ones
-    refs = [ref or local_reference(s), LocalReference(np.full(len(x), np.median(bulk) if len(bulk) else np.nan), robust_scale(bulk))]
-    best = None
-    for r in refs:
-        if not r.scale > 0: continue
-        far = np.abs(x - r.median) > 6 * r.scale
-        if far.sum() < 3: continue
-        rows = estimate_rows(len(x))
+    centre, spread = (np.median(bulk), robust_scale(bulk)) if len(bulk) else (np.nan, np.nan)
+    ref = ref or local_reference(s)
+    # two references: each row's neighbours (a few rows in another unit) and the column's bulk (long runs in another unit)
+    refs = [(ref.scale, lambda: ref.far(x, 6), ref.at),
+            (spread, lambda: np.flatnonzero(np.abs(x - centre) > 6 * spread), lambda rows: np.full(len(rows), centre))]
+    best, rows = None, estimate_rows(len(x))
+    for scale, far_rows_of, median_at in refs:
+        if not scale > 0: continue
+        with np.errstate(invalid='ignore'): far_rows = far_rows_of()  # only far-off rows can be explained: convert those, not the whole column
+        if len(far_rows) < 3: continue
+        far = np.zeros(len(x), bool)
+        far[far_rows] = True
         q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority, once per reference
-        far_rows = np.flatnonzero(far)  # only far-off rows can be explained: convert those, not the whole column
-        x_far, ref_far = x[far_rows], r.median[far_rows]
+        x_far, ref_far = x[far_rows], median_at(far_rows)
         for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
             if not (lo <= q01 and q99 <= hi): continue
-            fits = np.abs(back(x_far) - ref_far) <= 3 * r.scale
+            fits = np.abs(back(x_far) - ref_far) <= 3 * scale
             if factor and fits.any():  # a change of scale: the typical ratio to the neighbours must be its factor
                 with np.errstate(divide='ignore', invalid='ignore'):
                     if not abs(np.log(np.nanmedian(x_far[fits] / ref_far[fits]) / factor)) < np.log(2): continue
@@ -445,34 +492,47 @@ def _describe(rule:dict) -> str:
 # %% ../nbs/02_cleaning.ipynb #e858a639
 NULL_TOKENS = ('', 'na', 'n/a', 'nan', 'null', 'none', '?', '-', '--', 'missing', 'unknown', '#n/a', 'nil', '.')
 SENTINELS = (-999999, -99999, -9999, -999, -99, -1, 999, 9999, 99999, 999999)
+MAX_CATEGORIES = 10_000  # a text column with more distinct values is a key or free text, not categories
 
-def disguised_null_values(s:pd.Series) -> list:
+def value_counts(s:pd.Series) -> pd.Series|None:
+    "How often each distinct value of text column `s` occurs (as text), most frequent first; None beyond `MAX_CATEGORIES` values."
+    if len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > MAX_CATEGORIES: return None  # a sample never has more values than its column
+    counts = (s.dropna().astype(str) if pd.api.types.is_object_dtype(s) else s).value_counts()  # text dtypes count as they are
+    return None if len(counts) > MAX_CATEGORIES else counts
+
+def _counts(s:pd.Series, counts:dict|None) -> pd.Series|None:
+    "The `value_counts` of text column `s`: from `counts` (computed once per frame by `detect_problems`) or counted now."
+    return counts[s.name] if counts is not None and s.name in counts else value_counts(s)
+
+def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
     "Values of `s` that probably stand for 'missing': sentinel numbers far from the rest, an isolated zero, null-like strings."
     if is_numeric(s):
         x = _num(s); x = x[np.isfinite(x)]
         if len(x) < 10: return []
-        found, lo, hi = [], x.min(), x.max()
+        found, lo, hi, xs = [], x.min(), x.max(), estimate(x)
         for v in [v for v in (*SENTINELS, 0) if lo <= v <= hi]:  # a value outside the column's range cannot occur in it
             hit = x == v
-            if not hit.any() or hit.mean() > .5: continue
-            rest = x[~hit]
+            hits = np.count_nonzero(hit)
+            if not hits or hits > .5 * len(x): continue
+            rest_min, rest_max = np.min(x, where=~hit, initial=np.inf), np.max(x, where=~hit, initial=-np.inf)
+            if v == 0 and (rest_min <= 0 or hits < 3): continue
+            if v == -1 and rest_min < 0: continue
+            rest = xs[xs != v]  # the other values of the estimate rows: their median and scale
             scale = robust_scale(rest)
-            if v == 0 and (rest.min() <= 0 or hit.sum() < 3): continue
-            if v == -1 and rest.min() < 0: continue
-            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale and (v < rest.min() or v > rest.max()): found.append(float(v))
+            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale and (v < rest_min or v > rest_max): found.append(float(v))
         return found
     if is_text(s):
-        tokens = pd.Series(s.dropna().unique())
-        if len(tokens) > 100_000: return []
-        norm = tokens.astype(str).str.strip().str.lower()
-        return sorted(tokens[norm.isin(NULL_TOKENS)].astype(str).tolist())
+        vc = _counts(s, counts)
+        tokens = vc.index.to_series() if vc is not None else s.dropna().astype(str)  # a key or free text: every value is read
+        hit = tokens.str.strip().str.lower().isin(NULL_TOKENS).to_numpy()
+        return sorted(pd.unique(tokens[hit]).tolist())
     return []
 
-def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding]:
+def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|None=None) -> list[Finding]:
     "A warning for each column where values such as -999, 0, 'NA' or '?' probably stand for missing."
     out = []
     for c in df.columns:
-        vals = disguised_null_values(df[c])
+        vals = disguised_null_values(df[c], counts)
         if not vals: continue
         m = df[c].isin(vals).to_numpy() | (is_text(df[c]) and df[c].astype(str).isin(vals).to_numpy())
         out.append(Finding('disguised_null', 'warning', c,
@@ -481,43 +541,46 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None) -> list[Fin
             dict(values=vals, rows=int(m.sum()), examples=examples(df[c], m, time))))
     return out
 
-def numbers_and_words(v:pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    "Masks of the values of `v` that read as numbers and of those that are words (not numbers, not null tokens)."
-    codes, distinct = pd.factorize(v)  # parse each distinct value once, not every row
-    text = pd.Series(distinct).astype(str).str.strip()
+def numbers_and_words(values:pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    "Masks of the distinct text `values` that read as numbers and of those that are words (not numbers, not null tokens)."
+    text = values.to_series().str.strip()
     numeric = pd.to_numeric(text, errors='coerce').notna().to_numpy()
-    word = ~numeric & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
-    return numeric[codes], word[codes]
+    return numeric, ~numeric & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
 
-def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None) -> list[Finding]:
+def _number_share(vc:pd.Series) -> float:
+    "The share of the values counted in `vc` that read as numbers."
+    return float(vc[numbers_and_words(vc.index)[0]].sum() / max(vc.sum(), 1))
+
+def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|None=None) -> list[Finding]:
     "A warning for each text column that holds mostly numbers plus some words (or Python values of several types)."
     out = []
     for c in df.columns:
         s = df[c]
         if not is_text(s) or s.notna().sum() == 0: continue
-        v = s.dropna()
-        types = sorted({type(x).__name__ for x in v.iloc[:10_000]})
-        # on a long column of one type, the estimate rows come first: mostly words there (under 40% numbers, 60 standard
-        # errors from the 50% bar) and the column cannot qualify, so millions of free-text values are never parsed
-        if len(types) == 1 and len(v) > SAMPLE_ROWS and numbers_and_words(v.iloc[estimate_rows(len(v))])[0].mean() < .4: continue
-        as_num, words = numbers_and_words(v)
-        if as_num.mean() >= .5 and words.any() or len(types) > 1:
-            bad = s.index.isin(v.index[words])
+        types = sorted({type(x).__name__ for x in s.dropna().iloc[:10_000]}) if pd.api.types.is_object_dtype(s) else ['str']
+        vc = _counts(s, counts)
+        if vc is None:  # a key or free text: numbers on under 40% of 2,000 random rows (9 standard errors from the 50% bar) settle it
+            few = s.iloc[np.random.default_rng(0).integers(0, len(s), 2_000)].dropna().astype(str)
+            if len(types) == 1 and _number_share(few.value_counts()) < .4: continue
+            vc = s.dropna().astype(str).value_counts()
+        numeric, words = numbers_and_words(vc.index)
+        share = vc[numeric].sum() / vc.sum()
+        if share >= .5 and words.any() or len(types) > 1:
+            bad = s.astype(str).isin(vc.index[words]).to_numpy() & s.notna().to_numpy()
+            first = f" such as {s[bad].iloc[0]!r}" if bad.any() else ''
             out.append(Finding('mixed_types', 'warning', c,
-                f"{c} is stored as text but {as_num.mean():.0%} of its values are numbers; {int(words.sum())} values such as "
-                f"{v[words].iloc[0]!r} are not{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. "
+                f"{c} is stored as text but {share:.0%} of its values are numbers; {int(bad.sum())} values{first} are not"
+                f"{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. "
                 f"Decide what those words mean (missing? a code?), then convert the column to numbers.",
-                dict(numeric_share=round(float(as_num.mean()), 4), non_numeric=int(words.sum()), types=types,
-                     non_numeric_values=sorted(v[words].astype(str).unique()[:10].tolist()), examples=examples(s, bad, time))))
+                dict(numeric_share=round(float(share), 4), non_numeric=int(bad.sum()), types=types,
+                     non_numeric_values=sorted(s[bad].astype(str).unique()[:10].tolist()), examples=examples(s, bad, time))))
     return out
 
 # %% ../nbs/02_cleaning.ipynb #2384fd14
-def category_variants(s:pd.Series, max_unique:int=200) -> list[list[str]]:
+def category_variants(s:pd.Series, max_unique:int=200, counts:dict|None=None) -> list[list[str]]:
     "Groups of spellings of `s` that probably mean the same category, most frequent spelling first."
-    most = max(max_unique, 10_000)
-    if len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > most: return []  # a sample never has more values than its column
-    counts = s.dropna().astype(str).value_counts()
-    if len(counts) < 2 or len(counts) > most: return []
+    counts = _counts(s, counts)
+    if counts is None or len(counts) < 2: return []
     counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
     key = pd.Series(counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True), index=counts.index)
     shared = (key.duplicated(keep=False) & (key != '')).to_numpy()  # only keys spelled more than one way can form a group
@@ -531,19 +594,19 @@ def category_variants(s:pd.Series, max_unique:int=200) -> list[list[str]]:
             if match: groups.append([match[0], rare]); grouped |= {rare}
     return [sorted(g, key=lambda v: -counts[v]) for g in groups]
 
-def check_category_variants(df:pd.DataFrame) -> list[Finding]:
+def check_category_variants(df:pd.DataFrame, counts:dict|None=None) -> list[Finding]:
     "A warning for each text column with several spellings of the same category."
     out = []
     for c in df.columns:
         if not is_text(df[c]): continue
-        groups = category_variants(df[c])
+        vc = _counts(df[c], counts)
+        groups = category_variants(df[c], counts={c: vc})
         if not groups: continue
-        counts = df[c].astype(str).value_counts()
         out.append(Finding('category_variants', 'warning', c,
             f"{c} spells {len(groups)} categor{'y' if len(groups) == 1 else 'ies'} several ways, e.g. "
             f"{' / '.join(repr(v) for v in groups[0][:4])}. Map each group to one spelling (the cleaning step maps them to the "
             f"most frequent one) so that the model sees one category, not several small ones.",
-            dict(groups=[{v: int(counts[v]) for v in g} for g in groups[:10]])))
+            dict(groups=[{v: int(vc[v]) for v in g} for g in groups[:10]])))
     return out
 
 # %% ../nbs/02_cleaning.ipynb #ba199cf1
@@ -562,7 +625,7 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     ref = ref or local_reference(s)
     rows = np.flatnonzero(extreme)  # a jump away from the neighbours matters only where the value is extreme
     jump = np.zeros(len(x), bool)
-    if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.median[rows]) > spike * ref.scale]] = True
+    if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.at(rows)) > spike * ref.scale]] = True
     return extreme & jump, extreme & ~jump
 
 def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
@@ -582,32 +645,36 @@ def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|Non
     return out
 
 # %% ../nbs/02_cleaning.ipynb #11c0193c
-def identifier_columns(df:pd.DataFrame, time_col:str|None=None) -> dict:
-    "Columns that identify rows or time, with why: {'column': reason}."
+def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=None) -> dict:
+    "Columns that identify rows or time, with why: {'column': reason}. `unique`: distinct counts already known (from `mlkit.eda.profile`)."
     out, n = {}, len(df)
     if n < 20: return out
-    order = np.arange(n, dtype=float)
+    rows = estimate_rows(n)
     for c in df.columns:
         if c == time_col: continue
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = 'a second time column'; continue
-        # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under 50% here
-        if n > SAMPLE_ROWS and s.iloc[estimate_rows(n)].nunique() < .45 * SAMPLE_ROWS: continue
-        unique = s.nunique() / n
-        if unique < .95 and not (is_numeric(s) and unique >= .5): continue
-        if is_numeric(s):
-            r = np.corrcoef(s.rank().fillna(n / 2).to_numpy(), order)[0, 1] if s.nunique() > 1 else 0
+        if unique is None or c not in unique:
+            # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under 50% here
+            if n > SAMPLE_ROWS and s.iloc[rows].nunique() < .45 * SAMPLE_ROWS: continue
+            distinct = s.nunique()
+        else: distinct = unique[c]
+        if distinct / n < .95 and not (is_numeric(s) and distinct / n >= .5): continue
+        if is_numeric(s):  # the rank correlation with the row order, on the estimate rows
+            sample = s.iloc[rows]
+            r = np.corrcoef(sample.rank().fillna(len(sample) / 2).to_numpy(), np.arange(n)[rows])[0, 1] if distinct > 1 else 0
             if abs(r) >= .99: out[c] = f'one value per row, rank correlation {r:.3f} with time'
-        elif is_text(s) and unique >= .95: out[c] = 'a text key with one value per row'
+        elif is_text(s) and distinct / n >= .95: out[c] = 'a text key with one value per row'
     return out
 
-def check_identifiers(df:pd.DataFrame, time_col:str|None=None) -> list[Finding]:
+def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=None) -> list[Finding]:
     "A warning for each identifier-like column (row index, IDs monotone in time, keys, extra timestamps)."
     return [Finding('identifier', 'warning', c,
         f"{c} is identifier-like ({why}): it tells a model which rows were recorded near each other or when, not why the "
         f"target moves. A model can exploit it in a random split and fail in the future: drop it (the cleaning step does).",
-        dict(reason=why, unique=int(df[c].nunique()), first=_jsonable(df[c].iloc[0]), last=_jsonable(df[c].iloc[-1])))
-        for c, why in identifier_columns(df, time_col).items()]
+        dict(reason=why, unique=int(unique[c] if unique and c in unique else df[c].nunique()), first=_jsonable(df[c].iloc[0]),
+             last=_jsonable(df[c].iloc[-1])))
+        for c, why in identifier_columns(df, time_col, unique).items()]
 
 # %% ../nbs/02_cleaning.ipynb #ad755728
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
@@ -621,6 +688,7 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
+                    profile:pd.DataFrame|None=None, # `mlkit.eda.profile(df)` when already computed: its distinct counts are reused
                    ) -> list[Finding]:
     "Every silent-data-error check over `df`: findings, most severe first."
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
@@ -629,13 +697,18 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     step = sampling_step(time) if ordered else None
     gap = time_steps(time, step) if ordered else None
     numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].notna().sum() >= 10]
-    checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
-              lambda: check_stuck_values(body, time), lambda: check_impossible_values(body, time), lambda: check_disguised_nulls(body, time),
-              lambda: check_mixed_types(body, time), lambda: check_category_variants(body),
-              lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col)]
-    # the checks only read the frame, and numpy and pandas release the GIL in their loops: threads share the work, and
-    # the findings are joined in the order above whatever finishes first, so any number of threads gives the same list
+    unique = profile['unique'].to_dict() if profile is not None else None
+    # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
+    # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
     with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
+        # each text column is counted once, first in the queue, and the three text checks read those counts
+        pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
+        counts = lambda: {c: f.result() for c, f in pending.items()}
+        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
+                  lambda: check_stuck_values(body, time), lambda: check_impossible_values(body, time),
+                  lambda: check_disguised_nulls(body, time, counts()), lambda: check_mixed_types(body, time, counts()),
+                  lambda: check_category_variants(body, counts()),
+                  lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return sorted(out, key=lambda f: order[f.severity])
