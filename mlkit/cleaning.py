@@ -84,27 +84,34 @@ def forward_filled(x:np.ndarray) -> np.ndarray:
     "`x` with each missing value replaced by the previous value (the first ones by the first value)."
     if not np.isnan(x).any(): return x
     x = bn.push(x)  # forward fill, in C
-    first = np.flatnonzero(~np.isnan(x))
-    if len(first): x[:first[0]] = x[first[0]]
+    if np.isnan(x[0]): x[:np.argmax(~np.isnan(x))] = x[np.argmax(~np.isnan(x))]
     return x
+
+def _block_extremes(blocks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "The minimum and maximum of each row of `blocks` (a few short columns: faster than reducing along the short axis)."
+    low, high = blocks[:, 0].copy(), blocks[:, 0].copy()
+    for j in range(1, blocks.shape[1]): np.minimum(low, blocks[:, j], out=low); np.maximum(high, blocks[:, j], out=high)
+    return low, high
 
 class LocalReference:
     "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
     CHUNK = 4096  # rows per batch of windows: small buffers are reused instead of touching fresh memory
+    SCALE_ROWS = 25_000  # beyond `SAMPLE_ROWS` rows, the scale is estimated on this many of the estimate rows
 
     def __init__(self, x:np.ndarray, window:int=25):
         self.n, x_filled = len(x), forward_filled(x)
         self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
         h = self.window // 2
         self.padded = np.r_[np.full(h, x_filled[0]), x_filled, np.full(h, x_filled[-1])] if self.n else x_filled  # edges repeat
-        self._median = None
-        if not self.n or np.isnan(x_filled).all(): self.low = self.high = np.full(self.n, np.nan); self.scale = np.nan; return
-        # every window of 2h+1 rows contains a whole block of h+1 rows aligned on multiples of h+1, so each running median
-        # lies between the minimum and the maximum of one block: cheap bounds that spare most rows the median itself
-        b = h + 1
-        blocks = self.padded[:len(self.padded) // b * b].reshape(-1, b)
-        self.low, self.high = (np.repeat(f(blocks, axis=1), b)[b - 1:b - 1 + self.n] for f in (np.min, np.max))
+        self._median, self.block = None, h + 1
+        if not self.n or np.isnan(x_filled).all(): self.low = self.high = np.full(1, np.nan); self.scale = np.nan; return
+        # the window of row i (2h+1 rows) contains the whole block of h+1 padded values, aligned on multiples of h+1, that
+        # holds row i itself: each running median lies between the minimum and the maximum of its row's block, cheap
+        # bounds that spare most rows the median itself
+        padded = np.r_[self.padded, np.full(-len(self.padded) % self.block, x_filled[-1])]
+        self.low, self.high = _block_extremes(padded.reshape(-1, self.block))
         rows = estimate_rows(self.n)
+        if not isinstance(rows, slice): rows = rows[::SAMPLE_ROWS // self.SCALE_ROWS]  # still random: one row in 4 of the sample
         self.scale = robust_scale(x[rows] - self.at(rows))
 
     @property
@@ -120,10 +127,22 @@ class LocalReference:
         return np.concatenate([np.partition(windows[rows[i:i + self.CHUNK]], h, axis=1)[:, h]
                                for i in range(0, len(rows), self.CHUNK)] or [np.empty(0)])
 
+    def rows_of_blocks(self, blocks:np.ndarray) -> np.ndarray:
+        "The rows whose running medians are bounded by `blocks` (row i lies in block ceil(i / (h+1)))."
+        rows = (blocks[:, None] * self.block + np.arange(-self.block + 1, 1)).ravel()
+        return rows[(rows >= 0) & (rows < self.n)]
+
+    def bounds(self, rows:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Lower and upper bounds of the running median at `rows`."
+        b = -(-rows // self.block)
+        return self.low[b], self.high[b]
+
     def far(self, x:np.ndarray, k:float) -> np.ndarray:
         "Positions of the rows of `x` more than `k` scales from their running median."
-        with np.errstate(invalid='ignore'):
-            maybe = np.flatnonzero((x - self.low > k * self.scale) | (self.high - x > k * self.scale))
+        # within a block, rows are no farther from the median than the block's range: only wide blocks hold candidates
+        maybe = self.rows_of_blocks(np.flatnonzero(self.high - self.low > k * self.scale))
+        low, high = self.bounds(maybe)
+        with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > k * self.scale) | (high - x[maybe] > k * self.scale)]
         return maybe[np.abs(x[maybe] - self.at(maybe)) > k * self.scale]
 
 def local_reference(s:pd.Series, window:int=25) -> LocalReference:
@@ -180,7 +199,9 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         L_min = min(periods.values())
         up, down = L_min / 2, 2 / L_min
         with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
-            maybe = np.flatnonzero(ok & ~((ref.low > 0) & (x < up * ref.low) & (x > down * ref.high)))
+            cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
+            maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.high, ref.low, ref.high) | ~cannot(ref.low, ref.low, ref.high)))
+            maybe = maybe[ok[maybe] & ~cannot(x[maybe], *ref.bounds(maybe))]
         with np.errstate(divide='ignore', invalid='ignore'): r_maybe = x[maybe] / ref.at(maybe)
         near = (r_maybe >= up) | (r_maybe <= down)
         cand, r_cand = maybe[near], r_maybe[near]
@@ -342,7 +363,11 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
     if ts.notna().sum() < 2: return []
     cov = time_coverage(ts, freq).set_index('fact')['value']
     out = []
-    dup = ts.duplicated(keep=False) & ts.notna()
+    i = ts.to_numpy().astype('datetime64[ns]').astype('int64')
+    if ts.is_monotonic_increasing:  # equal stamps are neighbours: no hashing
+        same = i[1:] == i[:-1]
+        dup = pd.Series(np.r_[same, False] | np.r_[False, same], index=ts.index)
+    else: dup = ts.duplicated(keep=False) & ts.notna()
     if dup.any():
         others = df.columns.drop(time_col)
         distinct = df[dup].astype(str).drop_duplicates().assign(_t=ts[dup])
@@ -353,7 +378,7 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
             f"them) before modelling: a duplicate in both training and test data inflates scores.",
             dict(duplicated_timestamps=int(ts[dup].nunique()), conflicting=conflicting, examples=examples(ts, dup, n=6))))
     if cov['out_of_order']:
-        back = np.r_[False, np.diff(ts.to_numpy().astype('datetime64[ns]').astype('int64')) < 0]
+        back = np.r_[False, np.diff(i) < 0]
         out.append(Finding('time_out_of_order', 'warning', time_col,
             f"{cov['out_of_order']} timestamps go back in time. Sort by {time_col} (and check whether the file was "
             f"assembled from pieces in the wrong order).", dict(count=int(cov['out_of_order']), examples=examples(ts, back, n=6))))
@@ -401,19 +426,22 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
     out = {}
     for c, m in models.items():
         if c not in df or m['partner'] not in df: continue
-        s, p = df[c].astype(float), df[m['partner']].astype(float)
-        run_id = s.ne(s.shift()).cumsum()
-        length = s.groupby(run_id).transform('size')
-        cand = (length >= min_run) & s.notna()
-        if not cand.any(): continue
-        dev = (s - (m['intercept'] + m['slope'] * p)).abs()
-        g = pd.DataFrame({'run': run_id, 'dev': dev, 'moves': p.diff().ne(0), 'p': p})[cand].groupby('run')
+        x, p = _num(df[c]), _num(df[m['partner']])
+        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])  # NaN != NaN: a missing value is never part of a run
+        lengths = np.diff(np.r_[starts, len(x)])
+        long = (lengths >= min_run) & ~np.isnan(x[starts])
+        if not long.any(): continue
+        run, cand = np.repeat(np.arange(len(starts)), lengths), np.repeat(long, lengths)
+        rows = np.flatnonzero(cand)  # only the rows of long runs are summarised
+        dev = np.abs(x[rows] - (m['intercept'] + m['slope'] * p[rows]))
+        moves = np.r_[True, p[1:] != p[:-1]][rows]  # the partner changed since the previous row
+        g = pd.DataFrame({'run': run[rows], 'dev': dev, 'moves': moves, 'p': p[rows]}).groupby('run')
         # stuck: far off the line, or the partner swings so much that the column should have moved well beyond its noise
         noise = max(m['scale'], 1e-12)
         off = (g['dev'].median() > 4 * noise) | (abs(m['slope']) * g['p'].std() > 2.5 * noise)
         bad = off & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
-        mask = run_id.isin(bad[bad].index) & cand
-        if mask.any(): out[c] = mask.to_numpy()
+        mask = np.isin(run, bad[bad].index.to_numpy()) & cand
+        if mask.any(): out[c] = mask
     return out
 
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None) -> list[Finding]:
@@ -617,10 +645,12 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     ok = np.isfinite(x)
     if ok.sum() < 10 or not more_distinct_than(x, 10): return none, none
     xs = estimate(x)
-    y = np.log1p(x) if not (x < 0).any() and stats.skew(xs[np.isfinite(xs)]) > 1 else x
-    scale = robust_scale(y)
+    log = not (x < 0).any() and stats.skew(xs[np.isfinite(xs)]) > 1  # skewed and positive: judged on the log scale
+    ys = np.log1p(xs) if log else xs
+    scale, centre = robust_scale(ys), nanmedian(ys)
     if not scale > 0: return none, none
-    extreme = ok & (np.abs(y - nanmedian(y)) > z * scale)
+    lo, hi = (np.expm1(v) if log else v for v in (centre - z * scale, centre + z * scale))  # log1p is monotone: bounds on x itself
+    with np.errstate(invalid='ignore'): extreme = (x < lo) | (x > hi)
     if not extreme.any(): return none, none
     ref = ref or local_reference(s)
     rows = np.flatnonzero(extreme)  # a jump away from the neighbours matters only where the value is extreme
