@@ -46,7 +46,7 @@ def is_numeric(s:pd.Series) -> bool: return pd.api.types.is_numeric_dtype(s) and
 
 def is_text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
-SAMPLE_ROWS = 100_000  # medians, scales, quantiles and correlations are estimated on at most this many rows
+SAMPLE_ROWS = 25_000  # medians, scales, quantiles and correlations are estimated on at most this many rows (precise to about 1%)
 
 @functools.lru_cache(maxsize=32)
 def estimate_rows(n:int) -> np.ndarray|slice:
@@ -76,9 +76,10 @@ def robust_scale(x:np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else np.nan
 
 def more_distinct_than(x:np.ndarray, k:int) -> bool:
-    "Whether the finite values of `x` take more than `k` distinct values (the estimate rows settle most columns)."
+    "Whether the finite values of `x` take more than `k` distinct values (a few of the estimate rows settle most columns)."
+    distinct = lambda v: len(np.unique(v[np.isfinite(v)]))
     xs = estimate(x)
-    return len(np.unique(xs[np.isfinite(xs)])) > k or len(np.unique(x[np.isfinite(x)])) > k
+    return distinct(xs[::100]) > k or distinct(xs) > k or distinct(x) > k
 
 def forward_filled(x:np.ndarray) -> np.ndarray:
     "`x` with each missing value replaced by the previous value (the first ones by the first value)."
@@ -96,22 +97,22 @@ def _block_extremes(blocks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class LocalReference:
     "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
     CHUNK = 4096  # rows per batch of windows: small buffers are reused instead of touching fresh memory
-    SCALE_ROWS = 25_000  # beyond `SAMPLE_ROWS` rows, the scale is estimated on this many of the estimate rows
 
     def __init__(self, x:np.ndarray, window:int=25):
         self.n, x_filled = len(x), forward_filled(x)
         self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
         h = self.window // 2
-        self.padded = np.r_[np.full(h, x_filled[0]), x_filled, np.full(h, x_filled[-1])] if self.n else x_filled  # edges repeat
         self._median, self.block = None, h + 1
-        if not self.n or np.isnan(x_filled).all(): self.low = self.high = np.full(1, np.nan); self.scale = np.nan; return
+        if not self.n: self.padded, self.low, self.high, self.scale = x_filled, *np.full((2, 1), np.nan), np.nan; return
+        # the edges repeat; the tail is padded on to a whole number of blocks (below)
+        padded = np.concatenate([np.full(h, x_filled[0]), x_filled, np.full(h + (-(self.n + 2 * h) % self.block), x_filled[-1])])
+        self.padded = padded[:self.n + 2 * h]
+        if np.isnan(x_filled).all(): self.low = self.high = np.full(1, np.nan); self.scale = np.nan; return
         # the window of row i (2h+1 rows) contains the whole block of h+1 padded values, aligned on multiples of h+1, that
         # holds row i itself: each running median lies between the minimum and the maximum of its row's block, cheap
         # bounds that spare most rows the median itself
-        padded = np.r_[self.padded, np.full(-len(self.padded) % self.block, x_filled[-1])]
         self.low, self.high = _block_extremes(padded.reshape(-1, self.block))
         rows = estimate_rows(self.n)
-        if not isinstance(rows, slice): rows = rows[::SAMPLE_ROWS // self.SCALE_ROWS]  # still random: one row in 4 of the sample
         self.scale = robust_scale(x[rows] - self.at(rows))
 
     @property
@@ -191,17 +192,18 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
-    one_step = np.flatnonzero(gap == 1)
-    base_level = nanmedian(x[one_step[estimate_rows(len(one_step))]]) if len(one_step) else np.nan
+    rows = estimate_rows(len(x))
+    base_level = nanmedian(x[rows][gap[rows] == 1])  # the typical value of a row one step after the previous one
     periods = _periods(step)
-    after_gap = np.flatnonzero(ok & (gap > 1.5))  # rows that follow a gap: the candidates for totals after a one-period gap
+    after_gap = np.flatnonzero(gap > 1.5)  # rows that follow a gap: the candidates for totals after a one-period gap
+    after_gap = after_gap[ok[after_gap]]
     if periods:  # only rows at least twice or at most half their neighbours can be flagged: test those, not every row
         L_min = min(periods.values())
         up, down = L_min / 2, 2 / L_min
         with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
             cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
             maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.high, ref.low, ref.high) | ~cannot(ref.low, ref.low, ref.high)))
-            maybe = maybe[ok[maybe] & ~cannot(x[maybe], *ref.bounds(maybe))]
+            maybe = maybe[ok[maybe] & (x[maybe] != 0) & ~cannot(x[maybe], *ref.bounds(maybe))]  # a zero has no ratio in range
         with np.errstate(divide='ignore', invalid='ignore'): r_maybe = x[maybe] / ref.at(maybe)
         near = (r_maybe >= up) | (r_maybe <= down)
         cand, r_cand = maybe[near], r_maybe[near]
@@ -538,7 +540,8 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
         x = _num(s); x = x[np.isfinite(x)]
         if len(x) < 10: return []
         found, lo, hi, xs = [], x.min(), x.max(), estimate(x)
-        for v in [v for v in (*SENTINELS, 0) if lo <= v <= hi]:  # a value outside the column's range cannot occur in it
+        # a sentinel lies beyond every other value, so it is the column's minimum or maximum: no other value needs a look
+        for v in [v for v in (*SENTINELS, 0) if v in (lo, hi)]:
             hit = x == v
             hits = np.count_nonzero(hit)
             if not hits or hits > .5 * len(x): continue
