@@ -417,7 +417,7 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
         partner = corr[c].idxmax() if corr[c].notna().any() else None
         if partner is None or corr.loc[c, partner] < min_corr: continue
         ok = num[[c, partner]].notna().all(axis=1)
-        every = max(1, ok.sum() // 1000)  # the repeated-median line costs the square of its points: about 1,000 of them
+        every = max(1, ok.sum() // 500)  # the repeated-median line costs the square of its points: about 500 of them
         slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::every], num.loc[ok, partner].to_numpy()[::every])
         resid = num[c] - (intercept + slope * num[partner])
         out[c] = dict(partner=partner, slope=float(slope), intercept=float(intercept), scale=robust_scale(resid.to_numpy()))
@@ -476,10 +476,11 @@ def impossible_rules(df:pd.DataFrame) -> dict:
         if not is_numeric(df[c]): continue
         x = _num(df[c]); x = x[np.isfinite(x)]
         if not len(x): continue
-        r = {}
-        integral = np.all(x == np.round(x))
+        r, xs = {}, estimate(x)
+        integral = lambda v: np.all(v == np.round(v))
+        integral = integral(xs) and integral(x)  # one fraction among the estimate rows settles most measurements
         if _COUNT_NAME.search(str(c)) or (integral and (x >= 0).mean() >= .99 and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
-        fraction = np.quantile(estimate(x), .99) <= 1
+        fraction = np.quantile(xs, .99) <= 1
         if _HUMIDITY_NAME.search(str(c)): r.update(equals=[0.], above=1. if fraction else 100., below=0.)
         if _PERCENT_NAME.search(str(c)): r.update(above=1. if fraction else 100., below=0.)
         if _KELVIN_NAME.search(str(c)): r.update(below=np.nextafter(0, 1))
@@ -537,11 +538,16 @@ def _counts(s:pd.Series, counts:dict|None) -> pd.Series|None:
 def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
     "Values of `s` that probably stand for 'missing': sentinel numbers far from the rest, an isolated zero, null-like strings."
     if is_numeric(s):
-        x = _num(s); x = x[np.isfinite(x)]
-        if len(x) < 10: return []
-        found, lo, hi, xs = [], x.min(), x.max(), estimate(x)
+        x = _num(s)
+        if np.isfinite(x).sum() < 10: return []
+        lo, hi = bn.nanmin(x), bn.nanmax(x)
+        if np.isinf([lo, hi]).any(): lo, hi = np.min(x[np.isfinite(x)]), np.max(x[np.isfinite(x)])  # infinities are no sentinels
         # a sentinel lies beyond every other value, so it is the column's minimum or maximum: no other value needs a look
-        for v in [v for v in (*SENTINELS, 0) if v in (lo, hi)]:
+        sentinels = [v for v in (*SENTINELS, 0) if v in (lo, hi)]
+        if not sentinels: return []
+        x = x[np.isfinite(x)]
+        found, xs = [], estimate(x)
+        for v in sentinels:
             hit = x == v
             hits = np.count_nonzero(hit)
             if not hits or hits > .5 * len(x): continue
@@ -737,10 +743,15 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         # each text column is counted once, first in the queue, and the three text checks read those counts
         pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
+        # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
+        # frame) so that the work splits evenly between threads
+        text = list(pending)
+        stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
-                  lambda: check_stuck_values(body, time), lambda: check_impossible_values(body, time),
-                  lambda: check_disguised_nulls(body, time, counts()), lambda: check_mixed_types(body, time, counts()),
-                  lambda: check_category_variants(body, counts()),
+                  stuck.result, *[lambda c=c: check_impossible_values(body[[c]], time) for c in body.columns],
+                  *[lambda c=c: check_disguised_nulls(body[[c]], time, counts()) for c in body.columns],
+                  *[lambda c=c: check_mixed_types(body[[c]], time, counts()) for c in text],
+                  *[lambda c=c: check_category_variants(body[[c]], counts()) for c in text],
                   lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
     order = {'critical': 0, 'warning': 1, 'info': 2}

@@ -46,8 +46,9 @@ def profile(df:pd.DataFrame,
     num = df.select_dtypes('number')
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
     with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
-        sums = pool.map(lambda c: sorted_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
+        # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         others = pool.map(lambda c: _distinct(df[c]), [c for c in df.columns if c not in num.columns])
+        sums = pool.map(lambda c: sorted_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
         summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['unique', 'zeros', *QUARTILES])
         others = dict(zip([c for c in df.columns if c not in num.columns], others))
     summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys(QUARTILES, 'float64'))  # also when empty
