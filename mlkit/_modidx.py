@@ -128,6 +128,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.outlier_masks': ('cleaning.html#outlier_masks', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.planted_error_case': ('cleaning.html#planted_error_case', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.plot_before_after': ('cleaning.html#plot_before_after', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.ratio_candidates': ('cleaning.html#ratio_candidates', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.robust_scale': ('cleaning.html#robust_scale', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.rule_mask': ('cleaning.html#rule_mask', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.stuck_models': ('cleaning.html#stuck_models', 'mlkit/cleaning.py'),

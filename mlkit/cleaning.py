@@ -19,13 +19,14 @@ from .eda import sampling_step, time_coverage, time_gaps
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
            'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'forward_filled', 'LocalReference', 'local_reference', 'time_steps',
-           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_mix', 'check_mixed_units',
-           'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
-           'check_impossible_values', 'value_counts', 'disguised_null_values', 'check_disguised_nulls',
-           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
-           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker',
-           'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer',
-           'cleaning_pipeline', 'clean_dataset', 'cleaning_findings', 'plot_before_after']
+           'ratio_candidates', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_mix',
+           'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values',
+           'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values',
+           'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
+           'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
+           'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray: return pd.to_numeric(s, errors='coerce').to_numpy(float)
@@ -182,6 +183,16 @@ def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     t = pd.DatetimeIndex(time).as_unit('ns').asi8
     return np.r_[np.nan, np.diff(t)] / step.value if step else np.full(len(t), np.nan)
 
+def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> tuple[np.ndarray, np.ndarray]:
+    "The rows of `x` (not zero: a zero has no useful ratio) at least `up` or at most `down` times their running median, and those ratios."
+    with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
+        cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
+        maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.high, ref.low, ref.high) | ~cannot(ref.low, ref.low, ref.high)))
+        maybe = maybe[np.isfinite(x[maybe]) & (x[maybe] != 0) & ~cannot(x[maybe], *ref.bounds(maybe))]
+    with np.errstate(divide='ignore', invalid='ignore'): ratio = x[maybe] / ref.at(maybe)
+    near = (ratio >= up) | (ratio <= down)
+    return maybe[near], ratio[near]
+
 def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                     gap:np.ndarray|None=None) -> tuple|None:
     "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
@@ -199,14 +210,7 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     after_gap = after_gap[ok[after_gap]]
     if periods:  # only rows at least twice or at most half their neighbours can be flagged: test those, not every row
         L_min = min(periods.values())
-        up, down = L_min / 2, 2 / L_min
-        with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
-            cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
-            maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.high, ref.low, ref.high) | ~cannot(ref.low, ref.low, ref.high)))
-            maybe = maybe[ok[maybe] & (x[maybe] != 0) & ~cannot(x[maybe], *ref.bounds(maybe))]  # a zero has no ratio in range
-        with np.errstate(divide='ignore', invalid='ignore'): r_maybe = x[maybe] / ref.at(maybe)
-        near = (r_maybe >= up) | (r_maybe <= down)
-        cand, r_cand = maybe[near], r_maybe[near]
+        cand, r_cand = ratio_candidates(x, ref, L_min / 2, 2 / L_min)
     for period, L in periods.items():
         # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
         for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):

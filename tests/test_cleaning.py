@@ -156,3 +156,49 @@ def test_period_totals_are_not_also_a_unit_mix(freq, n):
     ds = Dataset(df, 'y', 'ts', 'regression', freq, 'planted', '0')
     _, decisions, _ = clean_dataset(ds)
     assert 'visits' not in decisions['unit_harmonisation']
+
+def test_running_median_where_asked_agrees_with_the_full_filter():
+    "LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its screens miss no row."
+    from scipy import ndimage
+    from mlkit.cleaning import LocalReference, forward_filled, ratio_candidates
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=5000).round(1), np.where(rng.random(5000) < .3, 0, rng.gamma(2, 2, 5000)),
+              np.r_[np.nan, np.nan, rng.normal(10, 1, 997), np.nan], rng.normal(size=24), rng.normal(-1, 1, 7)]
+    for x in series:
+        ref = LocalReference(x)
+        full = ndimage.median_filter(forward_filled(x), size=ref.window, mode='nearest')
+        rows = np.sort(rng.choice(len(x), min(len(x), 300), replace=False))
+        assert np.array_equal(ref.at(rows), full[rows]) and np.array_equal(ref.median, full)
+        block = -(-np.arange(len(x)) // ref.block)
+        assert (ref.low[block] <= full).all() and (full <= ref.high[block]).all()
+        with np.errstate(invalid='ignore', divide='ignore'):
+            assert np.array_equal(np.sort(ref.far(x, 3)), np.flatnonzero(np.abs(x - full) > 3 * ref.scale))
+            ratio = x / full
+        found, r = ratio_candidates(x, ref, 2, .5)
+        expected = np.flatnonzero(np.isfinite(x) & (x != 0) & ((ratio >= 2) | (ratio <= .5)))
+        r, finite = r[np.argsort(found)], np.isfinite(ratio[expected])  # x / 0 and x / -0: infinite either way
+        assert np.array_equal(np.sort(found), expected) and np.array_equal(r[finite], ratio[expected][finite]) and np.isinf(r[~finite]).all()
+
+def test_text_checks_share_counts_and_read_every_value_of_a_key():
+    "Counting each text column once gives the same findings; a key or free-text column is still read row by row."
+    from mlkit.cleaning import check_category_variants, check_disguised_nulls, check_mixed_types, value_counts
+    cv = planted_error_case('category_variants', n=24 * 60, freq='h')
+    counts = {'station': value_counts(cv['station'])}
+    assert check_category_variants(cv, counts) == check_category_variants(cv) != []
+    n = 150_000  # more distinct values than a category column can have
+    key = pd.Series([f'K{i}' for i in range(n)], dtype='str')
+    key[[10, 20_000, 140_000]] = 'NA'
+    assert value_counts(key) is None
+    assert check_disguised_nulls(pd.DataFrame({'key': key}))[0].evidence['rows'] == 3
+    numbers = pd.Series(np.arange(n).astype(str), dtype=object)
+    numbers[[5, 6, 70_000]] = 'closed'
+    f = check_mixed_types(pd.DataFrame({'code': numbers}))
+    assert f[0].evidence['non_numeric'] == 3 and f[0].evidence['non_numeric_values'] == ['closed']
+    assert check_mixed_types(pd.DataFrame({'key': key})) == []
+
+def test_identifiers_reuse_known_distinct_counts():
+    from mlkit.cleaning import check_identifiers
+    from mlkit.eda import profile
+    d = planted_error_case('identifier', n=24 * 60, freq='h')
+    known = profile(d)['unique'].to_dict()
+    assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts') and check_identifiers(d, 'ts')[0].column == 'record_id'
