@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 import matplotlib.pyplot as plt, seaborn as sns
 from .core import Finding, findings_frame
-from .eda import sampling_step, time_coverage, time_gaps
+from .eda import sampling_step, skewness, time_coverage, time_gaps
 
 # %% auto #0
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
@@ -68,13 +68,13 @@ def nanmedian(x:np.ndarray) -> float:
     "The median of the finite values of `x` (estimated on `estimate_rows`), NaN when there are none."
     x = estimate(x)
     x = x[np.isfinite(x)]
-    return float(np.median(x)) if len(x) else np.nan
+    return float(bn.median(x)) if len(x) else np.nan
 
 def robust_scale(x:np.ndarray) -> float:
     "1.4826 x the median absolute deviation of the finite values of `x` (the standard deviation for normal data)."
     x = estimate(x)
     x = x[np.isfinite(x)]
-    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else np.nan
+    return float(1.4826 * bn.median(np.abs(x - bn.median(x)))) if len(x) else np.nan
 
 def more_distinct_than(x:np.ndarray, k:int) -> bool:
     "Whether the finite values of `x` take more than `k` distinct values (a few of the estimate rows settle most columns)."
@@ -658,7 +658,7 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     ok = np.isfinite(x)
     if ok.sum() < 10 or not more_distinct_than(x, 10): return none, none
     xs = estimate(x)
-    log = not (x < 0).any() and stats.skew(xs[np.isfinite(xs)]) > 1  # skewed and positive: judged on the log scale
+    log = not (x < 0).any() and skewness(xs) > 1  # skewed and positive: judged on the log scale
     ys = np.log1p(xs) if log else xs
     scale, centre = robust_scale(ys), nanmedian(ys)
     if not scale > 0: return none, none

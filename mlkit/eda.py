@@ -13,31 +13,46 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
 
 # %% auto #0
-__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'profile', 'distinct_times', 'present_in', 'sampling_step',
-           'time_grid', 'time_gaps', 'time_coverage', 'resample_target', 'seasonal_period', 'regular_target',
-           'decompose_target', 'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift',
-           'class_shares', 'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations',
-           'plot_class_balance', 'plot_distributions']
+__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile', 'distinct_times', 'present_in',
+           'sampling_step', 'time_grid', 'time_gaps', 'time_coverage', 'resample_target', 'seasonal_period',
+           'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf', 'class_balance', 'correlations',
+           'period_shift', 'class_shares', 'plot_target_over_time', 'plot_decomposition', 'plot_acf',
+           'plot_correlations', 'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
 
 def sorted_summary(x:np.ndarray) -> dict:
     "Distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of the non-missing `x`, from one sort."
-    x = x[~np.isnan(x)]
+    x = np.sort(x)  # missing values sort last
+    x = x[:np.searchsorted(np.isnan(x), True)]
     if not len(x): return dict(unique=0, zeros=0) | dict.fromkeys(QUARTILES, np.nan)
-    values, counts = np.unique(x, return_counts=True)
-    ends = np.cumsum(counts)  # the k-th smallest value is values[searchsorted(ends, k, 'right')]
     h = (len(x) - 1) * np.array(list(QUARTILES.values()))
-    lo, hi = (values[np.searchsorted(ends, np.floor(h), side='right')], values[np.searchsorted(ends, np.ceil(h), side='right')])
+    lo, hi = x[np.floor(h).astype(int)], x[np.ceil(h).astype(int)]
     t, d = h - np.floor(h), hi - lo
     q = np.where(t >= .5, hi - d * (1 - t), lo + d * t)  # numpy's own formula, so that quantiles agree to the last bit
-    return dict(unique=len(values), zeros=int(counts[values == 0].sum())) | dict(zip(QUARTILES, q.tolist()))
+    zeros = int(np.searchsorted(x, 0, side='right') - np.searchsorted(x, 0, side='left'))
+    return dict(unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros) | dict(zip(QUARTILES, q.tolist()))
 
 def _distinct(s:pd.Series) -> int:
     "The number of distinct non-missing values of `s` (without hashing when they are in order, as timestamps usually are)."
     if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
     return s.nunique()
+
+def skewness(x:np.ndarray, bias:bool=True) -> float:
+    "The skewness of the finite values of `x`: the moment estimate (as scipy.stats.skew), or with `bias=False` the adjusted one (as pandas)."
+    if not np.isfinite(x).all(): x = x[np.isfinite(x)]
+    n = len(x)
+    if n < (2 if bias else 3): return np.nan
+    d = x - x.mean()
+    m2 = np.dot(d, d) / n  # dot products: no temporary arrays beyond `d`
+    if m2 < 1e-14: return np.nan  # a constant has no skew (pandas' rounding limit)
+    g = np.dot(d * d, d) / n / m2 ** 1.5
+    return float(g if bias else g * np.sqrt(n * (n - 1)) / (n - 2))
+
+def _numeric_summary(x:np.ndarray) -> dict:
+    "`sorted_summary` and the adjusted skewness of one numeric column."
+    return sorted_summary(x) | dict(skew=skewness(x, bias=False))
 
 def profile(df:pd.DataFrame,
             threads:int|None=None, # columns are summarised in this many threads; None: one per core, at most 4
@@ -48,15 +63,14 @@ def profile(df:pd.DataFrame,
     with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         others = pool.map(lambda c: _distinct(df[c]), [c for c in df.columns if c not in num.columns])
-        sums = pool.map(lambda c: sorted_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
-        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['unique', 'zeros', *QUARTILES])
+        sums = pool.map(lambda c: _numeric_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
+        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['unique', 'zeros', *QUARTILES, 'skew'])
         others = dict(zip([c for c in df.columns if c not in num.columns], others))
-    summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys(QUARTILES, 'float64'))  # also when empty
+    summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
     unique = pd.Series({c: summary.loc[c, 'unique'] if c in summary.index else others[c] for c in df.columns}, dtype='int64')
     missing = df.isna().sum()
     out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': missing, 'missing_pct': missing / len(df) * 100 if len(df) else missing * np.nan, 'unique': unique})
     out = out.join(summary.drop(columns='unique'))
-    out['skew'] = num.skew().reindex(out.index)
     out.index.name = 'column'
     return out
 

@@ -78,3 +78,14 @@ def test_present_in_agrees_with_isin():
     for a, b in [(g, distinct_times(t)), (t, g), (t, distinct_times(t)), (g[::3], g), (g.as_unit('s'), g[:10])]:
         assert (present_in(a, b) == a.isin(b)).all()
     assert distinct_times(pd.Series([t[1], t[0], t[1], None])).equals(pd.DatetimeIndex([t[1], t[0]]).sort_values())
+
+def test_profile_threads_and_skewness_agree_with_pandas_and_scipy():
+    from mlkit.eda import skewness
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=500, freq='h'), 'g': rng.gamma(2, 2, 500),
+                       'c': np.r_[np.full(499, 3.), np.nan], 'k': [f'k{i % 37}' for i in range(500)]})
+    assert profile(df, threads=1).equals(profile(df, threads=3))
+    p = profile(df)
+    assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew()) and np.isnan(p.loc['c', 'skew']) and np.isnan(df['c'].skew())
+    assert p.loc['ts', 'unique'] == 500 and p.loc['k', 'unique'] == 37
+    assert skewness(df['g'].to_numpy()) == pytest.approx(stats.skew(df['g']))
