@@ -29,7 +29,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS',
            'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
-def _num(s:pd.Series) -> np.ndarray: return pd.to_numeric(s, errors='coerce').to_numpy(float)
+def _num(s:pd.Series) -> np.ndarray:
+    "`s` as floats (anything else missing); a float column is read in place, read-only."
+    if s.dtype == np.float64:
+        x = s.to_numpy().view()
+        x.flags.writeable = False
+        return x
+    return pd.to_numeric(s, errors='coerce').to_numpy(float)
 
 def _jsonable(v):
     "A value as plain JSON: floats rounded, timestamps as text."
@@ -180,8 +186,8 @@ def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
 
 def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     "The distance of each timestamp from the previous one, in base steps (NaN for the first row or without a step)."
-    t = pd.DatetimeIndex(time).as_unit('ns').asi8
-    return np.r_[np.nan, np.diff(t)] / step.value if step else np.full(len(t), np.nan)
+    t = pd.DatetimeIndex(time).to_numpy()  # in its own unit: no conversion of the whole column
+    return np.r_[np.nan, np.diff(t) / step.to_timedelta64()] if step else np.full(len(t), np.nan)
 
 def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> tuple[np.ndarray, np.ndarray]:
     "The rows of `x` (not zero: a zero has no useful ratio) at least `up` or at most `down` times their running median, and those ratios."
@@ -509,7 +515,7 @@ def check_impossible_values(df:pd.DataFrame, time:pd.Series|None=None, rules:dic
     for c, rule in rules.items():
         m = rule_mask(df[c], rule)
         if not m.any(): continue
-        days = sorted({str(pd.Timestamp(t).date()) for t in time[m]})[:5] if time is not None else None
+        days = [str(d) for d in np.unique(time[m].dropna().to_numpy().astype('datetime64[D]'))[:5]] if time is not None else None
         out.append(Finding('impossible_value', 'critical', c,
             f"{c} has {int(m.sum())} impossible value(s) (rule: {_describe(rule)}), e.g. {_jsonable(df[c][m].iloc[0])}"
             f"{' on ' + ', '.join(days) if days else ''}. A sensor fault or a code for 'unknown': treat them as missing "
@@ -575,7 +581,8 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
     for c in df.columns:
         vals = disguised_null_values(df[c], counts)
         if not vals: continue
-        m = df[c].isin(vals).to_numpy() | (is_text(df[c]) and df[c].astype(str).isin(vals).to_numpy())
+        s = df[c]
+        m = np.isin(_num(s), vals) if is_numeric(s) else s.isin(vals).to_numpy() | s.astype(str).isin(vals).to_numpy()
         out.append(Finding('disguised_null', 'warning', c,
             f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing. Read them as "
             f"missing (the cleaning step does): as numbers they drag means and fits, as categories they form a fake class.",
