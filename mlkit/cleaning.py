@@ -209,8 +209,8 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
-    rows = estimate_rows(len(x))
-    base_level = nanmedian(x[rows][gap[rows] == 1])  # the typical value of a row one step after the previous one
+    sample = estimate_rows(len(x))
+    base_level = nanmedian(x[sample][gap[sample] == 1])  # the typical value of a row one step after the previous one
     periods = _periods(step)
     after_gap = np.flatnonzero(gap > 1.5)  # rows that follow a gap: the candidates for totals after a one-period gap
     after_gap = after_gap[ok[after_gap]]
@@ -487,8 +487,8 @@ def impossible_rules(df:pd.DataFrame) -> dict:
         x = _num(df[c]); x = x[np.isfinite(x)]
         if not len(x): continue
         r, xs = {}, estimate(x)
-        integral = lambda v: np.all(v == np.round(v))
-        integral = integral(xs) and integral(x)  # one fraction among the estimate rows settles most measurements
+        whole = lambda v: np.all(v == np.round(v))
+        integral = whole(xs) and whole(x)  # one fraction among the estimate rows settles most measurements
         if _COUNT_NAME.search(str(c)) or (integral and (x >= 0).mean() >= .99 and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
         fraction = np.quantile(xs, .99) <= 1
         if _HUMIDITY_NAME.search(str(c)): r.update(equals=[0.], above=1. if fraction else 100., below=0.)
@@ -561,12 +561,12 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
             hit = x == v
             hits = np.count_nonzero(hit)
             if not hits or hits > .5 * len(x): continue
-            rest_min, rest_max = np.min(x, where=~hit, initial=np.inf), np.max(x, where=~hit, initial=-np.inf)
+            rest_min = np.min(x, where=~hit, initial=np.inf)
             if v == 0 and (rest_min <= 0 or hits < 3): continue
             if v == -1 and rest_min < 0: continue
             rest = xs[xs != v]  # the other values of the estimate rows: their median and scale
             scale = robust_scale(rest)
-            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale and (v < rest_min or v > rest_max): found.append(float(v))
+            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale: found.append(float(v))  # beyond the rest: it is an extreme
         return found
     if is_text(s):
         vc = _counts(s, counts)
@@ -754,10 +754,10 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         # each text column is counted once, first in the queue, and the three text checks read those counts
         pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
-        # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
-        # frame) so that the work splits evenly between threads
         text = list(pending)
         stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first
+        # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
+        # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
                   stuck.result, *[lambda c=c: check_impossible_values(body[[c]], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(body[[c]], time, counts()) for c in body.columns],

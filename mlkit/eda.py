@@ -62,10 +62,11 @@ def profile(df:pd.DataFrame,
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
     with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
-        others = pool.map(lambda c: _distinct(df[c]), [c for c in df.columns if c not in num.columns])
+        other_cols = [c for c in df.columns if c not in num.columns]
+        others = pool.map(lambda c: _distinct(df[c]), other_cols)  # both maps are queued before either result is read
         sums = pool.map(lambda c: _numeric_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
+        others = dict(zip(other_cols, others))
         summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['unique', 'zeros', *QUARTILES, 'skew'])
-        others = dict(zip([c for c in df.columns if c not in num.columns], others))
     summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
     unique = pd.Series({c: summary.loc[c, 'unique'] if c in summary.index else others[c] for c in df.columns}, dtype='int64')
     missing = df.isna().sum()
