@@ -84,9 +84,11 @@ def robust_scale(x:np.ndarray) -> float:
 
 def more_distinct_than(x:np.ndarray, k:int) -> bool:
     "Whether the finite values of `x` take more than `k` distinct values (a few of the estimate rows settle most columns)."
-    distinct = lambda v: len(np.unique(v[np.isfinite(v)]))
+    distinct = lambda v: np.unique(v[np.isfinite(v)])
     xs = estimate(x)
-    return distinct(xs[::100]) > k or distinct(xs) > k or distinct(x) > k
+    if len(distinct(xs[::100])) > k or len(seen := distinct(xs)) > k: return True
+    # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort of the column
+    return len(seen) + len(distinct(x[~np.isin(x, seen)])) > k
 
 def forward_filled(x:np.ndarray) -> np.ndarray:
     "`x` with each missing value replaced by the previous value (the first ones by the first value)."
@@ -204,8 +206,8 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
-    n_ok = ok.sum()
-    if n_ok < 10 or (x < 0).sum() > .01 * n_ok or not more_distinct_than(x, 2): return None
+    n_ok = np.count_nonzero(ok)
+    if n_ok < 10 or np.count_nonzero(x < 0) > .01 * n_ok or not more_distinct_than(x, 2): return None
     step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
@@ -228,12 +230,13 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
             al = _aligned(t, flagged, period, alpha)
             if al is None or _calendar_field(x, t, period): continue
             return flagged, period, L, float(np.median(r_cand[inside])), direction, al
-        spanning = np.zeros(len(x), bool)  # rows that follow a gap of about one period
-        spanning[after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]] = True
-        if spanning.sum() >= min_rows and base_level > 0:
+        spanning = after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]  # rows that follow a gap of about one period
+        if len(spanning) >= min_rows and base_level > 0:
             r = nanmedian(x[spanning]) / base_level
             if L / 2 <= r <= 2 * L:
-                return spanning, period, L, float(r), 'totals after a one-period gap', None
+                flagged = np.zeros(len(x), bool)
+                flagged[spanning] = True
+                return flagged, period, L, float(r), 'totals after a one-period gap', None
     return None
 
 def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
@@ -322,7 +325,7 @@ def _num_without(s:pd.Series, ignore:np.ndarray|None) -> np.ndarray:
 def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray]|None:
     "The conversion that best explains the far-off rows of `s` (leaving out the rows to `ignore`) and their mask, or None."
     x = _num_without(s, ignore)
-    if np.isfinite(x).sum() < 10: return None
+    if np.count_nonzero(np.isfinite(x)) < 10: return None
     xs = estimate(x)
     bulk = xs[np.abs(xs - nanmedian(xs)) <= 6 * robust_scale(xs)]  # the column's values without the far-off ones
     centre, spread = (np.median(bulk), robust_scale(bulk)) if len(bulk) else (np.nan, np.nan)
@@ -484,12 +487,13 @@ def impossible_rules(df:pd.DataFrame) -> dict:
     rules = {}
     for c in df.columns:
         if not is_numeric(df[c]): continue
-        x = _num(df[c]); x = x[np.isfinite(x)]
+        x = _num(df[c])
+        if np.count_nonzero(finite := np.isfinite(x)) < len(x): x = x[finite]  # a copy only when values are missing
         if not len(x): continue
         r, xs = {}, estimate(x)
         whole = lambda v: np.all(v == np.round(v))
         integral = whole(xs) and whole(x)  # one fraction among the estimate rows settles most measurements
-        if _COUNT_NAME.search(str(c)) or (integral and (x >= 0).mean() >= .99 and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
+        if _COUNT_NAME.search(str(c)) or (integral and np.count_nonzero(x >= 0) >= .99 * len(x) and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
         fraction = np.quantile(xs, .99) <= 1
         if _HUMIDITY_NAME.search(str(c)): r.update(equals=[0.], above=1. if fraction else 100., below=0.)
         if _PERCENT_NAME.search(str(c)): r.update(above=1. if fraction else 100., below=0.)
@@ -549,8 +553,8 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
     "Values of `s` that probably stand for 'missing': sentinel numbers far from the rest, an isolated zero, null-like strings."
     if is_numeric(s):
         x = _num(s)
-        if np.isfinite(x).sum() < 10: return []
-        lo, hi = bn.nanmin(x), bn.nanmax(x)
+        if np.count_nonzero(np.isfinite(x)) < 10: return []
+        lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)  # ignoring NaN
         if np.isinf([lo, hi]).any(): lo, hi = np.min(x[np.isfinite(x)]), np.max(x[np.isfinite(x)])  # infinities are no sentinels
         # a sentinel lies beyond every other value, so it is the column's minimum or maximum: no other value needs a look
         sentinels = [v for v in (*SENTINELS, 0) if v in (lo, hi)]
@@ -662,8 +666,7 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     "Masks of the isolated outliers and of the plausible extremes of `s` (leaving out the rows to `ignore`)."
     x = _num_without(s, ignore)
     none = np.zeros(len(x), bool)
-    ok = np.isfinite(x)
-    if ok.sum() < 10 or not more_distinct_than(x, 10): return none, none
+    if np.count_nonzero(np.isfinite(x)) < 10 or not more_distinct_than(x, 10): return none, none
     xs = estimate(x)
     log = not (x < 0).any() and skewness(xs) > 1  # skewed and positive: judged on the log scale
     ys = np.log1p(xs) if log else xs
@@ -746,6 +749,7 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     ordered = time.is_monotonic_increasing
     step = sampling_step(time) if ordered else None
     gap = time_steps(time, step) if ordered else None
+    frames = {c: body[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
     numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].notna().sum() >= 10]
     unique = profile['unique'].to_dict() if profile is not None else None
     # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
@@ -759,10 +763,10 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
-                  stuck.result, *[lambda c=c: check_impossible_values(body[[c]], time) for c in body.columns],
-                  *[lambda c=c: check_disguised_nulls(body[[c]], time, counts()) for c in body.columns],
-                  *[lambda c=c: check_mixed_types(body[[c]], time, counts()) for c in text],
-                  *[lambda c=c: check_category_variants(body[[c]], counts()) for c in text],
+                  stuck.result, *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
+                  *[lambda c=c: check_disguised_nulls(frames[c], time, counts()) for c in body.columns],
+                  *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
+                  *[lambda c=c: check_category_variants(frames[c], counts()) for c in text],
                   lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
     order = {'critical': 0, 'warning': 1, 'info': 2}
