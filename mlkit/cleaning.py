@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 import matplotlib.pyplot as plt, seaborn as sns
 from .core import Finding, findings_frame
-from .eda import sampling_step, skewness, time_coverage, time_gaps
+from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 
 # %% auto #0
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
@@ -376,16 +376,18 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
     "Findings about the timestamps: conflicting or exact duplicates, order, off-grid stamps and missing slots."
     ts = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
     if ts.notna().sum() < 2: return []
-    cov = time_coverage(ts, freq).set_index('fact')['value']
+    axis = time_axis(ts, freq)  # sorted and matched to the grid once, for the coverage facts and the gaps
+    cov = time_coverage(axis).set_index('fact')['value']
     out = []
-    i = ts.to_numpy().astype('datetime64[ns]').astype('int64')
+    i = pd.DatetimeIndex(ts).asi8  # in the column's own unit (only compared with itself), no copy
     if ts.is_monotonic_increasing:  # equal stamps are neighbours: no hashing
         same = i[1:] == i[:-1]
         dup = pd.Series(np.r_[same, False] | np.r_[False, same], index=ts.index)
     else: dup = ts.duplicated(keep=False) & ts.notna()
     if dup.any():
         others = df.columns.drop(time_col)
-        distinct = df[dup].astype(str).drop_duplicates().assign(_t=ts[dup])
+        rows = np.flatnonzero(dup)
+        distinct = df.iloc[rows].astype(str).drop_duplicates().assign(_t=ts.iloc[rows])
         conflicting = int((distinct.groupby('_t').size() > 1).sum())
         out.append(Finding('duplicate_timestamps', 'critical' if conflicting else 'warning', time_col,
             f"{int(ts[dup].nunique())} timestamps occur more than once; {conflicting} of them with rows that disagree on "
@@ -402,14 +404,16 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
             f"{cov['off_grid']} timestamps fall between the slots of the {cov['freq']} grid. Resample to the grid (or pass "
             f"the right --freq) so that lags and rolling windows mean what they say.", dict(count=int(cov['off_grid']), freq=cov['freq'])))
     if cov['missing_slots']:
-        gaps = time_gaps(ts, freq)
+        gaps = time_gaps(axis)
         ev = dict(missing_slots=int(cov['missing_slots']), expected_slots=int(cov['expected_slots']), missing_pct=float(cov['missing_pct']),
                   gaps=int(len(gaps)), longest=[{k: _jsonable(v) for k, v in g.items()} for g in gaps.head(5).to_dict('records')])
-        step = sampling_step(ts)
+        step = sampling_step(axis.seen)
         if step is not None and step < pd.Timedelta(days=1):
-            per_day = ts.dt.floor('D').value_counts()
+            day = pd.DatetimeIndex(ts.dropna()).floor('D')
+            _, first, rows = np.unique(day.asi8, return_index=True, return_counts=True)
+            per_day = pd.Series(rows, index=day[first])  # in time order
             full = int(round(pd.Timedelta(days=1) / step))
-            short = per_day[per_day < full].sort_values(kind='stable')
+            short = per_day[per_day < full].sort_values(kind='stable')  # fewest rows first; among equals, the earliest
             ev.update(incomplete_days=int(len(short)), fewest_rows=[{'day': str(d.date()), 'rows': int(r)} for d, r in short.head(5).items()])
         out.append(Finding('time_gaps', 'warning', time_col,
             f"{cov['missing_slots']} of {cov['expected_slots']} expected {cov['freq']} slots have no row ({cov['missing_pct']}%), "

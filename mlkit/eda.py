@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
@@ -14,10 +15,10 @@ from statsmodels.tsa.stattools import acf
 
 # %% auto #0
 __all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile', 'distinct_times', 'present_in',
-           'sampling_step', 'time_grid', 'time_gaps', 'time_coverage', 'resample_target', 'seasonal_period',
-           'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf', 'class_balance', 'correlations',
-           'period_shift', 'class_shares', 'plot_target_over_time', 'plot_decomposition', 'plot_acf',
-           'plot_correlations', 'plot_class_balance', 'plot_distributions']
+           'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps', 'time_coverage', 'resample_target',
+           'seasonal_period', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
+           'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
+           'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
@@ -83,19 +84,20 @@ def distinct_times(ts) -> pd.DatetimeIndex:
     i = t.asi8
     return t[np.r_[True, i[1:] != i[:-1]]] if len(t) else t
 
-def _even_step(i:np.ndarray) -> int|None:
-    "The step of evenly spaced increasing integers `i` (None when they are not)."
-    d = np.diff(i)
+def _even_step(t:pd.DatetimeIndex) -> int|None:
+    "The step in nanoseconds of evenly spaced increasing timestamps `t` (None when they are not)."
+    if isinstance(t.freq, pd.offsets.Tick) and len(t) > 1: return int(t.freq.nanos)  # a grid with a fixed step: nothing to check
+    d = np.diff(t.as_unit('ns').asi8)
     return int(d[0]) if len(d) and d[0] > 0 and (d == d[0]).all() else None
 
 def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
     "Which timestamps of `a` occur in the sorted, distinct `sorted_b` (arithmetic when either is a regular grid, else a binary search)."
     x, b = a.as_unit('ns').asi8, sorted_b.as_unit('ns').asi8
     if not len(b) or not len(x): return np.zeros(len(x), bool)
-    if step := _even_step(b):
+    if step := _even_step(sorted_b):
         off = x - b[0]
         return (off >= 0) & (off <= b[-1] - b[0]) & (off % step == 0)
-    if step := _even_step(x):
+    if step := _even_step(a):
         off = b - x[0]
         hit = np.zeros(len(x), bool)
         hit[off[(off >= 0) & (off <= x[-1] - x[0]) & (off % step == 0)] // step] = True
@@ -121,28 +123,46 @@ def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
     freq = freq or pd.infer_freq(t) if len(t) > 2 else freq
     return pd.date_range(t[0], t[-1], freq=freq or sampling_step(t))
 
-def time_gaps(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
-    "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
+@dataclass(frozen=True)
+class TimeAxis:
+    "Timestamps prepared once for `time_coverage` and `time_gaps`: parsed, distinct and sorted, their grid and its empty slots."
+    rows: int               # rows, unparsed timestamps included
+    t: pd.DatetimeIndex     # the parsed timestamps, in row order
+    seen: pd.DatetimeIndex  # the distinct timestamps, sorted
+    grid: pd.DatetimeIndex  # the regular grid of slots from the first to the last timestamp
+    missing: np.ndarray     # which slots of `grid` have no row
+    freq: str|None = None   # the frequency asked for (None: inferred)
+
+def time_axis(ts, freq:str|None=None) -> TimeAxis:
+    "Timestamps `ts` prepared for `time_coverage` and `time_gaps`: pass the result to both and the work is done once."
+    if isinstance(ts, TimeAxis):
+        if freq is not None and freq != ts.freq:
+            raise ValueError(f"this TimeAxis was prepared for freq={ts.freq!r}, not {freq!r}: call time_axis(ts, {freq!r}) on the timestamps")
+        return ts
+    ts = pd.Series(pd.DatetimeIndex(ts))
     seen = distinct_times(ts)
     grid = time_grid(seen, freq)  # from the distinct times: they are sorted and deduplicated once
-    missing = ~present_in(grid, seen)
-    pos = np.flatnonzero(missing)
+    return TimeAxis(len(ts), pd.DatetimeIndex(ts.dropna()), seen, grid, ~present_in(grid, seen), freq)
+
+def time_gaps(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
+    "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
+    axis = time_axis(ts, freq)
+    pos = np.flatnonzero(axis.missing)
     if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]), 'missing': pd.Series([], dtype=int)})
     run = np.cumsum(np.r_[True, np.diff(pos) > 1])
-    g = pd.DataFrame({'slot': grid[pos], 'run': run}).groupby('run')['slot']
+    g = pd.DataFrame({'slot': axis.grid[pos], 'run': run}).groupby('run')['slot']
     out = pd.DataFrame({'start': g.min(), 'end': g.max(), 'missing': g.size()})
     return out.sort_values(['missing', 'start'], ascending=[False, True], kind='stable').reset_index(drop=True)
 
-def time_coverage(ts:pd.Series, freq:str|None=None) -> pd.DataFrame:
+def time_coverage(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "Facts about timestamps `ts`: span, frequency, expected slots, gaps, duplicates, out-of-order and off-grid stamps."
-    ts = pd.Series(pd.DatetimeIndex(ts))
-    t, seen = pd.DatetimeIndex(ts.dropna()), distinct_times(ts)
-    grid = time_grid(seen, freq)  # from the distinct times: they are sorted and deduplicated once
-    facts = {'rows': len(ts), 'unparsed': int(ts.isna().sum()), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
+    axis = time_axis(ts, freq)
+    t, seen, grid = axis.t, axis.seen, axis.grid
+    facts = {'rows': axis.rows, 'unparsed': axis.rows - len(t), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
              'freq': grid.freqstr if isinstance(grid, pd.DatetimeIndex) and grid.freq is not None else None,
-             'expected_slots': len(grid), 'missing_slots': int((~present_in(grid, seen)).sum()),
-             'duplicated': len(t) - len(seen), 'out_of_order': int((np.diff(t.asi8) < 0).sum()) if len(t) > 1 else 0,
-             'off_grid': int((~present_in(t, grid)).sum()) if len(grid) else 0}
+             'expected_slots': len(grid), 'missing_slots': int(np.count_nonzero(axis.missing)),
+             'duplicated': len(t) - len(seen), 'out_of_order': int(np.count_nonzero(np.diff(t.asi8) < 0)) if len(t) > 1 else 0,
+             'off_grid': len(t) - int(np.count_nonzero(present_in(t, grid))) if len(grid) else 0}
     facts['missing_pct'] = round(100 * facts['missing_slots'] / max(facts['expected_slots'], 1), 3)
     return pd.DataFrame({'fact': list(facts), 'value': list(facts.values())})
 
