@@ -6,6 +6,7 @@
 from __future__ import annotations
 import difflib, functools, os, re
 from concurrent.futures import ThreadPoolExecutor
+from threadpoolctl import threadpool_limits
 import bottleneck as bn, numpy as np, pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
@@ -427,7 +428,8 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     "For each numeric column with a strongly correlated partner: the partner and the line relating them (slope, intercept, scale)."
     cols = [c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 10)]
     if len(cols) < 2 or len(df) < 20: return {}
-    num = df[cols].iloc[estimate_rows(len(df))].astype(float)  # pairs and lines are estimated on the estimate rows
+    rows = estimate_rows(len(df))  # pairs and lines are estimated on the estimate rows
+    num = pd.DataFrame({c: _num(df[c])[rows] for c in cols}, index=df.index[rows])
     corr = num.corr().abs().mask(np.eye(num.shape[1], dtype=bool))
     out = {}
     for c in corr.columns:
@@ -445,8 +447,14 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
     out = {}
     for c, m in models.items():
         if c not in df or m['partner'] not in df: continue
-        x, p = _num(df[c]), _num(df[m['partner']])
-        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])  # NaN != NaN: a missing value is never part of a run
+        x = _num(df[c])
+        same = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
+        if min_run > 1:  # most columns have no `min_run` equal values in a row: a few passes over `same` rule them out
+            streak = same
+            for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # True where the next k+1 values are equal
+            if not streak.any(): continue
+        p = _num(df[m['partner']])
+        starts = np.flatnonzero(np.r_[True, ~same])
         lengths = np.diff(np.r_[starts, len(x)])
         long = (lengths >= min_run) & ~np.isnan(x[starts])
         if not long.any(): continue
@@ -590,7 +598,10 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
         vals = disguised_null_values(df[c], counts)
         if not vals: continue
         s = df[c]
-        m = np.isin(_num(s), vals) if is_numeric(s) else s.isin(vals).to_numpy() | s.astype(str).isin(vals).to_numpy()
+        if is_numeric(s): m = np.isin(_num(s), vals)
+        else:  # Python objects are matched as they are and as text (the values were found as text)
+            m = s.isin(vals).to_numpy()
+            if pd.api.types.is_object_dtype(s): m = m | s.astype(str).isin(vals).to_numpy()
         out.append(Finding('disguised_null', 'warning', c,
             f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing. Read them as "
             f"missing (the cleaning step does): as numbers they drag means and fits, as categories they form a fake class.",
@@ -758,7 +769,8 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     unique = profile['unique'].to_dict() if profile is not None else None
     # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
-    with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
+    # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
+    with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # each text column is counted once, first in the queue, and the three text checks read those counts
         pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from threadpoolctl import threadpool_limits
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
@@ -61,7 +62,8 @@ def profile(df:pd.DataFrame,
     "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
     num = df.select_dtypes('number')
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
-    with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
+    # the columns already share the cores: BLAS's own threads (the dot products of the skewness) would only compete with them
+    with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         other_cols = [c for c in df.columns if c not in num.columns]
         others = pool.map(lambda c: _distinct(df[c]), other_cols)  # both maps are queued before either result is read
