@@ -765,7 +765,7 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     step = sampling_step(time) if ordered else None
     gap = time_steps(time, step) if ordered else None
     frames = {c: body[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
-    numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].notna().sum() >= 10]
+    numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].count() >= 10]
     unique = profile['unique'].to_dict() if profile is not None else None
     # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list

@@ -25,16 +25,17 @@ __all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profi
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
 
 def sorted_summary(x:np.ndarray) -> dict:
-    "Distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of the non-missing `x`, from one sort."
-    x = np.sort(x)  # missing values sort last
-    x = x[:np.searchsorted(np.isnan(x), True)]
-    if not len(x): return dict(unique=0, zeros=0) | dict.fromkeys(QUARTILES, np.nan)
+    "Missing and distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of `x`, from one sort."
+    x = np.sort(x)
+    present = int(np.searchsorted(x, np.nan))  # NaN sorts (and is searched) last: a binary search finds the first missing value
+    missing, x = len(x) - present, x[:present]
+    if not len(x): return dict(missing=missing, unique=0, zeros=0) | dict.fromkeys(QUARTILES, np.nan)
     h = (len(x) - 1) * np.array(list(QUARTILES.values()))
     lo, hi = x[np.floor(h).astype(int)], x[np.ceil(h).astype(int)]
     t, d = h - np.floor(h), hi - lo
     q = np.where(t >= .5, hi - d * (1 - t), lo + d * t)  # numpy's own formula, so that quantiles agree to the last bit
     zeros = int(np.searchsorted(x, 0, side='right') - np.searchsorted(x, 0, side='left'))
-    return dict(unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros) | dict(zip(QUARTILES, q.tolist()))
+    return dict(missing=missing, unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros) | dict(zip(QUARTILES, q.tolist()))
 
 def _distinct(s:pd.Series) -> int:
     "The number of distinct non-missing values of `s` (without hashing when they are in order, as timestamps usually are)."
@@ -66,15 +67,15 @@ def profile(df:pd.DataFrame,
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         other_cols = [c for c in df.columns if c not in num.columns]
-        others = pool.map(lambda c: _distinct(df[c]), other_cols)  # both maps are queued before either result is read
+        others = pool.map(lambda c: dict(missing=int(df[c].isna().sum()), unique=_distinct(df[c])), other_cols)  # both maps are queued before either result is read
         sums = pool.map(lambda c: _numeric_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
         others = dict(zip(other_cols, others))
-        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['unique', 'zeros', *QUARTILES, 'skew'])
-    summary = summary.astype(dict(unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
-    unique = pd.Series({c: summary.loc[c, 'unique'] if c in summary.index else others[c] for c in df.columns}, dtype='int64')
-    missing = df.isna().sum()
+        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['missing', 'unique', 'zeros', *QUARTILES, 'skew'])
+    summary = summary.astype(dict(missing='int64', unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
+    counted = lambda what: pd.Series({c: summary.loc[c, what] if c in summary.index else others[c][what] for c in df.columns}, dtype='int64')
+    missing, unique = counted('missing'), counted('unique')
     out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': missing, 'missing_pct': missing / len(df) * 100 if len(df) else missing * np.nan, 'unique': unique})
-    out = out.join(summary.drop(columns='unique'))
+    out = out.join(summary.drop(columns=['missing', 'unique']))
     out.index.name = 'column'
     return out
 
