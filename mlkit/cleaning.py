@@ -98,11 +98,18 @@ def forward_filled(x:np.ndarray) -> np.ndarray:
     if np.isnan(x[0]): x[:np.argmax(~np.isnan(x))] = x[np.argmax(~np.isnan(x))]
     return x
 
-def _block_extremes(blocks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "The minimum and maximum of each row of `blocks` (a few short columns: faster than reducing along the short axis)."
-    low, high = blocks[:, 0].copy(), blocks[:, 0].copy()
-    for j in range(1, blocks.shape[1]): np.minimum(low, blocks[:, j], out=low); np.maximum(high, blocks[:, j], out=high)
-    return low, high
+def _median_bounds(blocks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Lower and upper bounds of the running median over 2h+1 values at the rows of each block of h+1 values (`blocks`, each row sorted)."
+    # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also lies
+    # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1 of
+    # them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than h+1 are below the
+    # least of the three blocks' k-th smallest values when 3(k-1) <= h; likewise above.
+    size = blocks.shape[1]
+    k = (size - 1) // 3
+    with_edges = lambda a: np.r_[a[:1], a, a[-1:]]  # the first and the last block stand in for their missing neighbours
+    lo, hi = with_edges(blocks[:, k]), with_edges(blocks[:, size - 1 - k])
+    return (np.maximum(blocks[:, 0], np.minimum(np.minimum(lo[:-2], lo[1:-1]), lo[2:])),
+            np.minimum(blocks[:, -1], np.maximum(np.maximum(hi[:-2], hi[1:-1]), hi[2:])))
 
 class LocalReference:
     "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
@@ -113,15 +120,16 @@ class LocalReference:
         self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
         h = self.window // 2
         self._median, self.block = None, h + 1
-        if not self.n: self.padded, self.low, self.high, self.scale = x_filled, *np.full((2, 1), np.nan), np.nan; return
+        if not self.n: self.padded, self.low, self.high, self.block_min, self.block_max, self.scale = x_filled, *np.full((4, 1), np.nan), np.nan; return
         # the edges repeat; the tail is padded on to a whole number of blocks (below)
         padded = np.concatenate([np.full(h, x_filled[0]), x_filled, np.full(h + (-(self.n + 2 * h) % self.block), x_filled[-1])])
         self.padded = padded[:self.n + 2 * h]
-        if np.isnan(x_filled).all(): self.low = self.high = np.full(1, np.nan); self.scale = np.nan; return
-        # the window of row i (2h+1 rows) contains the whole block of h+1 padded values, aligned on multiples of h+1, that
-        # holds row i itself: each running median lies between the minimum and the maximum of its row's block, cheap
-        # bounds that spare most rows the median itself
-        self.low, self.high = _block_extremes(padded.reshape(-1, self.block))
+        if np.isnan(x_filled).all(): self.low = self.high = self.block_min = self.block_max = np.full(1, np.nan); self.scale = np.nan; return
+        # each row lies in a block of h+1 padded values, aligned on multiples of h+1: the sorted blocks give the range of
+        # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself
+        blocks = np.sort(padded.reshape(-1, self.block), axis=1)
+        self.block_min, self.block_max = blocks[:, 0], blocks[:, -1]
+        self.low, self.high = _median_bounds(blocks)
         rows = estimate_rows(self.n)
         self.scale = robust_scale(x[rows] - self.at(rows))
 
@@ -134,9 +142,12 @@ class LocalReference:
     def at(self, rows) -> np.ndarray:
         "The running median at positions `rows` (an integer array or a slice)."
         if isinstance(rows, slice) or self._median is not None or len(rows) > self.n // 8: return self.median[rows]
-        windows, h = sliding_window_view(self.padded, self.window), self.window // 2
-        return np.concatenate([np.partition(windows[rows[i:i + self.CHUNK]], h, axis=1)[:, h]
-                               for i in range(0, len(rows), self.CHUNK)] or [np.empty(0)])
+        out, high = self.bounds(rows)
+        open_ = np.flatnonzero(out != high)  # where the bounds meet they are the median: the other rows need their windows
+        windows, h, rows = sliding_window_view(self.padded, self.window), self.window // 2, rows[open_]
+        if len(rows): out[open_] = np.concatenate([np.partition(windows[rows[i:i + self.CHUNK]], h, axis=1)[:, h]
+                                                   for i in range(0, len(rows), self.CHUNK)])
+        return out
 
     def rows_of_blocks(self, blocks:np.ndarray) -> np.ndarray:
         "The rows whose running medians are bounded by `blocks` (row i lies in block ceil(i / (h+1)))."
@@ -150,8 +161,9 @@ class LocalReference:
 
     def far(self, x:np.ndarray, k:float) -> np.ndarray:
         "Positions of the rows of `x` more than `k` scales from their running median."
-        # within a block, rows are no farther from the median than the block's range: only wide blocks hold candidates
-        maybe = self.rows_of_blocks(np.flatnonzero(self.high - self.low > k * self.scale))
+        # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far apart hold candidates
+        with np.errstate(invalid='ignore'):
+            maybe = self.rows_of_blocks(np.flatnonzero((self.block_max - self.low > k * self.scale) | (self.high - self.block_min > k * self.scale)))
         low, high = self.bounds(maybe)
         with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > k * self.scale) | (high - x[maybe] > k * self.scale)]
         return maybe[np.abs(x[maybe] - self.at(maybe)) > k * self.scale]
@@ -196,7 +208,8 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
     "The rows of `x` (not zero: a zero has no useful ratio) at least `up` or at most `down` times their running median, and those ratios."
     with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
         cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
-        maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.high, ref.low, ref.high) | ~cannot(ref.low, ref.low, ref.high)))
+        # a block's values lie between its extremes: where both extremes are ruled out, so is the whole block
+        maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.block_max, ref.low, ref.high) | ~cannot(ref.block_min, ref.low, ref.high)))
         maybe = maybe[np.isfinite(x[maybe]) & (x[maybe] != 0) & ~cannot(x[maybe], *ref.bounds(maybe))]
     with np.errstate(divide='ignore', invalid='ignore'): ratio = x[maybe] / ref.at(maybe)
     near = (ratio >= up) | (ratio <= down)

@@ -163,7 +163,8 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
     from mlkit.cleaning import LocalReference, forward_filled, ratio_candidates
     rng = np.random.default_rng(0)
     series = [rng.normal(size=5000).round(1), np.where(rng.random(5000) < .3, 0, rng.gamma(2, 2, 5000)),
-              np.r_[np.nan, np.nan, rng.normal(10, 1, 997), np.nan], rng.normal(size=24), rng.normal(-1, 1, 7)]
+              np.r_[np.nan, np.nan, rng.normal(10, 1, 997), np.nan], rng.normal(size=24), rng.normal(-1, 1, 7),
+              np.where(rng.random(5000) < .7, 0, rng.exponential(2, 5000)).round(1)]  # mostly zeros: many bounds meet
     for x in series:
         ref = LocalReference(x)
         full = ndimage.median_filter(forward_filled(x), size=ref.window, mode='nearest')
@@ -171,6 +172,8 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
         assert np.array_equal(ref.at(rows), full[rows]) and np.array_equal(ref.median, full)
         block = -(-np.arange(len(x)) // ref.block)
         assert (ref.low[block] <= full).all() and (full <= ref.high[block]).all()
+        values = forward_filled(x)
+        assert (ref.block_min[block] <= values).all() and (values <= ref.block_max[block]).all()
         with np.errstate(invalid='ignore', divide='ignore'):
             assert np.array_equal(np.sort(ref.far(x, 3)), np.flatnonzero(np.abs(x - full) > 3 * ref.scale))
             ratio = x / full
@@ -178,6 +181,10 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
         expected = np.flatnonzero(np.isfinite(x) & (x != 0) & ((ratio >= 2) | (ratio <= .5)))
         r, finite = r[np.argsort(found)], np.isfinite(ratio[expected])  # x / 0 and x / -0: infinite either way
         assert np.array_equal(np.sort(found), expected) and np.array_equal(r[finite], ratio[expected][finite]) and np.isinf(r[~finite]).all()
+    noisy, sparse = LocalReference(series[0]), LocalReference(series[-1])
+    # the three-block order statistics bound a noisy median far more tightly than the block's own extremes
+    assert (noisy.high - noisy.low).mean() < .7 * (noisy.block_max - noisy.block_min).mean()
+    assert (sparse.low == sparse.high).mean() > .3  # mostly zeros: many bounds meet, and are then the median itself
 
 def test_text_checks_share_counts_and_read_every_value_of_a_key():
     "Counting each text column once gives the same findings; a key or free-text column is still read row by row."
