@@ -126,6 +126,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.nanmedian': ('cleaning.html#nanmedian', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.numbers_and_words': ('cleaning.html#numbers_and_words', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.outlier_masks': ('cleaning.html#outlier_masks', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.outside': ('cleaning.html#outside', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.planted_error_case': ('cleaning.html#planted_error_case', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.plot_before_after': ('cleaning.html#plot_before_after', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.ratio_candidates': ('cleaning.html#ratio_candidates', 'mlkit/cleaning.py'),

@@ -19,9 +19,9 @@ from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 # %% auto #0
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
            'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
-           'robust_scale', 'more_distinct_than', 'forward_filled', 'LocalReference', 'local_reference', 'time_steps',
-           'ratio_candidates', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_mix',
-           'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values',
+           'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
+           'time_steps', 'ratio_candidates', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case',
+           'unit_mix', 'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values',
            'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values',
            'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
            'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
@@ -90,6 +90,11 @@ def more_distinct_than(x:np.ndarray, k:int) -> bool:
     if len(distinct(xs[::100])) > k or len(seen := distinct(xs)) > k: return True
     # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort of the column
     return len(seen) + len(distinct(x[~np.isin(x, seen)])) > k
+
+def outside(x:np.ndarray, lo:float, hi:float) -> np.ndarray:
+    "Positions of the values of `x` below `lo` or above `hi` (found without comparing every value when the extremes lie within)."
+    if len(x) and np.fmin.reduce(x) >= lo and np.fmax.reduce(x) <= hi: return np.empty(0, np.int64)  # two reductions, no temporaries
+    with np.errstate(invalid='ignore'): return np.flatnonzero((x < lo) | (x > hi))
 
 def forward_filled(x:np.ndarray) -> np.ndarray:
     "`x` with each missing value replaced by the previous value (the first ones by the first value)."
@@ -346,7 +351,7 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     ref = ref or local_reference(s)
     # two references: each row's neighbours (a few rows in another unit) and the column's bulk (long runs in another unit)
     refs = [(ref.scale, lambda: ref.far(x, 6), ref.at),
-            (spread, lambda: np.flatnonzero(np.abs(x - centre) > 6 * spread), lambda rows: np.full(len(rows), centre))]
+            (spread, lambda: outside(x, centre - 6 * spread, centre + 6 * spread), lambda rows: np.full(len(rows), centre))]
     best, rows = None, estimate_rows(len(x))
     for scale, far_rows_of, median_at in refs:
         if not scale > 0: continue
@@ -448,7 +453,7 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     for c in corr.columns:
         partner = corr[c].idxmax() if corr[c].notna().any() else None
         if partner is None or corr.loc[c, partner] < min_corr: continue
-        ok = num[[c, partner]].notna().all(axis=1)
+        ok = num[c].notna() & num[partner].notna()
         every = max(1, ok.sum() // 500)  # the repeated-median line costs the square of its points: about 500 of them
         slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::every], num.loc[ok, partner].to_numpy()[::every])
         resid = num[c] - (intercept + slope * num[partner])
@@ -696,16 +701,16 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     none = np.zeros(len(x), bool)
     if np.count_nonzero(np.isfinite(x)) < 10 or not more_distinct_than(x, 10): return none, none
     xs = estimate(x)
-    log = not (x < 0).any() and skewness(xs) > 1  # skewed and positive: judged on the log scale
+    log = not np.fmin.reduce(x) < 0 and skewness(xs) > 1  # skewed and positive: judged on the log scale
     ys = np.log1p(xs) if log else xs
     scale, centre = robust_scale(ys), nanmedian(ys)
     if not scale > 0: return none, none
     lo, hi = (np.expm1(v) if log else v for v in (centre - z * scale, centre + z * scale))  # log1p is monotone: bounds on x itself
-    with np.errstate(invalid='ignore'): extreme = (x < lo) | (x > hi)
-    if not extreme.any(): return none, none
+    rows = outside(x, lo, hi)
+    if not len(rows): return none, none
     ref = ref or local_reference(s)
-    rows = np.flatnonzero(extreme)  # a jump away from the neighbours matters only where the value is extreme
-    jump = np.zeros(len(x), bool)
+    jump, extreme = np.zeros(len(x), bool), np.zeros(len(x), bool)  # a jump away from the neighbours matters only where the value is extreme
+    extreme[rows] = True
     if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.at(rows)) > spike * ref.scale]] = True
     return extreme & jump, extreme & ~jump
 
