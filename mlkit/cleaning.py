@@ -188,12 +188,13 @@ def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
     return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 4}
 
-def _aligned(t:pd.DatetimeIndex, flagged:np.ndarray, period:str, alpha:float=1e-4) -> dict|None:
-    "Whether the `flagged` rows share one calendar position of `period` far beyond its base rate (binomial test at `alpha`)."
+def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4, sample_positions:np.ndarray|None=None) -> dict|None:
+    "Whether the `rows` share one calendar position of `period` far beyond its base rate (binomial test at `alpha`; the base rate from the positions of `estimate_rows`)."
     where = CALENDAR_PERIODS[period][1]
-    pos_flagged = np.asarray(where(t[flagged]))
+    pos_flagged = np.asarray(where(t[rows]))
     mode = pd.Series(pos_flagged).mode().iloc[0]
-    k, n, base = int((pos_flagged == mode).sum()), int(flagged.sum()), float((np.asarray(where(t[estimate_rows(len(t))])) == mode).mean())
+    if sample_positions is None: sample_positions = np.asarray(where(t[estimate_rows(len(t))]))
+    k, n, base = int((pos_flagged == mode).sum()), len(rows), float((sample_positions == mode).mean())
     p = stats.binomtest(k, n, base, alternative='greater').pvalue
     return dict(position=_jsonable(mode), position_kind=CALENDAR_PERIODS[period][2], rows_at_position=k,
                 share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}')) if k / n >= .5 and p < alpha else None
@@ -239,15 +240,17 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         L_min = min(periods.values())
         cand, r_cand = ratio_candidates(x, ref, L_min / 2, 2 / L_min)
     for period, L in periods.items():
+        sample_positions = None  # the calendar positions of the estimate rows: the base rates, found once per period
         # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
         for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
             inside = (r_cand >= lo) & (r_cand <= hi)
             rows = cand[inside]
             if len(rows) < min_rows or len(rows) > .2 * len(x): continue
+            if sample_positions is None: sample_positions = np.asarray(CALENDAR_PERIODS[period][1](t[sample]))
+            al = _aligned(t, rows, period, alpha, sample_positions)
+            if al is None or _calendar_field(x, t, period): continue
             flagged = np.zeros(len(x), bool)
             flagged[rows] = True
-            al = _aligned(t, flagged, period, alpha)
-            if al is None or _calendar_field(x, t, period): continue
             return flagged, period, L, float(np.median(r_cand[inside])), direction, al
         spanning = after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]  # rows that follow a gap of about one period
         if len(spanning) >= min_rows and base_level > 0:
