@@ -8,7 +8,7 @@ import difflib, functools, os, re
 from concurrent.futures import ThreadPoolExecutor
 from threadpoolctl import threadpool_limits
 import bottleneck as bn, numpy as np, pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
+
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
@@ -103,45 +103,54 @@ def forward_filled(x:np.ndarray) -> np.ndarray:
     if np.isnan(x[0]): x[:np.argmax(~np.isnan(x))] = x[np.argmax(~np.isnan(x))]
     return x
 
-def _median_bounds(blocks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "Lower and upper bounds of the running median over 2h+1 values at the rows of each block of h+1 values (`blocks`, each row sorted)."
+def _block_bounds(pieces:list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    "For each block of h+1 values (the rows of the 2-d arrays `pieces`, in order): its minimum and maximum, and bounds of the running median over 2h+1 values at its rows."
+    size = pieces[0].shape[1]
+    k = (size - 1) // 3
+    # a few thousand blocks sorted at a time (small buffers, reused): only four order statistics of each are kept
+    order = np.concatenate([np.sort(p[i:i + 4096], axis=1)[:, [0, k, size - 1 - k, size - 1]] for p in pieces for i in range(0, len(p), 4096)])
+    return order[:, 0], order[:, 3], *_median_bounds(*order.T)
+
+def _median_bounds(block_min, kth_smallest, kth_largest, block_max) -> tuple[np.ndarray, np.ndarray]:
+    "Lower and upper bounds of the running median over 2h+1 values at the rows of each block of h+1 values, from the blocks' order statistics (the k-th, 3(k-1) <= h)."
     # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also lies
     # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1 of
     # them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than h+1 are below the
     # least of the three blocks' k-th smallest values when 3(k-1) <= h; likewise above.
-    size = blocks.shape[1]
-    k = (size - 1) // 3
     with_edges = lambda a: np.r_[a[:1], a, a[-1:]]  # the first and the last block stand in for their missing neighbours
-    lo, hi = with_edges(blocks[:, k]), with_edges(blocks[:, size - 1 - k])
-    return (np.maximum(blocks[:, 0], np.minimum(np.minimum(lo[:-2], lo[1:-1]), lo[2:])),
-            np.minimum(blocks[:, -1], np.maximum(np.maximum(hi[:-2], hi[1:-1]), hi[2:])))
+    lo, hi = with_edges(kth_smallest), with_edges(kth_largest)
+    return (np.maximum(block_min, np.minimum(np.minimum(lo[:-2], lo[1:-1]), lo[2:])),
+            np.minimum(block_max, np.maximum(np.maximum(hi[:-2], hi[1:-1]), hi[2:])))
 
 class LocalReference:
     "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
     CHUNK = 4096  # rows per batch of windows: small buffers are reused instead of touching fresh memory
 
     def __init__(self, x:np.ndarray, window:int=25):
-        self.n, x_filled = len(x), forward_filled(x)
+        self.n, self.filled = len(x), forward_filled(x)  # the column itself when nothing is missing: no copy
         self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
         h = self.window // 2
         self._median, self.block = None, h + 1
-        if not self.n: self.padded, self.low, self.high, self.block_min, self.block_max, self.scale = x_filled, *np.full((4, 1), np.nan), np.nan; return
-        # the edges repeat; the tail is padded on to a whole number of blocks (below)
-        padded = np.concatenate([np.full(h, x_filled[0]), x_filled, np.full(h + (-(self.n + 2 * h) % self.block), x_filled[-1])])
-        self.padded = padded[:self.n + 2 * h]
-        if np.isnan(x_filled).all(): self.low = self.high = self.block_min = self.block_max = np.full(1, np.nan); self.scale = np.nan; return
-        # each row lies in a block of h+1 padded values, aligned on multiples of h+1: the sorted blocks give the range of
-        # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself
-        blocks = np.sort(padded.reshape(-1, self.block), axis=1)
-        self.block_min, self.block_max = blocks[:, 0], blocks[:, -1]
-        self.low, self.high = _median_bounds(blocks)
+        if not self.n or np.isnan(self.filled[0]):  # empty, or nothing to fill from
+            self.low = self.high = self.block_min = self.block_max = np.full(1, np.nan); self.scale = np.nan; return
+        # the windows see the column with its first and last values repeated h times beyond its ends. In that padded
+        # column each row lies in a block of h+1 values, aligned on multiples of h+1: the sorted blocks give the range of
+        # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself.
+        # The blocks are read from the column in place: the first is all the first value, then whole blocks, then the tail.
+        f, size = self.filled, self.block
+        whole = (self.n - 1) // size
+        tail = f[1 + whole * size:]
+        tail = np.r_[tail, np.full(-(len(tail) + h) % size + h, f[-1])].reshape(-1, size)
+        self.block_min, self.block_max, self.low, self.high = _block_bounds([np.full((1, size), f[0]), f[1:1 + whole * size].reshape(-1, size), tail])
         rows = estimate_rows(self.n)
         self.scale = robust_scale(x[rows] - self.at(rows))
 
     @property
     def median(self) -> np.ndarray:
         "The running median at every row (computed once, by bottleneck's moving median)."
-        if self._median is None: self._median = bn.move_median(self.padded, self.window)[self.window - 1:]
+        if self._median is None:
+            h, f = self.window // 2, self.filled
+            self._median = bn.move_median(np.r_[np.full(h, f[0]), f, np.full(h, f[-1])], self.window)[self.window - 1:]
         return self._median
 
     def at(self, rows) -> np.ndarray:
@@ -149,8 +158,9 @@ class LocalReference:
         if isinstance(rows, slice) or self._median is not None or len(rows) > self.n // 8: return self.median[rows]
         out, high = self.bounds(rows)
         open_ = np.flatnonzero(out != high)  # where the bounds meet they are the median: the other rows need their windows
-        windows, h, rows = sliding_window_view(self.padded, self.window), self.window // 2, rows[open_]
-        if len(rows): out[open_] = np.concatenate([np.partition(windows[rows[i:i + self.CHUNK]], h, axis=1)[:, h]
+        h, rows = self.window // 2, rows[open_]
+        window = lambda r: self.filled[np.clip(r[:, None] + np.arange(-h, h + 1), 0, self.n - 1)]  # the edges repeat
+        if len(rows): out[open_] = np.concatenate([np.partition(window(rows[i:i + self.CHUNK]), h, axis=1)[:, h]
                                                    for i in range(0, len(rows), self.CHUNK)])
         return out
 

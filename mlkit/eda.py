@@ -15,7 +15,7 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
 
 # %% auto #0
-__all__ = ['QUARTILES', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile', 'distinct_times', 'present_in',
+__all__ = ['QUARTILES', 'SKEW_CHUNK', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile', 'distinct_times', 'present_in',
            'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps', 'time_coverage', 'resample_target',
            'seasonal_period', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
            'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
@@ -42,15 +42,21 @@ def _distinct(s:pd.Series) -> int:
     if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
     return s.nunique()
 
+SKEW_CHUNK = 8192  # values per step of `skewness`: its temporaries stay small, in the cache and reused, never fresh pages
+
 def skewness(x:np.ndarray, bias:bool=True) -> float:
     "The skewness of the finite values of `x`: the moment estimate (as scipy.stats.skew), or with `bias=False` the adjusted one (as pandas)."
-    if not np.isfinite(x).all(): x = x[np.isfinite(x)]
-    n = len(x)
+    chunks = [c if np.isfinite(c).all() else c[np.isfinite(c)] for c in (x[i:i + SKEW_CHUNK] for i in range(0, len(x), SKEW_CHUNK))]
+    n = sum(map(len, chunks))
     if n < (2 if bias else 3): return np.nan
-    d = x - x.mean()
-    m2 = np.dot(d, d) / n  # dot products: no temporary arrays beyond `d`
+    mean = sum(float(c.sum()) for c in chunks) / n
+    m2 = m3 = 0.
+    for c in chunks:
+        d = c - mean
+        m2 += float(np.dot(d, d)); m3 += float(np.dot(d * d, d))
+    m2 /= n
     if m2 < 1e-14: return np.nan  # a constant has no skew (pandas' rounding limit)
-    g = np.dot(d * d, d) / n / m2 ** 1.5
+    g = m3 / n / m2 ** 1.5
     return float(g if bias else g * np.sqrt(n * (n - 1)) / (n - 2))
 
 def _other_summary(s:pd.Series) -> dict:
@@ -96,20 +102,29 @@ def distinct_times(ts) -> pd.DatetimeIndex:
     i = t.asi8
     return t[np.r_[True, i[1:] != i[:-1]]] if len(t) else t
 
-def _even_step(t:pd.DatetimeIndex) -> int|None:
-    "The step in nanoseconds of evenly spaced increasing timestamps `t` (None when they are not)."
-    if isinstance(t.freq, pd.offsets.Tick) and len(t) > 1: return int(t.freq.nanos)  # a grid with a fixed step: nothing to check
-    d = np.diff(t.as_unit('ns').asi8)
+_UNITS = ('s', 'ms', 'us', 'ns')
+
+def _ticks(t:pd.DatetimeIndex, unit:str) -> np.ndarray:
+    "The timestamps `t` as integers in `unit` (read in place when they are already in it)."
+    return t.asi8 if t.unit == unit else t.as_unit(unit).asi8
+
+def _even_step(t:pd.DatetimeIndex, unit:str) -> int|None:
+    "The step, in `unit`, of evenly spaced increasing timestamps `t` (None when they are not)."
+    if isinstance(t.freq, pd.offsets.Tick) and len(t) > 1:  # a grid with a fixed step: nothing to check
+        step = pd.Timedelta(t.freq).to_timedelta64()
+        if step.astype(f'timedelta64[{unit}]') == step: return int(step.astype(f'timedelta64[{unit}]').astype('int64'))
+    d = np.diff(_ticks(t, unit))
     return int(d[0]) if len(d) and d[0] > 0 and (d == d[0]).all() else None
 
 def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
     "Which timestamps of `a` occur in the sorted, distinct `sorted_b` (arithmetic when either is a regular grid, else a binary search)."
-    x, b = a.as_unit('ns').asi8, sorted_b.as_unit('ns').asi8
+    unit = max(a.unit, sorted_b.unit, key=_UNITS.index)  # the finer of the two units holds both exactly
+    x, b = _ticks(a, unit), _ticks(sorted_b, unit)
     if not len(b) or not len(x): return np.zeros(len(x), bool)
-    if step := _even_step(sorted_b):
+    if step := _even_step(sorted_b, unit):
         off = x - b[0]
         return (off >= 0) & (off <= b[-1] - b[0]) & (off % step == 0)
-    if step := _even_step(a):
+    if step := _even_step(a, unit):
         off = b - x[0]
         hit = np.zeros(len(x), bool)
         hit[off[(off >= 0) & (off <= x[-1] - x[0]) & (off % step == 0)] // step] = True
