@@ -802,11 +802,10 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
     # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
-        # each text column is counted once (by the profile, when given, or first in the queue) and the three text checks read those counts
-        text = [c for c in body.columns if is_text(body[c])]
-        known = {c: vc if len(vc) <= MAX_CATEGORIES else None for c, vc in profile.attrs.get('value_counts', {}).items()} if profile is not None else {}
-        pending = {c: pool.submit(value_counts, body[c]) for c in text if c not in known}
-        counts = lambda: known | {c: f.result() for c, f in pending.items()}
+        # each text column is counted once, first in the queue, and the three text checks read those counts
+        pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
+        counts = lambda: {c: f.result() for c, f in pending.items()}
+        text = list(pending)
         stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads

@@ -59,14 +59,6 @@ def skewness(x:np.ndarray, bias:bool=True) -> float:
     g = m3 / n / m2 ** 1.5
     return float(g if bias else g * np.sqrt(n * (n - 1)) / (n - 2))
 
-def _other_summary(s:pd.Series) -> dict:
-    "Missing and distinct values of a column that is not numeric; for text with few distinct values, also its value counts."
-    n = len(s)
-    if isinstance(s.dtype, pd.StringDtype) and (n <= 20_000 or s.iloc[::n // 10_000].nunique() < 5_000):  # a stride only picks the method
-        counts = s.value_counts()  # costs what the distinct count costs, and mlkit.cleaning's text checks reuse it
-        return dict(missing=int(s.isna().sum()), unique=len(counts), counts=counts)
-    return dict(missing=int(s.isna().sum()), unique=_distinct(s), counts=None)
-
 def _numeric_summary(x:np.ndarray) -> dict:
     "`sorted_summary` and the adjusted skewness of one numeric column."
     return sorted_summary(x) | dict(skew=skewness(x, bias=False))
@@ -74,14 +66,14 @@ def _numeric_summary(x:np.ndarray) -> dict:
 def profile(df:pd.DataFrame,
             threads:int|None=None, # columns are summarised in this many threads; None: one per core, at most 4
            ) -> pd.DataFrame:
-    "One row per column: type, missing, distinct, zeros, range, quartiles and skew; `attrs['value_counts']` holds the counts of text columns with few values."
+    "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
     num = df.select_dtypes('number')
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
     # the columns already share the cores: BLAS's own threads (the dot products of the skewness) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         other_cols = [c for c in df.columns if c not in num.columns]
-        others = pool.map(lambda c: _other_summary(df[c]), other_cols)  # both maps are queued before either result is read
+        others = pool.map(lambda c: dict(missing=int(df[c].isna().sum()), unique=_distinct(df[c])), other_cols)  # both maps are queued before either result is read
         sums = pool.map(lambda c: _numeric_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
         others = dict(zip(other_cols, others))
         summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['missing', 'unique', 'zeros', *QUARTILES, 'skew'])
@@ -91,7 +83,6 @@ def profile(df:pd.DataFrame,
     out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': missing, 'missing_pct': missing / len(df) * 100 if len(df) else missing * np.nan, 'unique': unique})
     out = out.join(summary.drop(columns=['missing', 'unique']))
     out.index.name = 'column'
-    out.attrs['value_counts'] = {c: others[c]['counts'] for c in other_cols if others[c]['counts'] is not None}
     return out
 
 # %% ../nbs/01_eda.ipynb #68b6d43d

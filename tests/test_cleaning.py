@@ -211,12 +211,8 @@ def test_identifiers_reuse_known_distinct_counts():
     assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts') and check_identifiers(d, 'ts')[0].column == 'record_id'
 
 def test_a_profile_passed_in_gives_the_same_findings():
-    "detect_problems(profile=...) reuses the profile's distinct counts and text value counts: the findings do not change."
+    "detect_problems(profile=...) reuses the profile's distinct counts: the findings do not change."
     from mlkit.eda import profile
     for kind in ('category_variants', 'disguised_nulls', 'mixed_types', 'identifier'):
-        d = planted_error_case(kind, n=24 * 60, freq='h').astype({'station': 'str'})
-        p = profile(d)
-        assert set(p.attrs['value_counts']) == {'station'} and p.attrs['value_counts']['station'].sum() == d['station'].notna().sum()
-        assert detect_problems(d, 'ts', 'y', profile=p) == detect_problems(d, 'ts', 'y')
-    key = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=30_000, freq='h'), 'id': [f'K{i}' for i in range(30_000)]}).astype({'id': 'str'})
-    assert profile(key).attrs['value_counts'] == {}  # a key is counted, not tabulated
+        d = planted_error_case(kind, n=24 * 60, freq='h')
+        assert detect_problems(d, 'ts', 'y', profile=profile(d)) == detect_problems(d, 'ts', 'y')
