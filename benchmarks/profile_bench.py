@@ -31,8 +31,9 @@ is handed back to the OS (Arrow pool release + malloc_trim) and the kernel's pea
 libraries), RSS with the frame loaded, the peak during the work, and `peak / frame` = (peak - RSS before the frame) /
 frame size, i.e. the frame plus everything the work allocates on top, in units of the frame (goal: <= 3).
 BLAS/OpenMP threads are pinned to 1 for both; ydata-profiling keeps its default thread pool (2 threads here), and
-mlkit's detect_problems its default (one thread per core: 2 here). Load average is recorded before every run: the machine is shared, so the CPU time of the work
-(process_time, all threads) is reported next to the wall time; it is less sensitive to other jobs.
+mlkit's profile and detect_problems theirs (one thread per core: 2 here). Load average is recorded before every run:
+the machine is shared, so the CPU time of the work (process_time, all threads) is reported next to the wall time; it
+is less sensitive to other jobs.
 """
 import json, os, platform, resource, statistics, subprocess, sys, threading, time
 from pathlib import Path

@@ -131,8 +131,10 @@ class LocalReference:
         self.window = min(window, self.n - 1 + self.n % 2)  # odd, so that the median is one of the values
         h = self.window // 2
         self._median, self.block = None, h + 1
-        if not self.n or np.isnan(self.filled[0]):  # empty, or nothing to fill from
-            self.low = self.high = self.block_min = self.block_max = np.full(1, np.nan); self.scale = np.nan; return
+        if not self.n or np.isnan(self.filled[0]):  # empty, or nothing to fill from: every median is missing
+            self.low = self.high = self.block_min = self.block_max = np.full(1, np.nan)
+            self._median, self.scale = np.full(self.n, np.nan), np.nan
+            return
         # the windows see the column with its first and last values repeated h times beyond its ends. In that padded
         # column each row lies in a block of h+1 values, aligned on multiples of h+1: the sorted blocks give the range of
         # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself.

@@ -89,3 +89,5 @@ def test_profile_threads_and_skewness_agree_with_pandas_and_scipy():
     assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew()) and np.isnan(p.loc['c', 'skew']) and np.isnan(df['c'].skew())
     assert p.loc['ts', 'unique'] == 500 and p.loc['k', 'unique'] == 37
     assert skewness(df['g'].to_numpy()) == pytest.approx(stats.skew(df['g']))
+    long = rng.gamma(2, 2, 50_000); long[::7] = np.nan  # several chunks, with missing values
+    assert skewness(long) == pytest.approx(stats.skew(long, nan_policy='omit'))
