@@ -183,6 +183,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'mlkit.eda': { 'mlkit.eda.TimeAxis': ('eda.html#timeaxis', 'mlkit/eda.py'),
                            'mlkit.eda._distinct': ('eda.html#_distinct', 'mlkit/eda.py'),
                            'mlkit.eda._even_step': ('eda.html#_even_step', 'mlkit/eda.py'),
+                           'mlkit.eda._mostly_increasing': ('eda.html#_mostly_increasing', 'mlkit/eda.py'),
                            'mlkit.eda._numeric_summary': ('eda.html#_numeric_summary', 'mlkit/eda.py'),
                            'mlkit.eda._numeric_target': ('eda.html#_numeric_target', 'mlkit/eda.py'),
                            'mlkit.eda._ticks': ('eda.html#_ticks', 'mlkit/eda.py'),
