@@ -228,8 +228,10 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
         cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
         # a block's values lie between its extremes: where both extremes are ruled out, so is the whole block
         maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.block_max, ref.low, ref.high) | ~cannot(ref.block_min, ref.low, ref.high)))
-        maybe = maybe[np.isfinite(x[maybe]) & (x[maybe] != 0) & ~cannot(x[maybe], *ref.bounds(maybe))]
-    with np.errstate(divide='ignore', invalid='ignore'): ratio = x[maybe] / ref.at(maybe)
+        values = x[maybe]
+        keep = np.isfinite(values) & (values != 0) & ~cannot(values, *ref.bounds(maybe))
+        maybe, values = maybe[keep], values[keep]
+    with np.errstate(divide='ignore', invalid='ignore'): ratio = values / ref.at(maybe)
     near = (ratio >= up) | (ratio <= down)
     return maybe[near], ratio[near]
 
@@ -444,7 +446,11 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
         step = sampling_step(axis.seen)
         if step is not None and step < pd.Timedelta(days=1):
             day = pd.DatetimeIndex(ts.dropna()).floor('D')
-            _, first, rows = np.unique(day.asi8, return_index=True, return_counts=True)
+            if day.is_monotonic_increasing:  # each day's rows are neighbours: runs, no sort
+                d = day.asi8
+                first = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+                rows = np.diff(np.r_[first, len(d)])
+            else: _, first, rows = np.unique(day.asi8, return_index=True, return_counts=True)
             per_day = pd.Series(rows, index=day[first])  # in time order
             full = int(round(pd.Timedelta(days=1) / step))
             short = per_day[per_day < full].sort_values(kind='stable')  # fewest rows first; among equals, the earliest
@@ -584,9 +590,13 @@ NULL_TOKENS = ('', 'na', 'n/a', 'nan', 'null', 'none', '?', '-', '--', 'missing'
 SENTINELS = (-999999, -99999, -9999, -999, -99, -1, 999, 9999, 99999, 999999)
 MAX_CATEGORIES = 10_000  # a text column with more distinct values is a key or free text, not categories
 
-def value_counts(s:pd.Series) -> pd.Series|None:
+def value_counts(s:pd.Series,
+                 distinct:int|None=None, # the distinct values of `s` when known (`mlkit.eda.profile`): no look at a sample
+                ) -> pd.Series|None:
     "How often each distinct value of text column `s` occurs (as text), most frequent first; None beyond `MAX_CATEGORIES` values."
-    if len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > MAX_CATEGORIES: return None  # a sample never has more values than its column
+    if distinct is not None and not pd.api.types.is_object_dtype(s):  # Python objects count as text, which can merge values
+        if distinct > MAX_CATEGORIES: return None
+    elif len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > MAX_CATEGORIES: return None  # a sample never has more values than its column
     counts = (s.dropna().astype(str) if pd.api.types.is_object_dtype(s) else s).value_counts()  # text dtypes count as they are
     return None if len(counts) > MAX_CATEGORIES else counts
 
@@ -798,14 +808,15 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     step = sampling_step(time) if ordered else None
     gap = time_steps(time, step) if ordered else None
     frames = {c: body[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
-    numeric = [c for c in body.columns if is_numeric(body[c]) and body[c].count() >= 10]
     unique = profile['unique'].to_dict() if profile is not None else None
+    missing = profile['missing'].to_dict() if profile is not None else {}
+    numeric = [c for c in body.columns if is_numeric(body[c]) and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
     # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
     # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # each text column is counted once, first in the queue, and the three text checks read those counts
-        pending = {c: pool.submit(value_counts, body[c]) for c in body.columns if is_text(body[c])}
+        pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
         stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first

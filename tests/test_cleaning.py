@@ -213,6 +213,18 @@ def test_identifiers_reuse_known_distinct_counts():
 def test_a_profile_passed_in_gives_the_same_findings():
     "detect_problems(profile=...) reuses the profile's distinct counts: the findings do not change."
     from mlkit.eda import profile
-    for kind in ('category_variants', 'disguised_nulls', 'mixed_types', 'identifier'):
+    for kind in ('category_variants', 'disguised_nulls', 'mixed_types', 'identifier', 'outliers'):
         d = planted_error_case(kind, n=24 * 60, freq='h')
+        d['sparse'] = np.where(np.arange(len(d)) % 200 == 0, 5e3, np.nan)  # 8 values: too few for the neighbour checks
         assert detect_problems(d, 'ts', 'y', profile=profile(d)) == detect_problems(d, 'ts', 'y')
+
+def test_value_counts_use_known_distinct_counts():
+    "A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1' merge)."
+    from mlkit.cleaning import value_counts, MAX_CATEGORIES
+    n = 3 * MAX_CATEGORIES
+    key = pd.Series([f'k{i}' for i in range(n)], dtype='str')
+    category = pd.Series(np.array(['a', 'b', 'c'])[np.arange(n) % 3], dtype='str')
+    assert value_counts(key, n) is None and value_counts(key) is None
+    assert value_counts(category, 3).equals(value_counts(category)) and value_counts(category, 3).tolist() == [MAX_CATEGORIES] * 3
+    objects = pd.Series([1, '1'] * (n // 2), dtype=object)  # two objects, one text
+    assert value_counts(objects, MAX_CATEGORIES + 1).to_dict() == {'1': n}
