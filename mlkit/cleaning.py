@@ -805,8 +805,6 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
     body = df.drop(columns=[time_col])
     ordered = time.is_monotonic_increasing
-    step = sampling_step(time) if ordered else None
-    gap = time_steps(time, step) if ordered else None
     frames = {c: body[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
     unique = profile['unique'].to_dict() if profile is not None else None
     missing = profile['missing'].to_dict() if profile is not None else {}
@@ -815,14 +813,16 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
     # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
-        # each text column is counted once, first in the queue, and the three text checks read those counts
+        # the sampling step and each row's distance from the previous one, for the column checks: first in the queue
+        steps = pool.submit(lambda: (step := sampling_step(time), time_steps(time, step)) if ordered else (None, None))
+        # each text column is counted once, early in the queue, and the three text checks read those counts
         pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
         stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
-        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, step, gap) for c in numeric],
+        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, *steps.result()) for c in numeric],
                   stuck.result, *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(frames[c], time, counts()) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
