@@ -186,6 +186,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'mlkit.eda._mostly_increasing': ('eda.html#_mostly_increasing', 'mlkit/eda.py'),
                            'mlkit.eda._numeric_summary': ('eda.html#_numeric_summary', 'mlkit/eda.py'),
                            'mlkit.eda._numeric_target': ('eda.html#_numeric_target', 'mlkit/eda.py'),
+                           'mlkit.eda._on_grid': ('eda.html#_on_grid', 'mlkit/eda.py'),
                            'mlkit.eda._ticks': ('eda.html#_ticks', 'mlkit/eda.py'),
                            'mlkit.eda.class_balance': ('eda.html#class_balance', 'mlkit/eda.py'),
                            'mlkit.eda.class_shares': ('eda.html#class_shares', 'mlkit/eda.py'),

@@ -15,11 +15,12 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
 
 # %% auto #0
-__all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile', 'distinct_times',
-           'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps', 'time_coverage',
-           'resample_target', 'seasonal_period', 'regular_target', 'decompose_target', 'seasonality_strength',
-           'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
-           'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
+__all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile',
+           'distinct_times', 'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps',
+           'time_coverage', 'resample_target', 'seasonal_period', 'regular_target', 'decompose_target',
+           'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares',
+           'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance',
+           'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
@@ -103,7 +104,9 @@ def distinct_times(ts) -> pd.DatetimeIndex:
     t = pd.DatetimeIndex(pd.Series(ts).dropna())
     if not t.is_monotonic_increasing: return t.drop_duplicates().sort_values()
     i = t.asi8
-    return t[np.r_[True, i[1:] != i[:-1]]] if len(t) else t
+    if len(t) < 2: return t
+    new = i[1:] != i[:-1]
+    return t if new.all() else t[np.r_[True, new]]  # no copy when every stamp is new
 
 _UNITS = ('s', 'ms', 'us', 'ns')
 
@@ -111,26 +114,37 @@ def _ticks(t:pd.DatetimeIndex, unit:str) -> np.ndarray:
     "The timestamps `t` as integers in `unit` (read in place when they are already in it)."
     return t.asi8 if t.unit == unit else t.as_unit(unit).asi8
 
+TIME_CHUNK = 1 << 16  # timestamps per step of the grid arithmetic: its temporaries stay small and reused, never fresh pages
+
 def _even_step(t:pd.DatetimeIndex, unit:str) -> int|None:
     "The step, in `unit`, of evenly spaced increasing timestamps `t` (None when they are not)."
     if isinstance(t.freq, pd.offsets.Tick) and len(t) > 1:  # a grid with a fixed step: nothing to check
         step = pd.Timedelta(t.freq).to_timedelta64()
         if step.astype(f'timedelta64[{unit}]') == step: return int(step.astype(f'timedelta64[{unit}]').astype('int64'))
-    d = np.diff(_ticks(t, unit))
-    return int(d[0]) if len(d) and d[0] > 0 and (d == d[0]).all() else None
+    x = _ticks(t, unit)
+    # equal steps add up to the span (Python integers: no overflow), which rules out most uneven series at once
+    if len(x) < 2 or x[1] <= x[0] or int(x[-1]) - int(x[0]) != (len(x) - 1) * (int(x[1]) - int(x[0])): return None
+    step = x[1] - x[0]
+    if all((np.diff(x[i:i + TIME_CHUNK + 1]) == step).all() for i in range(0, len(x) - 1, TIME_CHUNK)): return int(step)
+    return None
+
+def _on_grid(x:np.ndarray, start:int, span:int, step:int) -> np.ndarray:
+    "Which of the integers `x` lie on the grid `start`, `start + step`, ... up to `start + span`."
+    out = np.empty(len(x), bool)
+    for i in range(0, len(x), TIME_CHUNK):
+        off = x[i:i + TIME_CHUNK] - start
+        out[i:i + TIME_CHUNK] = (off >= 0) & (off <= span) & (off % step == 0)
+    return out
 
 def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
     "Which timestamps of `a` occur in the sorted, distinct `sorted_b` (arithmetic when either is a regular grid, else a binary search)."
     unit = max(a.unit, sorted_b.unit, key=_UNITS.index)  # the finer of the two units holds both exactly
     x, b = _ticks(a, unit), _ticks(sorted_b, unit)
     if not len(b) or not len(x): return np.zeros(len(x), bool)
-    if step := _even_step(sorted_b, unit):
-        off = x - b[0]
-        return (off >= 0) & (off <= b[-1] - b[0]) & (off % step == 0)
+    if step := _even_step(sorted_b, unit): return _on_grid(x, b[0], b[-1] - b[0], step)
     if step := _even_step(a, unit):
-        off = b - x[0]
         hit = np.zeros(len(x), bool)
-        hit[off[(off >= 0) & (off <= x[-1] - x[0]) & (off % step == 0)] // step] = True
+        hit[(b[_on_grid(b, x[0], x[-1] - x[0], step)] - x[0]) // step] = True
         return hit
     i = np.minimum(np.searchsorted(b, x), len(b) - 1)
     return b[i] == x
@@ -191,7 +205,7 @@ def time_coverage(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     facts = {'rows': axis.rows, 'unparsed': axis.rows - len(t), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
              'freq': grid.freqstr if isinstance(grid, pd.DatetimeIndex) and grid.freq is not None else None,
              'expected_slots': len(grid), 'missing_slots': int(np.count_nonzero(axis.missing)),
-             'duplicated': len(t) - len(seen), 'out_of_order': int(np.count_nonzero(np.diff(t.asi8) < 0)) if len(t) > 1 else 0,
+             'duplicated': len(t) - len(seen), 'out_of_order': 0 if t.is_monotonic_increasing else int(np.count_nonzero(np.diff(t.asi8) < 0)),
              'off_grid': len(t) - int(np.count_nonzero(present_in(t, grid))) if len(grid) else 0}
     facts['missing_pct'] = round(100 * facts['missing_slots'] / max(facts['expected_slots'], 1), 3)
     return pd.DataFrame({'fact': list(facts), 'value': list(facts.values())})
