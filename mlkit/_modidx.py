@@ -96,6 +96,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning._num_without': ('cleaning.html#_num_without', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._number_share': ('cleaning.html#_number_share', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._periods': ('cleaning.html#_periods', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning._runs': ('cleaning.html#_runs', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._skewed_positive': ('cleaning.html#_skewed_positive', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.category_variants': ('cleaning.html#category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_category_variants': ('cleaning.html#check_category_variants', 'mlkit/cleaning.py'),

@@ -103,6 +103,11 @@ def forward_filled(x:np.ndarray) -> np.ndarray:
     if np.isnan(x[0]): x[:np.argmax(~np.isnan(x))] = x[np.argmax(~np.isnan(x))]
     return x
 
+def _runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Where each run of equal neighbouring values of `x` starts, and its length (NaN equals nothing: each missing value is a run of its own)."
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+    return starts, np.diff(np.r_[starts, len(x)])
+
 def _block_bounds(pieces:list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     "For each block of h+1 values (the rows of the 2-d arrays `pieces`, in order): its minimum and maximum, and bounds of the running median over 2h+1 values at its rows."
     size = pieces[0].shape[1]
@@ -446,10 +451,7 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
         step = sampling_step(axis.seen)
         if step is not None and step < pd.Timedelta(days=1):
             day = pd.DatetimeIndex(ts.dropna()).floor('D')
-            if day.is_monotonic_increasing:  # each day's rows are neighbours: runs, no sort
-                d = day.asi8
-                first = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-                rows = np.diff(np.r_[first, len(d)])
+            if day.is_monotonic_increasing: first, rows = _runs(day.asi8)  # each day's rows are neighbours: runs, no sort
             else: _, first, rows = np.unique(day.asi8, return_index=True, return_counts=True)
             per_day = pd.Series(rows, index=day[first])  # in time order
             full = int(round(pd.Timedelta(days=1) / step))
@@ -493,8 +495,7 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
             for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # True where the next k+1 values are equal
             if not streak.any(): continue
         p = _num(df[m['partner']])
-        starts = np.flatnonzero(np.r_[True, ~same])
-        lengths = np.diff(np.r_[starts, len(x)])
+        starts, lengths = _runs(x)
         long = (lengths >= min_run) & ~np.isnan(x[starts])
         if not long.any(): continue
         run, cand = np.repeat(np.arange(len(starts)), lengths), np.repeat(long, lengths)
