@@ -4,17 +4,21 @@
 
 # %% ../nbs/cli.ipynb #8c379cf8
 from __future__ import annotations
-import argparse, sys
+import argparse, os, signal, sys
 from pathlib import Path
-from .core import MlkitError, RunConfig
-from .runner import RunResult, run_suite
+from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
+from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
 
 # %% auto #0
 __all__ = ['main']
 
 # %% ../nbs/cli.ipynb #cfdfa406
+class _Parser(argparse.ArgumentParser):
+    "argparse that reports a usage mistake as one `MlkitError` line instead of usage text."
+    def error(self, message): raise MlkitError(message, f"see `{self.prog} --help`")
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='mlkit', description='Reproducible, leak-free ML on time-indexed tabular data.')
+    p = _Parser(prog='mlkit', description='Reproducible, leak-free ML on time-indexed tabular data.')
     sub = p.add_subparsers(dest='command', required=True)
     r = sub.add_parser('run', help='run every numbered notebook on a dataset into reports/<name>/')
     r.add_argument('--data', default='bike_sharing_hourly', help='CSV or Parquet file, or a bundled dataset name (default: bike_sharing_hourly)')
@@ -22,11 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--time-col', default=None, help='timestamp column (default: inferred)')
     r.add_argument('--task', default='auto', help='regression, classification or auto (default)')
     r.add_argument('--freq', default=None, help='pandas frequency alias, e.g. h or D (default: inferred)')
-    r.add_argument('--seed', default=0, type=int, help='random seed (default: 0)')
+    r.add_argument('--seed', default=0, type=int, help='random seed, a whole number >= 0 (default: 0)')
+    r.add_argument('--duplicates', default='mean', help=f"rows sharing a timestamp: {', '.join(DUPLICATE_POLICIES)} (default: mean: "
+                   'numbers averaged, other columns from the first row)')
+    r.add_argument('--tz', default=None, help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
+    r.add_argument('--time-unit', default=None, help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
+    r.add_argument('--cleaning-plan', default=None, help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning")
     r.add_argument('--name', default=None, help='run folder name inside the reports folder (default: data name and time)')
     r.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
+    r.add_argument('--check', action='store_true', help='check the options and the data, print what loading decided, write nothing')
+    s = sub.add_parser('runs', help='list the runs in a reports folder with their state (running, complete, failed, interrupted)')
+    s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     return p
+
+def _config(args) -> RunConfig:
+    "The `RunConfig` of `mlkit run`'s options."
+    target = args.target or ('cnt' if args.data.startswith('bike_sharing_') else None)
+    if target is None: raise MlkitError('no target column given', 'pass --target with the column to predict')
+    return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq, seed=args.seed,
+                     name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit, cleaning_plan=args.cleaning_plan)
 
 def _summarise_findings(res:RunResult, log=print):
     "Print a short summary of the run's findings."
@@ -37,17 +56,44 @@ def _summarise_findings(res:RunResult, log=print):
     for _, r in f.head(5).iterrows(): log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}")
     if len(f) > 5: log(f"  ... {len(f) - 5} more in {res.path/'findings.json'}")
 
+def _check(cfg:RunConfig, args, log=print) -> int:
+    "`mlkit run --check`: every check of a run, and what loading decided, with nothing written."
+    nbs_dir, steps, ds = prepare_run(cfg, args.reports, args.nbs)
+    s = ds.summary
+    log(f"mlkit: check passed: {cfg.data}: {s['rows']} rows, time column {s['time_col']!r}, target {s['target']!r} "
+        f"({s['target_missing']} missing), task {s['task']}, freq {s['freq']}; {len(steps)} steps from {nbs_dir}")
+    for _, r in findings_frame(ds.load_findings).iterrows():
+        log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}")
+    return 0
+
+def _runs(args, log=print) -> int:
+    "`mlkit runs`: the runs of a reports folder with their true state."
+    runs = list_runs(check_reports_dir(args.reports))
+    if runs.empty: log(f"mlkit: no runs in {Path(args.reports).resolve()}")
+    else: log(runs.fillna('').to_string(index=False))
+    return 0
+
 def main(argv=None) -> int:
     "Entry point of the `mlkit` command; returns the exit status."
-    args = _parser().parse_args(argv)
     try:
-        target = args.target or ('cnt' if args.data.startswith('bike_sharing_') else None)
-        if target is None: raise MlkitError('no target column given', 'pass --target with the column to predict')
-        cfg = RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq,
-                        seed=args.seed, name=args.name)
+        args = _parser().parse_args(argv)
+        if args.command == 'runs': return _runs(args)
+        cfg = _config(args)
+        if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
     except MlkitError as e:
         print(f"mlkit: error: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt as e:
+        sig = e.signum if isinstance(e, RunInterrupted) else signal.SIGINT
+        path = getattr(e, 'run_path', None)
+        print(f"mlkit: interrupted by {signal.Signals(sig).name}: " + (f"run {path.name!r} marked interrupted; its notebooks so far are "
+              f"in {path}" if path else "nothing was written"), file=sys.stderr)
+        return 128 + sig
+    except Exception as e:
+        if os.environ.get('MLKIT_DEBUG'): raise
+        print(f"mlkit: error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Fix: this is a bug in mlkit; "
+              "run again with MLKIT_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        return 1
     if res.status != 'complete':
         print(f"mlkit: error: run {res.name!r} failed: {res.error}. The partly executed notebook and the manifest are in "
               f"{res.path}; other runs are untouched.", file=sys.stderr)

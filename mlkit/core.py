@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #73e428eb
 from __future__ import annotations
-import hashlib, json, os, re, subprocess, sys
+import codecs, csv, hashlib, io, json, math, os, re, subprocess, sys
 from dataclasses import dataclass, field, asdict
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -12,10 +12,12 @@ import numpy as np, pandas as pd
 from .datasets import BUNDLED, bundled_path, load_bike_sharing
 
 # %% auto #0
-__all__ = ['TASKS', 'DATA_SUFFIXES', 'MIN_ROWS', 'SEVERITIES', 'KEY_PACKAGES', 'MlkitError', 'check_run_name', 'RunConfig',
-           'read_table', 'infer_time_col', 'parse_time', 'infer_task', 'check_target', 'infer_freq', 'file_sha256',
-           'Dataset', 'load_dataset', 'Finding', 'findings_frame', 'to_jsonable', 'write_json', 'RunDir', 'Run',
-           'open_run', 'package_versions', 'git_commit']
+__all__ = ['SEVERITIES', 'TASKS', 'DATA_SUFFIXES', 'DUPLICATE_POLICIES', 'TIME_UNITS', 'MAX_CLASSES', 'MIN_ROWS', 'KEY_PACKAGES',
+           'MlkitError', 'Finding', 'findings_frame', 'check_run_name', 'check_freq', 'check_tz', 'check_cleaning_plan',
+           'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers', 'infer_time_col', 'parse_time', 'sort_by_time',
+           'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target', 'infer_freq', 'infinite_to_missing',
+           'target_gaps', 'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json', 'write_json',
+           'loads_strict_json', 'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #fe8c8920
 class MlkitError(ValueError):
@@ -23,185 +25,6 @@ class MlkitError(ValueError):
     def __init__(self, problem:str, fix:str):
         self.problem, self.fix = problem, fix
         super().__init__(f"{problem}. Fix: {fix}")
-
-# %% ../nbs/00_core.ipynb #62c1c9ff
-TASKS = ('auto', 'regression', 'classification')
-DATA_SUFFIXES = ('.csv', '.parquet', '.pq')
-_RUN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
-
-def check_run_name(name:str) -> str:
-    "`name` if it is a safe folder name inside `reports/`; an `MlkitError` otherwise."
-    if not isinstance(name, str) or not _RUN_NAME.match(name) or '..' in name:
-        raise MlkitError(f"invalid run name {name!r}: it must stay inside reports/",
-                         "use letters, digits, '.', '_' or '-' (no '/', no '..', at most 100 characters)")
-    return name
-
-# %% ../nbs/00_core.ipynb #06489506
-@dataclass
-class RunConfig:
-    "What a run is about: the data, the target, the time column, the task, the seed and the run's name."
-    data: str = 'bike_sharing_hourly'  # a CSV/Parquet path, or a name in `BUNDLED`
-    target: str = 'cnt'  # the column to predict
-    time_col: str|None = None  # the timestamp column; None infers it
-    task: str = 'auto'  # 'regression', 'classification', or 'auto' (inferred from the target)
-    freq: str|None = None  # pandas frequency alias; None infers it
-    seed: int = 0  # every random choice in the run derives from it
-    name: str|None = None  # folder in reports/; None makes one from the data name and the time
-
-    def __post_init__(self):
-        self.data = str(self.data)
-        if self.task not in TASKS: raise MlkitError(f"unknown task {self.task!r}", f"use one of: {', '.join(TASKS)}")
-        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool):
-            raise MlkitError(f"seed must be an integer, got {self.seed!r}", "pass --seed with a whole number")
-        if not self.target: raise MlkitError("no target column given", "pass --target with the column to predict")
-        if self.name is not None: check_run_name(self.name)
-
-    @property
-    def is_bundled(self) -> bool: return self.data in BUNDLED
-
-    @property
-    def path(self) -> Path:
-        "The file behind `data`."
-        return bundled_path(self.data) if self.is_bundled else Path(self.data).expanduser()
-
-# %% ../nbs/00_core.ipynb #7eb191a6
-def read_table(path) -> pd.DataFrame:
-    "Read a CSV or Parquet file, with one clear error for each way that can fail."
-    path = Path(path)
-    if not path.is_file():
-        raise MlkitError(f"data file not found: {path}", f"check the path, or use a bundled dataset ({', '.join(BUNDLED)})")
-    if path.suffix.lower() not in DATA_SUFFIXES:
-        raise MlkitError(f"unsupported file type {path.suffix or '(none)'!r} for {path.name}",
-                         "save the data as CSV (.csv) or Parquet (.parquet)")
-    if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
-    try: df = pd.read_parquet(path) if path.suffix.lower() in ('.parquet', '.pq') else pd.read_csv(path)
-    except Exception as e:
-        kind = 'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise MlkitError(f"{path.name} cannot be read as {kind} ({detail})",
-                         "check that it is a comma-separated UTF-8 CSV with one header line, or a Parquet file") from None
-    if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
-    return df
-
-# %% ../nbs/00_core.ipynb #1195cc98
-_TIME_NAME = re.compile(r'(^|_)(date|time|timestamp|datetime|ts|ds|period)($|_)', re.I)
-
-def infer_time_col(df:pd.DataFrame) -> str:
-    "The single column that holds timestamps: a datetime dtype, else a time-like name whose values parse."
-    cands = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
-    if not cands: cands = [c for c in df.columns if _TIME_NAME.search(str(c)) and _parses(df[c])]
-    if len(cands) == 1: return cands[0]
-    if not cands: raise MlkitError("no time column found", "pass --time-col (time_col=) with the column of timestamps")
-    raise MlkitError(f"several candidate time columns: {', '.join(map(str, cands))}", "pass --time-col to choose one")
-
-def _parses(s:pd.Series) -> bool:
-    "Whether most values of `s` parse as timestamps."
-    if pd.api.types.is_numeric_dtype(s): return False
-    return pd.to_datetime(s, errors='coerce', format='mixed').notna().mean() > 0.95
-
-# %% ../nbs/00_core.ipynb #4616b1d7
-def parse_time(df:pd.DataFrame, time_col:str) -> pd.DataFrame:
-    "`df` with `time_col` parsed to datetime64, checked to be present, unique and increasing."
-    if time_col not in df.columns:
-        raise MlkitError(f"time column {time_col!r} not found (columns: {_cols(df)})", "pass --time-col with one of those columns")
-    raw = df[time_col]
-    ts = raw if pd.api.types.is_datetime64_any_dtype(raw) else pd.to_datetime(raw, errors='coerce', format='mixed')
-    bad = ts.isna()
-    if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy())[:3])
-        raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps "
-                         f"(rows {rows}: {[raw.iloc[i] for i in rows]})", "fix or remove those rows, or choose another --time-col")
-    dup = ts.duplicated(keep=False)
-    if dup.any():
-        raise MlkitError(f"{int(ts.duplicated().sum())} duplicated timestamp(s) in {time_col!r} (first: {ts[dup].iloc[0]})",
-                         "keep one row per timestamp (aggregate or drop duplicates), or combine date and hour into one time column")
-    back = np.flatnonzero(np.diff(ts.to_numpy().astype('datetime64[ns]').astype('int64')) < 0)
-    if len(back):
-        i = int(back[0]) + 1
-        raise MlkitError(f"timestamps in {time_col!r} are not in increasing order (row {i}: {ts.iloc[i]} comes after {ts.iloc[i-1]})",
-                         f"sort the file by {time_col!r} before running")
-    return df.assign(**{time_col: ts})
-
-def _cols(df, n=12):
-    "The first `n` column names of `df`, for messages."
-    names = list(map(str, df.columns))
-    return ', '.join(names[:n]) + (', ...' if len(names) > n else '')
-
-# %% ../nbs/00_core.ipynb #5c92d4c2
-def infer_task(y:pd.Series) -> str:
-    "'regression' for a numeric target with more than 20 distinct values, else 'classification'."
-    return 'regression' if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y) and y.nunique() > 20 else 'classification'
-
-def check_target(df:pd.DataFrame, target:str, task:str) -> str:
-    "The task for `target` in `df` (inferred when 'auto'), after checking the target can serve it."
-    if target not in df.columns:
-        raise MlkitError(f"target column {target!r} not found (columns: {_cols(df)})", "pass --target with one of those columns")
-    y = df[target]
-    if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
-    if y.nunique() < 2:
-        raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})", "there is nothing to predict: choose another target")
-    task = infer_task(y) if task == 'auto' else task
-    if task == 'regression' and not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
-        example = y[pd.to_numeric(y, errors='coerce').isna() & y.notna()]
-        raise MlkitError(f"target {target!r} is not numeric (e.g. {example.iloc[0]!r}) but the task is regression",
-                         "pass --task classification, or convert the target to numbers")
-    return task
-
-# %% ../nbs/00_core.ipynb #0ee8872e
-def infer_freq(ts:pd.Series) -> str:
-    "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
-    idx = pd.DatetimeIndex(ts)
-    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
-    f = pd.infer_freq(idx)
-    if f: return f
-    step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
-    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
-    return pd.tseries.frequencies.to_offset(step).freqstr
-
-# %% ../nbs/00_core.ipynb #0ac542b8
-def file_sha256(path) -> str:
-    "Hex sha256 of the file at `path`."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
-
-@dataclass
-class Dataset:
-    "A validated time-indexed table and what was resolved about it."
-    frame: pd.DataFrame  # rows in increasing time, time column as datetime64
-    target: str
-    time_col: str
-    task: str  # 'regression' or 'classification'
-    freq: str  # pandas frequency alias
-    source: str  # file path or bundled name
-    sha256: str  # of the source file
-
-    @property
-    def summary(self) -> dict:
-        "Key facts about the data, for manifests and reports."
-        t = self.frame[self.time_col]
-        return dict(source=self.source, sha256=self.sha256, rows=len(self.frame), columns=self.frame.shape[1],
-                    target=self.target, time_col=self.time_col, task=self.task, freq=self.freq,
-                    start=str(t.iloc[0]), end=str(t.iloc[-1]))
-
-# %% ../nbs/00_core.ipynb #af77c411
-MIN_ROWS = 30  # fewer rows cannot give a training part and five test folds
-
-def load_dataset(cfg:RunConfig) -> Dataset:
-    "Load and validate the data of `cfg`: a `Dataset`, or an `MlkitError` naming the problem and the fix."
-    if cfg.is_bundled:
-        df = load_bike_sharing(cfg.data.removeprefix('bike_sharing_'))
-    else: df = read_table(cfg.path)
-    df.columns = [str(c) for c in df.columns]
-    if len(df) < MIN_ROWS:
-        raise MlkitError(f"the data has only {len(df)} row(s)", f"a temporal backtest needs at least {MIN_ROWS} rows (a training part and 5 test folds): add data")
-    time_col = cfg.time_col or ('timestamp' if cfg.is_bundled else infer_time_col(df))
-    task = check_target(df, cfg.target, cfg.task)
-    if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column", "choose different columns")
-    df = parse_time(df, time_col).reset_index(drop=True)
-    freq = cfg.freq or infer_freq(df[time_col])
-    return Dataset(df, cfg.target, time_col, task, freq, cfg.data, file_sha256(cfg.path))
 
 # %% ../nbs/00_core.ipynb #2fceed27
 SEVERITIES = ('info', 'warning', 'critical')
@@ -225,25 +48,513 @@ def findings_frame(findings) -> pd.DataFrame:
     order = df['severity'].map({s: i for i, s in enumerate(reversed(SEVERITIES))})
     return df.assign(_o=order).sort_values('_o', kind='stable').drop(columns='_o').reset_index(drop=True)
 
+# %% ../nbs/00_core.ipynb #62c1c9ff
+TASKS = ('auto', 'regression', 'classification')
+DATA_SUFFIXES = ('.csv', '.parquet', '.pq')
+DUPLICATE_POLICIES = ('mean', 'first', 'last', 'error')
+TIME_UNITS = ('s', 'ms', 'us', 'ns', 'D')
+_RUN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
+
+def check_run_name(name:str) -> str:
+    "`name` if it is a safe folder name inside `reports/`; an `MlkitError` otherwise."
+    if not isinstance(name, str) or not _RUN_NAME.match(name) or '..' in name:
+        raise MlkitError(f"invalid run name {name!r}: it must stay inside reports/",
+                         "use letters, digits, '.', '_' or '-' (no '/', no '..', at most 100 characters)")
+    return name
+
+def check_freq(freq:str) -> str:
+    "`freq` if pandas reads it as a frequency; an `MlkitError` otherwise."
+    try: pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError):
+        raise MlkitError(f"unknown frequency {freq!r}", "pass --freq with a pandas alias such as min, 15min, h, D, W, MS, or leave it out "
+                         "to infer it") from None
+    return freq
+
+def check_tz(tz:str) -> str:
+    "`tz` if it names a time zone (an IANA name such as Europe/Berlin, or UTC); an `MlkitError` otherwise."
+    try: pd.Timestamp('2020-01-01', tz=tz)
+    except Exception:
+        raise MlkitError(f"unknown time zone {tz!r}", "pass --tz with an IANA zone name such as UTC, Europe/Berlin or America/New_York") from None
+    return tz
+
+def check_cleaning_plan(path) -> str:
+    "The absolute path of the cleaning plan file `path` if it exists and holds strict JSON; an `MlkitError` otherwise."
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise MlkitError(f"cleaning plan not found: {p}", "pass --cleaning-plan with the cleaning_plan.json of an earlier run (edited or not)")
+    try: json.loads(p.read_text(encoding='utf-8'), parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise MlkitError(f"cleaning plan {p.name} is not valid JSON ({str(e).splitlines()[0]})",
+                         "fix the file (a JSON editor shows where), or start again from the cleaning_plan.json a run wrote") from None
+    return str(p.resolve())
+
+def _refuse_constant(name):
+    "Strict JSON: NaN and Infinity are not JSON."
+    raise ValueError(f"{name} is not valid JSON")
+
+# %% ../nbs/00_core.ipynb #06489506
+@dataclass
+class RunConfig:
+    "What a run is about: the data, the target, the time column, the task, the seed, the run's name and the loading options."
+    data: str = 'bike_sharing_hourly'  # a CSV/Parquet path, or a name in `BUNDLED`
+    target: str = 'cnt'  # the column to predict
+    time_col: str|None = None  # the timestamp column; None infers it
+    task: str = 'auto'  # 'regression', 'classification', or 'auto' (inferred from the target)
+    freq: str|None = None  # pandas frequency alias; None infers it
+    seed: int = 0  # every random choice in the run derives from it
+    name: str|None = None  # folder in reports/; None makes one from the data name and the time
+    duplicates: str = 'mean'  # rows sharing a timestamp: 'mean' (numbers averaged, the rest first), 'first', 'last', 'error'
+    tz: str|None = None  # zone that timestamps with UTC offsets are converted to; None: UTC
+    time_unit: str|None = None  # unit of a numeric time column (seconds etc. since 1970-01-01); None refuses numbers
+    cleaning_plan: str|None = None  # a cleaning_plan.json (edited by the user) that vetoes or forces cleaning decisions
+
+    def __post_init__(self):
+        self.data = str(self.data)
+        if self.task not in TASKS: raise MlkitError(f"unknown task {self.task!r}", f"use one of: {', '.join(TASKS)}")
+        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
+            raise MlkitError(f"seed must be a whole number >= 0, got {self.seed!r}", "pass --seed with a whole number such as 0")
+        if not self.target: raise MlkitError("no target column given", "pass --target with the column to predict")
+        if self.name is not None: check_run_name(self.name)
+        if self.freq is not None: check_freq(self.freq)
+        if self.duplicates not in DUPLICATE_POLICIES:
+            raise MlkitError(f"unknown duplicates policy {self.duplicates!r}", f"pass --duplicates with one of: {', '.join(DUPLICATE_POLICIES)}")
+        if self.time_unit is not None and self.time_unit not in TIME_UNITS:
+            raise MlkitError(f"unknown time unit {self.time_unit!r}", f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
+        if self.tz is not None: check_tz(self.tz)
+        if self.cleaning_plan is not None: self.cleaning_plan = check_cleaning_plan(self.cleaning_plan)
+
+    @property
+    def is_bundled(self) -> bool: return self.data in BUNDLED
+
+    @property
+    def path(self) -> Path:
+        "The file behind `data`."
+        return bundled_path(self.data) if self.is_bundled else Path(self.data).expanduser()
+
+    @property
+    def load_options(self) -> dict:
+        "The options that change how the data is read, as notebook parameters."
+        return dict(duplicates=self.duplicates, tz=self.tz, time_unit=self.time_unit, cleaning_plan=self.cleaning_plan)
+
+# %% ../nbs/00_core.ipynb #7eb191a6
+_SEPARATORS = ',;\t|'
+
+def sniff_csv(path) -> tuple[str, str]:
+    "The (separator, encoding) of the CSV file at `path`, from its first 64 kB."
+    raw = Path(path).read_bytes()[:1 << 16]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)): enc = 'utf-16'
+    elif b'\x00' in raw: raise MlkitError(f"{Path(path).name} cannot be read as CSV: it holds binary bytes (NUL), not text",
+                                        "save the data as a UTF-8 CSV or as Parquet")
+    else:
+        enc = 'utf-8-sig'
+        try: raw.decode('utf-8')
+        except UnicodeDecodeError as e:
+            if e.start < len(raw) - 4: enc = 'cp1252'  # a cut at the end of the sample is not an error
+    text = raw.decode(enc, errors='replace')
+    lines = text.splitlines()[:50] or ['']
+    if len(text) == len(raw) and len(lines) > 1: lines = lines[:-1]  # the last line of the sample may be cut
+    try: sep = csv.Sniffer().sniff('\n'.join(lines), delimiters=_SEPARATORS).delimiter
+    except csv.Error: sep = ','
+    return sep, enc
+
+def _decimal_comma(df:pd.DataFrame) -> bool:
+    "Whether text columns of `df` hold numbers written with a decimal comma (`3,5`)."
+    pat = re.compile(r'^\s*-?\d+,\d+\s*$')
+    cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    return any(df[c].dropna().astype(str).map(lambda v: bool(pat.match(v))).mean() > 0.9 for c in cols if df[c].notna().any())
+
+def read_table(path) -> tuple[pd.DataFrame, list]:
+    "Read a CSV or Parquet file: (the frame, findings on what was guessed), with one clear error for each way that can fail."
+    path = Path(path)
+    if path.is_dir(): raise MlkitError(f"data path {path} is a folder", "point --data at a CSV or Parquet file")
+    if not path.is_file():
+        raise MlkitError(f"data file not found: {path}", f"check the path, or use a bundled dataset ({', '.join(BUNDLED)})")
+    if path.suffix.lower() not in DATA_SUFFIXES:
+        raise MlkitError(f"unsupported file type {path.suffix or '(none)'!r} for {path.name}",
+                         "save the data as CSV (.csv) or Parquet (.parquet)")
+    if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
+    parquet = path.suffix.lower() in ('.parquet', '.pq')
+    sep, enc = (',', 'utf-8') if parquet else sniff_csv(path)
+    try:
+        if parquet: df = pd.read_parquet(path)
+        else:
+            df = pd.read_csv(path, sep=sep, encoding=enc)
+            if sep != ',' and _decimal_comma(df): df = pd.read_csv(path, sep=sep, encoding=enc, decimal=','); sep += ' (decimal comma)'
+    except Exception as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
+                         + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')', "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
+    if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
+    return df, ([] if parquet else _reader_findings(path, df, sep, enc))
+
+def _reader_findings(path:Path, df:pd.DataFrame, sep:str, enc:str) -> list:
+    "Findings on a CSV's separator, encoding and the header names the reader renamed."
+    out = []
+    if sep != ',' or enc not in ('utf-8-sig', 'utf-8'):  # sep may say '(decimal comma)'
+        out.append(Finding('csv_format', 'info', None, f"{path.name} was read with separator {sep!r} and encoding {enc}"
+                           f": check a few values in the EDA step look right.",
+                           dict(separator=sep, encoding=enc)))
+    with open(path, encoding=enc, newline='') as f: header = next(csv.reader(f, delimiter=sep[0]), [])
+    renamed = {str(new): old for old, new in zip(header, df.columns) if str(new) != old}
+    if renamed:
+        out.append(Finding('renamed_columns', 'info', None, f"the CSV reader renamed {len(renamed)} header(s) (an empty header becomes "
+                           f"'Unnamed: N', a repeated name gets '.1'): {', '.join(f'{o!r} -> {n!r}' for n, o in list(renamed.items())[:5])}. "
+                           "Give every column a distinct name in the file.", dict(renamed=renamed)))
+    return out
+
+# %% ../nbs/00_core.ipynb #nrownumber
+def drop_row_numbers(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    "`df` without unnamed columns that only count rows (a saved index), and a finding for each one dropped."
+    out = []
+    for c in [c for c in df.columns if str(c).startswith('Unnamed: ')]:
+        s = df[c]
+        if pd.api.types.is_integer_dtype(s) and len(s) > 1 and (np.diff(s.to_numpy()) == 1).all() and s.iloc[0] in (0, 1):
+            df = df.drop(columns=c)
+            out.append(Finding('row_number_column', 'info', str(c), f"column {c!r} has no header and counts the rows "
+                               f"({s.iloc[0]}, {s.iloc[1]}, ...): probably an index saved with the data. Dropped: a row number would act "
+                               "as a time trend and carries no information.", dict(first=int(s.iloc[0]), last=int(s.iloc[-1]))))
+    return df, out
+
+# %% ../nbs/00_core.ipynb #1195cc98
+_TIME_NAME = re.compile(r'(^|_)(date|time|timestamp|datetime|ts|ds|period)($|_)', re.I)
+
+def infer_time_col(df:pd.DataFrame) -> str:
+    "The single column that holds timestamps: a datetime dtype, else a time-like name whose values parse."
+    cands = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+    if not cands: cands = [c for c in df.columns if _TIME_NAME.search(str(c)) and _parses(df[c])]
+    if not cands: cands = [c for c in df.columns if _parses(df[c].dropna().head(200))]  # any name: values that read as dates
+    if len(cands) == 1: return cands[0]
+    if not cands: raise MlkitError(f"no time column found (columns: {_cols(df)})",
+                                   "pass --time-col (time_col=) with the column of timestamps")
+    raise MlkitError(f"several candidate time columns: {', '.join(map(str, cands))}", "pass --time-col to choose one")
+
+def _parses(s:pd.Series) -> bool:
+    "Whether most values of `s` parse as timestamps."
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or not len(s): return False
+    return pd.to_datetime(s, errors='coerce', format='mixed', utc=True).notna().mean() > 0.95
+
+# %% ../nbs/00_core.ipynb #4616b1d7
+_SLASHED = re.compile(r'^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b')
+_OFFSET = re.compile(r'(Z|[+-]\d\d:?\d\d)\s*$')
+
+def _cols(df, n=12):
+    "The first `n` column names of `df`, for messages."
+    names = list(map(str, df.columns))
+    return ', '.join(names[:n]) + (', ...' if len(names) > n else '')
+
+def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
+    "Whether the `dd/mm/yyyy`-style values of `text` put the day first, and why."
+    parts = text[slashed].str.extract(_SLASHED).astype(int)
+    first, second = (parts[0] > 12).any(), (parts[1] > 12).any()
+    if first and second:
+        raise MlkitError(f"dates in {col!r} put the day first in some rows and the month first in others "
+                         f"(e.g. {text[slashed][parts[0] > 12].iloc[0]!r} and {text[slashed][parts[1] > 12].iloc[0]!r})",
+                         "write every date in one format, preferably ISO (2020-01-31)")
+    if first or second: return bool(first), f"values such as {text[slashed][parts[0 if first else 1] > 12].iloc[0]!r} can only be read one way"
+    readings = {d: _parse_text(text, slashed, d) for d in (True, False)}
+    if readings[True].equals(readings[False]): return False, "every such date has the same day and month"
+    back = {d: _backward_steps(ts) for d, ts in readings.items()}
+    if back[True] == back[False]:
+        raise MlkitError(f"dates in {col!r} such as {text[slashed].iloc[0]!r} can be read day-first or month-first and nothing in the "
+                         "data decides", "write the dates in ISO form (2020-01-31), or with a day above 12 somewhere")
+    dayfirst = back[True] < back[False]
+    return dayfirst, f"only that reading keeps the rows in time order ({back[not dayfirst]} steps back the other way)"
+
+def _parse_text(text:pd.Series, slashed:pd.Series, dayfirst:bool) -> pd.Series:
+    "Timestamps from strings: `dd/mm`-style ones with the given order, the rest (ISO and others) as pandas reads them."
+    out = pd.to_datetime(text.where(~slashed), errors='coerce', format='mixed', utc=True)
+    if slashed.any(): out[slashed] = pd.to_datetime(text[slashed], errors='coerce', format='mixed', dayfirst=dayfirst, utc=True)
+    return out
+
+def _backward_steps(ts:pd.Series) -> int:
+    "How many consecutive timestamps go back in time."
+    v = ts.dropna().astype('int64').to_numpy()
+    return int((np.diff(v) < 0).sum())
+
+# %% ../nbs/00_core.ipynb #nparse-time
+def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|None=None) -> tuple[pd.DataFrame, list]:
+    "`df` with `time_col` read as naive datetime64 (see above), and findings on what was decided."
+    if time_col not in df.columns:
+        raise MlkitError(f"time column {time_col!r} not found (columns: {_cols(df)})", "pass --time-col with one of those columns")
+    raw, out = df[time_col], []
+    if pd.api.types.is_datetime64_any_dtype(raw): ts = raw
+    elif pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        if time_unit is None:
+            raise MlkitError(f"time column {time_col!r} holds numbers (e.g. {raw.dropna().tolist()[0]!r}), not dates",
+                             "pass --time-unit s|ms|us|ns|D to read them as time since 1970-01-01, or choose another --time-col")
+        ts = pd.to_datetime(raw, unit=time_unit, errors='coerce')
+        out.append(Finding('numeric_time', 'info', time_col, f"{time_col!r} holds numbers, read as {time_unit} since 1970-01-01 "
+                           f"({ts.min()} to {ts.max()}): check these dates are right.", dict(unit=time_unit, first=raw.tolist()[0])))
+    else:
+        if time_unit is not None:
+            raise MlkitError(f"--time-unit {time_unit} was given but time column {time_col!r} holds text (e.g. {raw.dropna().iloc[0]!r})",
+                             "leave out --time-unit: dates written as text are read as they are")
+        text = raw.astype('string').str.strip()
+        slashed = text.str.match(_SLASHED).fillna(False).astype(bool)
+        dayfirst = False
+        if slashed.any():
+            dayfirst, why = _day_first(text, slashed, time_col)
+            if (~slashed & text.notna()).any() or dayfirst:
+                out.append(Finding('date_format', 'warning' if (~slashed & text.notna()).any() else 'info', time_col,
+                    f"{int(slashed.sum())} dates in {time_col!r} are written like {text[slashed].iloc[0]!r} and "
+                    f"{int((~slashed & text.notna()).sum())} in another form; read {'day' if dayfirst else 'month'} first because {why}. "
+                    "Write dates in ISO form (2020-01-31) to remove the doubt.", dict(slashed=int(slashed.sum()), dayfirst=dayfirst)))
+        ts = _parse_text(text, slashed, dayfirst)
+        with_offset = text.str.extract(_OFFSET)[0].notna()
+        if with_offset.any(): ts, more = _to_zone(ts, text, with_offset, time_col, tz); out += more
+        else: ts = ts.dt.tz_localize(None)
+    if getattr(ts.dt, 'tz', None) is not None:  # an aware datetime column (e.g. from Parquet)
+        ts, more = _to_zone(ts, ts.astype(str), pd.Series(True, index=ts.index), time_col, tz); out += more
+    elif tz is not None and not out or (tz is not None and all(f.check != 'time_zone' for f in out)): out += _local_time_notes(ts, time_col, tz)
+    bad = ts.isna() & raw.notna() | raw.isna()
+    if bad.any():
+        rows = np.flatnonzero(bad.to_numpy())[:3].tolist()
+        raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps "
+                         f"(rows {rows}: {raw.iloc[rows].tolist()})", "fix or remove those rows, or choose another --time-col")
+    return df.assign(**{time_col: ts.astype('datetime64[ns]')}), out
+
+# %% ../nbs/00_core.ipynb #nzone
+def _to_zone(ts:pd.Series, text:pd.Series, with_offset:pd.Series, col:str, tz:str|None) -> tuple[pd.Series, list]:
+    "UTC timestamps `ts` as naive wall-clock times in `tz` (default UTC), and a finding on the offsets seen."
+    zone = tz or 'UTC'
+    offsets = text[with_offset].str.extract(_OFFSET)[0].str.replace(':', '').replace({'Z': '+0000'}).value_counts()
+    local = ts.dt.tz_convert(zone).dt.tz_localize(None)
+    repeated = int(local.duplicated().sum() - ts.duplicated().sum())
+    naive = int((~with_offset & text.notna()).sum())
+    several = len(offsets) > 1
+    msg = (f"timestamps in {col!r} carry {len(offsets)} UTC offset(s) ({', '.join(offsets.index[:4])})"
+           + (" (probably local time across a daylight-saving change)" if several else '')
+           + f"; converted to {zone} wall-clock time" + (f" ({naive} without an offset read as UTC)" if naive else '')
+           + (f"; {repeated} converted time(s) repeat an hour of the clock change (resolved by the duplicates policy)" if repeated else '')
+           + (". Pass --tz with your zone to see local hours" if zone == 'UTC' else '') + '.')
+    ev = dict(offsets={k: int(v) for k, v in offsets.items()}, converted_to=zone, without_offset=naive, repeated_hours=repeated)
+    return local, [Finding('time_zone', 'warning' if several or naive else 'info', col, msg, ev)]
+
+def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
+    "Findings on naive timestamps read as local time in `tz`: those a daylight-saving change makes ambiguous or non-existent."
+    amb = ts.dt.tz_localize(tz, ambiguous='NaT', nonexistent='NaT').isna() & ts.notna()
+    gone = ts.dt.tz_localize(tz, ambiguous=np.zeros(len(ts), bool), nonexistent='NaT').isna() & ts.notna()
+    ambiguous = amb & ~gone
+    if not (ambiguous.any() or gone.any()): return []
+    return [Finding('local_time', 'warning', col, f"read as local time in {tz}: {int(ambiguous.sum())} timestamp(s) fall in the hour the "
+                    f"daylight-saving change repeats (ambiguous) and {int(gone.sum())} in the hour it skips (non-existent); kept as "
+                    "written (repeated ones go to the duplicates policy). Timestamps with UTC offsets avoid this.",
+                    dict(ambiguous=[str(t) for t in ts[ambiguous].head(5)], nonexistent=[str(t) for t in ts[gone].head(5)]))]
+
+# %% ../nbs/00_core.ipynb #norder
+def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:
+    "`df` sorted by `time_col` (stable), and a finding when it was not."
+    v = df[time_col].to_numpy().astype('datetime64[ns]').astype('int64')
+    back = np.flatnonzero(np.diff(v) < 0)
+    if not len(back): return df.reset_index(drop=True), []
+    i = int(back[0]) + 1
+    f = Finding('time_order', 'warning', time_col, f"{len(back)} row(s) go back in time (first: row {i}, {df[time_col].iloc[i]} after "
+                f"{df[time_col].iloc[i-1]}); rows sorted by time. If the file holds several series, run one series at a time.",
+                dict(steps_back=len(back), first_row=i))
+    return df.sort_values(time_col, kind='stable').reset_index(drop=True), [f]
+
+def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, policy:str='mean') -> tuple[pd.DataFrame, list]:
+    "`df` (sorted by time) with one row per timestamp: exact copies dropped, conflicts resolved by `policy`; and findings."
+    out = []
+    copies = df.duplicated(keep='first')
+    if copies.any():
+        out.append(Finding('duplicate_rows', 'info', None, f"{int(copies.sum())} row(s) are exact copies of an earlier row; dropped.",
+                           dict(rows=np.flatnonzero(copies.to_numpy())[:10].tolist(), count=int(copies.sum()))))
+        df = df[~copies].reset_index(drop=True)
+    dup = df[time_col].duplicated(keep=False)
+    if not dup.any(): return df, out
+    times = df.loc[dup, time_col]
+    differ = [c for c in df.columns if c != time_col and (df[dup].groupby(time_col)[c].nunique(dropna=False) > 1).any()]
+    example = df[df[time_col] == times.iloc[0]].head(3)
+    ev = dict(timestamps=int(times.nunique()), rows=int(dup.sum()), first=str(times.iloc[0]), columns_that_differ=differ[:20],
+              example=example.astype(str).to_dict('records'))
+    if policy == 'error':
+        raise MlkitError(f"{int(times.nunique())} timestamp(s) in {time_col!r} have several differing rows (first: {times.iloc[0]})",
+                         "pass --duplicates mean|first|last to resolve them, or keep one row per timestamp in the file")
+    g = df.groupby(time_col, sort=False)
+    if policy in ('first', 'last'): res = g.nth(0 if policy == 'first' else -1)
+    else:
+        nums = [c for c in df.columns if c != time_col and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+                and not (c == target and task == 'classification')]
+        res = g.first().assign(**{c: g[c].mean() for c in nums}).reset_index()
+    res = res.reset_index(drop=True)[df.columns]
+    how = {'mean': 'numeric columns averaged, others from the first row', 'first': 'the first row kept', 'last': 'the last row kept'}[policy]
+    out.append(Finding('duplicated_timestamps', 'warning', time_col, f"{ev['timestamps']} timestamp(s) have several rows ({ev['rows']} "
+                       f"rows; they differ in {', '.join(differ[:5]) or 'no column'}); resolved by --duplicates {policy}: {how}. "
+                       "If the file holds several series (stations, products), run one at a time; pass --duplicates to choose.",
+                       {**ev, 'policy': policy, 'rows_after': len(res)}))
+    return res, out
+
+# %% ../nbs/00_core.ipynb #njitter
+_GRID = ('s', 'min', '5min', '10min', '15min', '30min', 'h', 'D')
+
+def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.DataFrame, list]:
+    "`df` with timestamps that wobble around a regular grid snapped to it, and findings on jitter and irregular steps."
+    t = df[time_col]
+    if len(t) < 3: return df, []
+    steps = t.diff().dropna()
+    if freq is None and pd.infer_freq(pd.DatetimeIndex(t)) is not None: return df, []
+    try: step = pd.Timedelta(freq) if freq else min((pd.Timedelta(pd.tseries.frequencies.to_offset(g)) for g in _GRID),
+                                                    key=lambda g: abs(g - steps.median()))
+    except ValueError: return df, []  # a calendar frequency (months, weeks): no fixed grid
+    off = t - t.dt.round(step)
+    if off.abs().max() == pd.Timedelta(0): return df, []
+    snapped = t.dt.round(step)
+    if off.abs().max() <= step / 5 and not snapped.duplicated().any():
+        moved = off != pd.Timedelta(0)
+        return df.assign(**{time_col: snapped}), [Finding('time_jitter', 'info', time_col, f"{int(moved.sum())} timestamp(s) are off a "
+            f"regular {step} grid by at most {off.abs().max()}; snapped to the grid (the jitter is small against the step).",
+            dict(step=str(step), max_offset=str(off.abs().max()), moved=int(moved.sum())))]
+    common = (steps == steps.mode().iloc[0]).mean()
+    if common >= 0.5: return df, []
+    return df, [Finding('irregular_time', 'warning', time_col, f"the steps between rows vary (the most common, {steps.mode().iloc[0]}, "
+                        f"covers {common:.0%} of them): lags and windows count rows, not time. Resample the data to a regular "
+                        "step (e.g. hourly means) before running, or pass --freq to state the step.",
+                        dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3), median_step=str(steps.median())))]
+
+# %% ../nbs/00_core.ipynb #5c92d4c2
+MAX_CLASSES = 50  # more classes: one tree per class and iteration makes fitting slow, and few rows per class
+
+def infer_task(y:pd.Series) -> str:
+    "'regression' for a numeric target with more than 20 distinct values, else 'classification'."
+    return 'regression' if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y) and y.nunique() > 20 else 'classification'
+
+def check_target(df:pd.DataFrame, target:str, task:str) -> str:
+    "The task for `target` in `df` (inferred when 'auto'), after checking the target can serve it."
+    if target not in df.columns:
+        raise MlkitError(f"target column {target!r} not found (columns: {_cols(df)})", "pass --target with one of those columns")
+    y = df[target]
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y): y = y.replace([np.inf, -np.inf], np.nan)
+    if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
+    if y.nunique() < 2:
+        raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})", "there is nothing to predict: choose another target")
+    task = infer_task(y) if task == 'auto' else task
+    if task == 'regression' and not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
+        example = y[pd.to_numeric(y, errors='coerce').isna() & y.notna()]
+        raise MlkitError(f"target {target!r} is not numeric (e.g. {example.iloc[0]!r}) but the task is regression",
+                         "pass --task classification, or convert the target to numbers")
+    if task == 'classification' and y.nunique() > MAX_CLASSES:
+        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+        raise MlkitError(f"target {target!r} has {y.nunique()} classes, more than the {MAX_CLASSES} mlkit classifies",
+                         "pass --task regression if the values are ordered numbers" if numeric else
+                         f"group the classes into at most {MAX_CLASSES} (e.g. rare ones into 'other') in the file, or choose another target")
+    return task
+
+# %% ../nbs/00_core.ipynb #0ee8872e
+def infer_freq(ts:pd.Series) -> str:
+    "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
+    idx = pd.DatetimeIndex(ts)
+    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
+    f = pd.infer_freq(idx)
+    if f: return f
+    step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
+    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
+    return pd.tseries.frequencies.to_offset(step).freqstr
+
+# %% ../nbs/00_core.ipynb #nvalues
+def infinite_to_missing(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    "`df` with ±inf in numeric columns made missing, and a finding per column where that happened."
+    out, fixed = [], {}
+    for c in df.columns:
+        s = df[c]
+        if not pd.api.types.is_float_dtype(s): continue
+        inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
+        if not inf.any(): continue
+        fixed[c] = s.mask(inf)
+        out.append(Finding('infinite_values', 'warning', str(c), f"{int(inf.sum())} value(s) of {c!r} are infinite; treated as missing.",
+                           dict(rows=np.flatnonzero(inf)[:10].tolist(), count=int(inf.sum()))))
+    return (df.assign(**fixed) if fixed else df), out
+
+def target_gaps(df:pd.DataFrame, target:str) -> list:
+    "A finding on rows without a target value (kept for the EDA and later rows' features, left out of fitting and scoring)."
+    miss = df[target].isna()
+    if not miss.any(): return []
+    return [Finding('target_missing', 'warning' if miss.mean() > 0.05 else 'info', target,
+                    f"{int(miss.sum())} of {len(df)} rows ({miss.mean():.1%}) have no target value: kept for the EDA and as the past of "
+                    "later rows, left out of fitting and scoring. If they mean zero or a class, fill them in the file.",
+                    dict(count=int(miss.sum()), share=round(float(miss.mean()), 4), rows=np.flatnonzero(miss.to_numpy())[:10].tolist()))]
+
+# %% ../nbs/00_core.ipynb #0ac542b8
+def file_sha256(path) -> str:
+    "Hex sha256 of the file at `path`."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+@dataclass
+class Dataset:
+    "A validated time-indexed table and what was resolved about it."
+    frame: pd.DataFrame  # rows in increasing time, one per timestamp, time column as datetime64
+    target: str
+    time_col: str
+    task: str  # 'regression' or 'classification'
+    freq: str  # pandas frequency alias
+    source: str  # file path or bundled name
+    sha256: str  # of the source file
+    load_findings: list = field(default_factory=list)  # `Finding`s on what loading read, converted, sorted, merged or snapped
+
+    @property
+    def summary(self) -> dict:
+        "Key facts about the data, for manifests and reports."
+        t = self.frame[self.time_col]
+        return dict(source=self.source, sha256=self.sha256, rows=len(self.frame), columns=self.frame.shape[1],
+                    target=self.target, time_col=self.time_col, task=self.task, freq=self.freq,
+                    start=str(t.iloc[0]), end=str(t.iloc[-1]), target_missing=int(self.frame[self.target].isna().sum()))
+
+# %% ../nbs/00_core.ipynb #af77c411
+MIN_ROWS = 30  # five test folds of 5 rows and a training part (the default backtest splits n rows into 6 parts)
+
+def load_dataset(cfg:RunConfig) -> Dataset:
+    "Load and validate the data of `cfg`: a `Dataset` with its load findings, or an `MlkitError` naming the problem and the fix."
+    notes = []
+    if cfg.is_bundled: df = load_bike_sharing(cfg.data.removeprefix('bike_sharing_'))
+    else: df, notes = read_table(cfg.path)
+    df.columns = [str(c) for c in df.columns]
+    if len(df) < MIN_ROWS:
+        raise MlkitError(f"the data has only {len(df)} row(s)", f"a temporal backtest needs at least {MIN_ROWS} rows (a training part and 5 test folds): add data")
+    df, more = drop_row_numbers(df); notes += more
+    time_col = cfg.time_col or ('timestamp' if cfg.is_bundled else infer_time_col(df))
+    if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column", "choose different columns")
+    task = check_target(df, cfg.target, cfg.task)
+    for step in (lambda d: parse_time(d, time_col, cfg.tz, cfg.time_unit), lambda d: sort_by_time(d, time_col),
+                 lambda d: resolve_duplicates(d, time_col, cfg.target, task, cfg.duplicates),
+                 lambda d: snap_to_grid(d, time_col, cfg.freq), infinite_to_missing):
+        df, more = step(df); notes += more
+    n_target = int(df[cfg.target].notna().sum())
+    if n_target < MIN_ROWS:
+        raise MlkitError(f"target {cfg.target!r} has values on only {n_target} of {len(df)} row(s)",
+                         f"a temporal backtest needs at least {MIN_ROWS} rows with a target value: add data or choose another target")
+    freq = cfg.freq or infer_freq(df[time_col])
+    return Dataset(df, cfg.target, time_col, task, freq, cfg.data, file_sha256(cfg.path), notes + target_gaps(df, cfg.target))
+
 # %% ../nbs/00_core.ipynb #41e6650e
 def to_jsonable(o):
-    "`o` with numpy, pandas and path values turned into plain JSON types."
+    "`o` as plain, strict JSON types: numpy and pandas values converted, NaN as null, ±inf as the strings 'inf' and '-inf'."
     if isinstance(o, dict): return {str(k): to_jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [to_jsonable(v) for v in o]
+    if isinstance(o, (list, tuple, set)): return [to_jsonable(v) for v in o]
+    if isinstance(o, (bool, np.bool_)): return bool(o)
     if isinstance(o, np.integer): return int(o)
-    if isinstance(o, (float, np.floating)): return None if np.isnan(o) else float(o)
-    if isinstance(o, np.bool_): return bool(o)
+    if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None if math.isnan(o) else ('inf' if o > 0 else '-inf')
     if isinstance(o, np.ndarray): return to_jsonable(o.tolist())
-    if isinstance(o, (pd.Timestamp, pd.Timedelta, Path)): return str(o)
-    if o is pd.NaT or o is pd.NA: return None
+    if o is pd.NaT or o is pd.NA or o is None: return None
+    if isinstance(o, (pd.Timestamp, pd.Timedelta, Path, np.datetime64)): return str(o)
     return o
 
+def dumps_json(obj) -> str:
+    "`obj` as indented, strict JSON text (no NaN or Infinity)."
+    return json.dumps(to_jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + '\n'
+
 def write_json(path, obj):
-    "Write `obj` as indented JSON to `path` atomically."
+    "Write `obj` as indented, strict JSON to `path` atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + '.tmp')
-    tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + '\n')
+    tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    tmp.write_text(dumps_json(obj), encoding='utf-8')
     os.replace(tmp, path)
+
+def loads_strict_json(text:str):
+    "Parse `text` as strict JSON: NaN and Infinity are refused."
+    return json.loads(text, parse_constant=_refuse_constant)
 
 # %% ../nbs/00_core.ipynb #cfc64056
 class RunDir:
@@ -291,7 +602,8 @@ class Run:
         if self._dataset is None:
             if self.dir is not None and self.dir.has('data'):
                 meta = self.dir.load('dataset')
-                self._dataset = Dataset(self.dir.load('data'), **meta)
+                notes = [Finding(**f) for f in meta.pop('load_findings', [])]
+                self._dataset = Dataset(self.dir.load('data'), **meta, load_findings=notes)
             else: self._dataset = load_dataset(self.cfg)
         return self._dataset
 
@@ -302,7 +614,7 @@ class Run:
         return self.dir.save(name, obj) if self.dir is not None else obj
 
     def record(self, step:str, figures:dict) -> dict:
-        "Record the key figures of `step` (shown in the run's index and manifest)."
+        "Record the key figures of `step` (shown in the run's index and manifest; see DEVELOPING.md for `rows_left`)."
         if self.dir is not None: write_json(self.dir.path/'steps'/f'{step}.json', figures)
         return to_jsonable(figures)
 
@@ -312,10 +624,14 @@ class Run:
         if self.dir is not None: write_json(self.dir.path/'findings'/f'{step}.json', [asdict(f) for f in findings])
         return findings_frame(findings)
 
-def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None) -> Run:
-    "The `Run` a notebook's parameters describe."
-    cfg = RunConfig(data=data_path, target=target, time_col=time_col, task=task, freq=freq, seed=seed)
-    return Run(cfg, RunDir(run_dir) if run_dir else None)
+def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
+             **options) -> Run:
+    "The `Run` a notebook's parameters describe; `options` are `RunConfig`'s loading options (`duplicates`, `tz`, `time_unit`, `cleaning_plan`)."
+    rd = RunDir(run_dir) if run_dir else None
+    if rd is not None and rd.has('config'): options = {**rd.load('config'), **options}  # what `mlkit run` was given
+    known = {k: v for k, v in options.items() if k in RunConfig.__dataclass_fields__ and k not in ('data', 'name')}
+    cfg = RunConfig(data=data_path, target=target, time_col=time_col, task=task, freq=freq, seed=seed, **known)
+    return Run(cfg, rd)
 
 # %% ../nbs/00_core.ipynb #0629412f
 KEY_PACKAGES = ('mlkit', 'pandas', 'numpy', 'scipy', 'scikit-learn', 'statsmodels', 'pyarrow', 'matplotlib', 'seaborn',

@@ -4,17 +4,21 @@
 
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
-import argparse, html, sys, time
+import copy, html, os, re, shlex, signal, socket, threading, time
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
 import nbformat, pandas as pd
-from .core import (MlkitError, RunConfig, RunDir, load_dataset, write_json, package_versions, git_commit,
-                         check_run_name, findings_frame, Finding)
+from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_json, package_versions, git_commit,
+                        check_run_name, findings_frame, Finding, loads_strict_json, file_sha256)
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'notebooks_dir', 'step_notebooks', 'export_html', 'write_index', 'RunResult', 'new_run_name', 'run_suite']
+__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks', 'self_contained',
+           'export_html', 'write_index', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals',
+           'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'prepare_run',
+           'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -41,8 +45,15 @@ def _directives(cell) -> set[str]:
         out.add(line[2:].strip().split(' ')[0])
     return out
 
+_REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
+_MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
+
+def self_contained(page:str) -> str:
+    "`page` without scripts or style sheets loaded from the network (MathJax, require.js), so that it renders offline."
+    return _REMOTE.sub('', _MATHJAX_CONFIG.sub('', page))
+
 def export_html(nb_path) -> Path:
-    "Write the HTML page of the executed notebook `nb_path` beside it."
+    "Write the self-contained HTML page of the executed notebook `nb_path` beside it."
     from nbconvert import HTMLExporter
     from traitlets.config import Config
     nb_path = Path(nb_path)
@@ -56,13 +67,13 @@ def export_html(nb_path) -> Path:
     nb.cells = cells
     cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
     body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(nb, resources={'metadata': {'name': nb_path.stem}})
-    out = nb_path.with_suffix('.html'); out.write_text(body, encoding='utf-8')
+    out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
     return out
 
 # %% ../nbs/runner.ipynb #7b4c9978
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.complete{color:#137333;font-weight:bold}.failed,.critical{color:#b3261e;font-weight:bold}.warning{color:#9a6700;font-weight:bold}
+.complete{color:#137333;font-weight:bold}.failed,.critical,.interrupted{color:#b3261e;font-weight:bold}.warning{color:#9a6700;font-weight:bold}
 .running,.skipped{color:#666}code{background:#f6f6f6;padding:0 .2em}"""
 
 def _table(rows:list[dict], cols:list[str]) -> str:
@@ -75,12 +86,12 @@ def _figures(d) -> str:
     "Key figures as `name: value` lines."
     return '<br>'.join(f'{html.escape(str(k))}: <code>{html.escape(str(v))}</code>' for k, v in (d or {}).items())
 
-def write_index(run_path) -> Path:
-    "Write `index.html` summarising the run at `run_path` from its manifest and findings."
+def write_index(run_path, manifest:dict|None=None) -> Path:
+    "Write `index.html` summarising the run at `run_path` from its manifest (or `manifest`) and findings."
     run_path = Path(run_path)
     rd = RunDir(run_path)
     top = rd.read_json('.')
-    m, findings = top['manifest'], top.get('findings', [])
+    m, findings = manifest or top['manifest'], top.get('findings', [])
     esc = lambda v: html.escape(str(v))
     steps = []
     for s in m['steps']:
@@ -94,8 +105,12 @@ def write_index(run_path) -> Path:
                   if rd.has('evaluation') else '')
     params = [dict(parameter=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['parameters'].items()]
     data = [dict(fact=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['data'].items()]
+    live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). If this "
+            "page still says running after the process ended, <code>mlkit runs</code> shows the run as interrupted.</p>"
+            if m['status'] == 'running' else '')
+    credit = f"Bundled data: {esc(m['attribution'])}" if m.get('attribution') else ''
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title><style>{_CSS}</style></head><body>
-<h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>
+<h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
 <p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
 git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
 <h2>Findings ({len(findings)})</h2>{_table(fnd, ['severity', 'check', 'column', 'message']) if fnd else '<p>None recorded.</p>'}
@@ -104,9 +119,85 @@ git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc
 <h2>Data</h2>{_table(data, ['fact', 'value'])}
 <h2>Parameters</h2>{_table(params, ['parameter', 'value'])}
 <p><small>Manifest: <a href="manifest.json">manifest.json</a>; findings: <a href="findings.json">findings.json</a>.
-Bundled data: {esc(m['attribution'])}</small></p></body></html>"""
-    out = run_path/'index.html'; out.write_text(page, encoding='utf-8')
+{credit}</small></p></body></html>"""
+    out = run_path/'index.html'; tmp = run_path/'index.html.tmp'
+    tmp.write_text(page, encoding='utf-8'); os.replace(tmp, out)
     return out
+
+# %% ../nbs/runner.ipynb #nstate
+HEARTBEAT_SECONDS = 5  # how often a running run rewrites its heartbeat
+STALE_SECONDS = 60  # a heartbeat older than this means the runner is gone
+
+def _alive(pid) -> bool:
+    "Whether a process with id `pid` exists on this host."
+    try: os.kill(int(pid), 0)
+    except PermissionError: return True  # it exists, owned by another user
+    except (ProcessLookupError, TypeError, ValueError, OverflowError): return False
+    return True
+
+def run_state(manifest:dict, now:float|None=None) -> str:
+    "The true status of a run: its manifest's, except that a `running` run whose process is gone is `interrupted`."
+    status = manifest.get('status', 'unknown')
+    if status != 'running': return status
+    try: age = (now or time.time()) - datetime.fromisoformat(manifest['heartbeat']).timestamp()
+    except (KeyError, TypeError, ValueError): return 'interrupted'  # no heartbeat: written by a runner that kept none
+    if manifest.get('host') == socket.gethostname() and not _alive(manifest.get('pid')): return 'interrupted'
+    return 'running' if age <= STALE_SECONDS else 'interrupted'
+
+def list_runs(reports_dir='reports') -> pd.DataFrame:
+    "The runs in `reports_dir`: name, true status, start, steps done, data and error, oldest first."
+    rows = []
+    for p in sorted(Path(reports_dir).glob('*/manifest.json')):
+        try: m = loads_strict_json(p.read_text(encoding='utf-8'))
+        except (OSError, ValueError): m = {'status': 'unreadable'}
+        steps = m.get('steps', [])
+        rows.append(dict(run=p.parent.name, status=run_state(m), started=m.get('started'),
+                         steps=f"{sum(s.get('status') == 'complete' for s in steps)}/{len(steps)}",
+                         data=(m.get('data') or {}).get('source'), error=m.get('error')))
+    return pd.DataFrame(rows, columns=['run', 'status', 'started', 'steps', 'data', 'error']).sort_values('started', kind='stable',
+                                                                                                         na_position='first', ignore_index=True)
+
+# %% ../nbs/runner.ipynb #nmanifest
+class LiveManifest:
+    "A run's manifest: written atomically under a lock, with a heartbeat thread while the run works."
+    def __init__(self, path, manifest:dict):
+        self.path, self.m, self._lock, self._stop = Path(path), manifest, threading.Lock(), threading.Event()
+        self.m.update(pid=os.getpid(), host=socket.gethostname())
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def write(self, **changes):
+        "Apply `changes` and write the manifest with a fresh heartbeat (the heartbeat thread writes the last copy written)."
+        self.m.update(changes)
+        with self._lock:
+            self._last = copy.deepcopy(self.m)
+            self._write()
+
+    def _write(self):
+        self._last['heartbeat'] = self.m['heartbeat'] = _now()
+        write_json(self.path, self._last)
+
+    def _beat(self):
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            with self._lock: self._write()
+
+    def __enter__(self): self.write(); self._thread.start(); return self
+    def __exit__(self, *exc): self._stop.set(); self._thread.join()
+
+class RunInterrupted(KeyboardInterrupt):
+    "The run was stopped by a signal (SIGINT or SIGTERM)."
+    def __init__(self, signum:int): self.signum = signum; super().__init__(signal.Signals(signum).name)
+
+@contextmanager
+def stop_on_signals():
+    "Inside: SIGINT and SIGTERM raise `RunInterrupted` (once), so that the run can mark itself interrupted."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def handler(signum, frame):
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)  # the clean-up must not be interrupted
+        raise RunInterrupted(signum)
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
 
 # %% ../nbs/runner.ipynb #a88f8337
 @dataclass
@@ -114,7 +205,7 @@ class RunResult:
     "The outcome of `run_suite`: where the run is, whether it completed, and each step's record."
     name: str
     path: Path
-    status: str  # 'complete' or 'failed'
+    status: str  # 'complete', 'failed' or 'interrupted'
     steps: list  # one dict per step, as in the manifest
     error: str|None = None
 
@@ -126,27 +217,52 @@ class RunResult:
 def new_run_name(cfg:RunConfig) -> str:
     "A run name from the data's name and the current time, e.g. `hour-20261123-071502`."
     stem = cfg.data if cfg.is_bundled else Path(cfg.data).stem
-    return check_run_name(f"{stem[:60]}-{datetime.now():%Y%m%d-%H%M%S}".replace(' ', '_'))
+    safe = re.sub(r'[^A-Za-z0-9._-]', '_', stem[:60]).lstrip('._-') or 'run'
+    return check_run_name(f"{safe}-{datetime.now():%Y%m%d-%H%M%S}")
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
 # %% ../nbs/runner.ipynb #a204d032
+def check_reports_dir(reports_dir) -> Path:
+    "The resolved reports folder if it is, or can be made, a writable folder; an `MlkitError` otherwise."
+    d = Path(reports_dir).expanduser().resolve()
+    if d.exists() and not d.is_dir():
+        raise MlkitError(f"reports folder {d} is a file", "pass --reports with a folder (it is created when missing)")
+    base = d
+    while not base.exists(): base = base.parent
+    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
+        raise MlkitError(f"reports folder {d} cannot be created or written ({base} is {'not a folder' if not base.is_dir() else 'read-only'})",
+                         "pass --reports with a folder you can write to")
+    return d
+
+def _name_taken(path:Path) -> MlkitError:
+    "The error for a run name already in use, saying what state the earlier run is in."
+    try: state = run_state(loads_strict_json((path/'manifest.json').read_text(encoding='utf-8')))
+    except (OSError, ValueError): state = 'without a readable manifest'
+    how = {'running': 'is still running', 'interrupted': 'was interrupted (its process is gone)'}.get(state, f'is {state}')
+    return MlkitError(f"a run named {path.name!r} already exists in {path.parent} and {how}",
+                      "choose another --name (earlier reports are never overwritten" + ("; delete that folder to reuse the name)"
+                                                                                           if state != 'running' else ')'))
+
 def _claim_run_dir(reports_dir, name) -> Path:
     "Create the new folder `reports_dir/name`, refusing an existing one and any name that would escape."
-    reports_dir = Path(reports_dir).resolve()
+    reports_dir = check_reports_dir(reports_dir)
     path = reports_dir/check_run_name(name)
     if path.resolve().parent != reports_dir: raise MlkitError(f"run name {name!r} escapes {reports_dir}", "use a plain folder name")
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    try: path.mkdir()
-    except FileExistsError:
-        raise MlkitError(f"a run named {name!r} already exists in {reports_dir}", "choose another --name (earlier reports are never overwritten)") from None
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+    except FileExistsError: raise _name_taken(path) from None
+    except OSError as e: raise MlkitError(f"cannot create the run folder {path} ({e.strerror})", "pass --reports with a folder you can write to") from None
     return path
 
-def _rerun_command(params:dict, name:str) -> str:
-    "The `mlkit run` command line that repeats a run with these resolved `params` under a new name."
-    opts = {k: params[k] for k in ('data_path', 'target', 'time_col', 'task', 'freq', 'seed')}
-    return ('mlkit run ' + ' '.join(f"--{'data' if k == 'data_path' else k.replace('_', '-')} {v}" for k, v in opts.items())
-            + f' --name {name}-rerun')
+_OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq', 'seed': 'seed',
+            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
+
+def rerun_command(params:dict, name:str, reports_dir) -> str:
+    "The shell-quoted `mlkit run` command line that repeats a run with these resolved `params` under a new name."
+    args = [f'--{opt} {shlex.quote(str(params[k]))}' for k, opt in _OPTIONS.items() if params.get(k) is not None]
+    return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}', f'--name {shlex.quote(name + "-rerun")}'])
 
 # %% ../nbs/runner.ipynb #0f738fad
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
@@ -156,6 +272,7 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
                              progress_bar=False, log_output=False,
                              extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter on stderr
     except pm.PapermillExecutionError as e:
+        if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None  # Ctrl-C reached the kernel first
         first = next((l for l in e.source.splitlines() if l.strip() and not l.startswith('#')), '').strip()[:80]
         return (f"{nb.name} failed in cell In [{e.exec_count}] `{first}` "
                 f"({e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''})")
@@ -166,50 +283,84 @@ def _collect_findings(run_path:Path) -> list:
     "All steps' findings, in step order."
     return [f for _, fs in RunDir(run_path).read_json('findings').items() for f in fs]
 
+LEFT_KEYS = ('rows_left', 'target_rows_left', 'columns_left', 'rows')  # figures that say what a step leaves to the next
+
+def left_nothing(step:str, figures:dict, data:dict) -> str|None:
+    "Why `step` left nothing to work on, judged from its recorded `figures` (see DEVELOPING.md), or None."
+    empty = [k for k in LEFT_KEYS if isinstance(figures.get(k), (int, float)) and figures[k] == 0]
+    if not empty: return None
+    context = ', '.join(f'{k}={v}' for k, v in figures.items() if k not in LEFT_KEYS and len(str(v)) <= 60)
+    return (f"{step} left nothing to work on ({', '.join(f'{k}=0' for k in empty)}; the data has {data.get('rows')} rows, "
+            f"{data.get('target_missing', 0)} without a target{'; ' + context if context else ''}). Fix: provide more rows (more than the "
+            "longest lag or window of the features) with target values, or a coarser --freq")
+
+# %% ../nbs/runner.ipynb #nrunsuite
+def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
+    "The notebook parameters of a run: the resolved configuration and the run folder."
+    return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target, time_col=ds.time_col,
+                task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options)
+
+def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, list, Dataset]:
+    "Check everything about a run before anything is written: (notebooks folder, steps, validated data)."
+    nbs_dir = notebooks_dir(nbs)
+    reports = check_reports_dir(reports_dir)
+    if cfg.name is not None and (reports/cfg.name).exists(): raise _name_taken(reports/cfg.name)
+    return nbs_dir, step_notebooks(nbs_dir), load_dataset(cfg)
+
 def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunResult:
     "Run every numbered notebook on `cfg`'s data into `reports_dir/<name>/`; see the module docs for what is written."
-    nbs_dir = notebooks_dir(nbs)
-    steps = step_notebooks(nbs_dir)
-    ds = load_dataset(cfg)  # every input problem surfaces here, before anything is written
-    name = cfg.name or new_run_name(cfg)
-    path = _claim_run_dir(reports_dir, name)
-    rd = RunDir(path)
-    rd.save('data', ds.frame)
-    rd.save('dataset', {k: getattr(ds, k) for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')})
-    params = dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target, time_col=ds.time_col,
-                  task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path))
+    with stop_on_signals():
+        nbs_dir, steps, ds = prepare_run(cfg, reports_dir, nbs)  # every input problem surfaces here, before anything is written
+        name = cfg.name or new_run_name(cfg)
+        path = _claim_run_dir(reports_dir, name)
+        try: return _run_steps(cfg, ds, path, nbs_dir, steps, log)
+        except KeyboardInterrupt as e: e.run_path = path; raise
+
+def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs_dir:Path, steps:list, log) -> RunResult:
+    "Execute `steps` into the claimed run folder `path`, keeping the manifest true at every moment."
     from mlkit.datasets import ATTRIBUTION
-    manifest = dict(run=name, status='running', started=_now(), finished=None, parameters=params, seed=int(cfg.seed),
+    rd = RunDir(path)
+    params = _params(cfg, ds, path)
+    manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params, seed=int(cfg.seed),
                     data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir), notebooks_dir=str(nbs_dir),
-                    rerun=_rerun_command(params, name), attribution=ATTRIBUTION,
+                    rerun=rerun_command(params, path.name, path.parent), attribution=ATTRIBUTION if cfg.is_bundled else None,
+                    cleaning_plan=cfg.cleaning_plan and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
-    log(f"mlkit: run {name!r} on {cfg.data} ({ds.summary['rows']} rows, task {ds.task}, freq {ds.freq}) into {path}")
-    log(f"mlkit: notebooks from {nbs_dir}")
-    error = None
-    try:
-        for i, nb in enumerate(steps):
-            rec = manifest['steps'][i]
-            rec['status'] = 'running'; write_json(path/'manifest.json', manifest)
-            log(f"[{i+1}/{len(steps)}] {nb.stem}: running")
-            t0 = time.perf_counter()
-            error = _execute_step(nb, path/nb.name, params, path)
-            rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
-            if (path/nb.name).exists():
-                try: rec['html'] = export_html(path/nb.name).name
-                except Exception as e: rec['html_error'] = f"{type(e).__name__}: {e}"
-            rec['figures'] = rd.read_json('steps').get(nb.stem, {})
-            rec['status'] = 'failed' if error else 'complete'
-            if error: rec['error'] = error
-            log(f"[{i+1}/{len(steps)}] {nb.stem}: {rec['status']} in {rec['seconds']} s")
-            if error: break
-    except KeyboardInterrupt:
-        error = 'interrupted by the user'; raise
-    finally:
-        for rec in manifest['steps']:
-            if rec['status'] in ('pending', 'running'): rec['status'] = 'skipped' if rec['status'] == 'pending' else 'failed'
-        manifest.update(status='failed' if error else 'complete', finished=_now(), error=error)
-        findings = _collect_findings(path)
-        write_json(path/'findings.json', findings)
-        write_json(path/'manifest.json', manifest)
-        write_index(path)
-    return RunResult(name, path, manifest['status'], manifest['steps'], error)
+    error, status = None, 'failed'
+    with LiveManifest(path/'manifest.json', manifest) as live:
+        try:
+            rd.save('data', ds.frame)
+            rd.save('dataset', {**{k: getattr(ds, k) for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')},
+                                'load_findings': [asdict(f) for f in ds.load_findings]})
+            rd.save('config', cfg.load_options)
+            write_index(path, manifest)
+            log(f"mlkit: run {path.name!r} on {cfg.data} ({ds.summary['rows']} rows, task {ds.task}, freq {ds.freq}) into {path}")
+            log(f"mlkit: notebooks from {nbs_dir}")
+            for i, nb in enumerate(steps):
+                rec = manifest['steps'][i]
+                rec['status'] = 'running'; live.write()
+                log(f"[{i+1}/{len(steps)}] {nb.stem}: running")
+                t0 = time.perf_counter()
+                error = _execute_step(nb, path/nb.name, params, path)
+                rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
+                if (path/nb.name).exists():
+                    try: rec['html'] = export_html(path/nb.name).name
+                    except Exception as e: rec['html_error'] = f"{type(e).__name__}: {e}"
+                rec['figures'] = rd.read_json('steps').get(nb.stem, {})
+                error = error or left_nothing(nb.stem, rec['figures'], ds.summary)
+                rec['status'] = 'failed' if error else 'complete'
+                if error: rec['error'] = error
+                live.write(); write_index(path, manifest)
+                log(f"[{i+1}/{len(steps)}] {nb.stem}: {rec['status']} in {rec['seconds']} s")
+                if error: break
+            else: status = 'complete'
+        except KeyboardInterrupt as e:
+            status, error = 'interrupted', f"interrupted by {e.args[0] if isinstance(e, RunInterrupted) else 'SIGINT'}"; raise
+        except Exception as e: error = f"{type(e).__name__}: {e}"; raise
+        finally:
+            for rec in manifest['steps']:
+                if rec['status'] in ('pending', 'running'): rec['status'] = 'skipped' if rec['status'] == 'pending' else status
+            write_json(path/'findings.json', _collect_findings(path))
+            live.write(status=status, finished=_now(), error=error)
+            write_index(path, manifest)
+    return RunResult(path.name, path, status, manifest['steps'], error)
