@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #73e428eb
 from __future__ import annotations
-import codecs, csv, hashlib, io, json, math, os, re, subprocess, sys
+import codecs, csv, hashlib, json, math, os, re, subprocess, sys, warnings
 from dataclasses import dataclass, field, asdict
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -14,8 +14,8 @@ from .datasets import BUNDLED, bundled_path, load_bike_sharing
 # %% auto #0
 __all__ = ['SEVERITIES', 'TASKS', 'DATA_SUFFIXES', 'DUPLICATE_POLICIES', 'TIME_UNITS', 'MAX_CLASSES', 'MIN_ROWS', 'KEY_PACKAGES',
            'MlkitError', 'Finding', 'findings_frame', 'check_run_name', 'check_freq', 'check_tz', 'check_cleaning_plan',
-           'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers', 'infer_time_col', 'parse_time', 'sort_by_time',
-           'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target', 'infer_freq', 'infinite_to_missing',
+           'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers', 'infer_time_col', 'parse_time', 'infer_freq',
+           'sort_by_time', 'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target', 'infinite_to_missing',
            'target_gaps', 'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json', 'write_json',
            'loads_strict_json', 'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
 
@@ -175,26 +175,28 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
     if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
     parquet = path.suffix.lower() in ('.parquet', '.pq')
     sep, enc = (',', 'utf-8') if parquet else sniff_csv(path)
+    decimal = False  # a decimal comma, read as such
     try:
         if parquet: df = pd.read_parquet(path)
         else:
             df = pd.read_csv(path, sep=sep, encoding=enc)
-            if sep != ',' and _decimal_comma(df): df = pd.read_csv(path, sep=sep, encoding=enc, decimal=','); sep += ' (decimal comma)'
+            decimal = sep != ',' and _decimal_comma(df)
+            if decimal: df = pd.read_csv(path, sep=sep, encoding=enc, decimal=',')
     except Exception as e:
         detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')', "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
     if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
-    return df, ([] if parquet else _reader_findings(path, df, sep, enc))
+    return df, ([] if parquet else _reader_findings(path, df, sep, enc, decimal))
 
-def _reader_findings(path:Path, df:pd.DataFrame, sep:str, enc:str) -> list:
-    "Findings on a CSV's separator, encoding and the header names the reader renamed."
+def _reader_findings(path:Path, df:pd.DataFrame, sep:str, enc:str, decimal:bool) -> list:
+    "Findings on a CSV's separator, encoding and decimal mark, and on the header names the reader renamed."
     out = []
-    if sep != ',' or enc not in ('utf-8-sig', 'utf-8'):  # sep may say '(decimal comma)'
-        out.append(Finding('csv_format', 'info', None, f"{path.name} was read with separator {sep!r} and encoding {enc}"
-                           f": check a few values in the EDA step look right.",
-                           dict(separator=sep, encoding=enc)))
-    with open(path, encoding=enc, newline='') as f: header = next(csv.reader(f, delimiter=sep[0]), [])
+    if sep != ',' or enc != 'utf-8-sig':
+        out.append(Finding('csv_format', 'info', None, f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} "
+                           f"and encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step look right.",
+                           dict(separator=sep, encoding=enc, decimal_comma=decimal)))
+    with open(path, encoding=enc, newline='') as f: header = next(csv.reader(f, delimiter=sep), [])
     renamed = {str(new): old for old, new in zip(header, df.columns) if str(new) != old}
     if renamed:
         out.append(Finding('renamed_columns', 'info', None, f"the CSV reader renamed {len(renamed)} header(s) (an empty header becomes "
@@ -311,7 +313,7 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
         rows = np.flatnonzero(bad.to_numpy())[:3].tolist()
         raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps "
                          f"(rows {rows}: {raw.iloc[rows].tolist()})", "fix or remove those rows, or choose another --time-col")
-    return df.assign(**{time_col: ts.astype('datetime64[ns]')}), out
+    return df.assign(**{time_col: ts}), out
 
 # %% ../nbs/00_core.ipynb #nzone
 def _to_zone(ts:pd.Series, text:pd.Series, with_offset:pd.Series, col:str, tz:str|None) -> tuple[pd.Series, list]:
@@ -340,6 +342,25 @@ def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
                     f"daylight-saving change repeats (ambiguous) and {int(gone.sum())} in the hour it skips (non-existent); kept as "
                     "written (repeated ones go to the duplicates policy). Timestamps with UTC offsets avoid this.",
                     dict(ambiguous=[str(t) for t in ts[ambiguous].head(5)], nonexistent=[str(t) for t in ts[gone].head(5)]))]
+
+# %% ../nbs/00_core.ipynb #0ee8872e
+def _pandas_freq(idx:pd.DatetimeIndex) -> str|None:
+    "`pd.infer_freq` as an alias string (pandas 4 will return an offset), or None."
+    if len(idx) < 3: return None
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # the announcement of that change
+        f = pd.infer_freq(idx)
+    return getattr(f, 'freqstr', f)
+
+def infer_freq(ts:pd.Series) -> str:
+    "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
+    idx = pd.DatetimeIndex(ts)
+    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
+    f = _pandas_freq(idx)
+    if f: return f
+    step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
+    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
+    return pd.tseries.frequencies.to_offset(step).freqstr
 
 # %% ../nbs/00_core.ipynb #norder
 def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:
@@ -393,7 +414,7 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
     t = df[time_col]
     if len(t) < 3: return df, []
     steps = t.diff().dropna()
-    if freq is None and pd.infer_freq(pd.DatetimeIndex(t)) is not None: return df, []
+    if freq is None and _pandas_freq(pd.DatetimeIndex(t)) is not None: return df, []
     try: step = pd.Timedelta(freq) if freq else min((pd.Timedelta(pd.tseries.frequencies.to_offset(g)) for g in _GRID),
                                                     key=lambda g: abs(g - steps.median()))
     except ValueError: return df, []  # a calendar frequency (months, weeks): no fixed grid
@@ -439,17 +460,6 @@ def check_target(df:pd.DataFrame, target:str, task:str) -> str:
                          "pass --task regression if the values are ordered numbers" if numeric else
                          f"group the classes into at most {MAX_CLASSES} (e.g. rare ones into 'other') in the file, or choose another target")
     return task
-
-# %% ../nbs/00_core.ipynb #0ee8872e
-def infer_freq(ts:pd.Series) -> str:
-    "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
-    idx = pd.DatetimeIndex(ts)
-    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
-    f = pd.infer_freq(idx)
-    if f: return f
-    step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
-    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
-    return pd.tseries.frequencies.to_offset(step).freqstr
 
 # %% ../nbs/00_core.ipynb #nvalues
 def infinite_to_missing(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:

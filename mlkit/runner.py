@@ -4,7 +4,7 @@
 
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
-import copy, html, os, re, shlex, signal, socket, threading, time
+import copy, html, logging, os, re, shlex, signal, socket, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -268,6 +268,8 @@ def rerun_command(params:dict, name:str, reports_dir) -> str:
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
+    quiet = logging.getLogger('papermill'); level = quiet.level
+    quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
     try: pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name='python3', cwd=str(cwd),
                              progress_bar=False, log_output=False,
                              extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter on stderr
@@ -278,6 +280,7 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
                 f"({e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''})")
     except Exception as e:
         return f"{nb.name} could not be executed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+    finally: quiet.setLevel(level)
 
 def _collect_findings(run_path:Path) -> list:
     "All steps' findings, in step order."
