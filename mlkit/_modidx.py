@@ -173,6 +173,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'mlkit.core._parses': ('core.html#_parses', 'mlkit/core.py'),
                             'mlkit.core._reader_findings': ('core.html#_reader_findings', 'mlkit/core.py'),
                             'mlkit.core._refuse_constant': ('core.html#_refuse_constant', 'mlkit/core.py'),
+                            'mlkit.core._span': ('core.html#_span', 'mlkit/core.py'),
                             'mlkit.core._to_zone': ('core.html#_to_zone', 'mlkit/core.py'),
                             'mlkit.core.check_cleaning_plan': ('core.html#check_cleaning_plan', 'mlkit/core.py'),
                             'mlkit.core.check_freq': ('core.html#check_freq', 'mlkit/core.py'),

@@ -50,7 +50,7 @@ def findings_frame(findings) -> pd.DataFrame:
 
 # %% ../nbs/00_core.ipynb #62c1c9ff
 TASKS = ('auto', 'regression', 'classification')
-DATA_SUFFIXES = ('.csv', '.parquet', '.pq')
+DATA_SUFFIXES = ('.csv', '.tsv', '.txt', '.parquet', '.pq')
 DUPLICATE_POLICIES = ('mean', 'first', 'last', 'error')
 TIME_UNITS = ('s', 'ms', 'us', 'ns', 'D')
 _RUN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
@@ -171,7 +171,7 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         raise MlkitError(f"data file not found: {path}", f"check the path, or use a bundled dataset ({', '.join(BUNDLED)})")
     if path.suffix.lower() not in DATA_SUFFIXES:
         raise MlkitError(f"unsupported file type {path.suffix or '(none)'!r} for {path.name}",
-                         "save the data as CSV (.csv) or Parquet (.parquet)")
+                         "save the data as CSV (.csv, .tsv or .txt) or Parquet (.parquet)")
     if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
     parquet = path.suffix.lower() in ('.parquet', '.pq')
     sep, enc = (',', 'utf-8') if parquet else sniff_csv(path)
@@ -187,7 +187,13 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')', "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
     if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
-    return df, ([] if parquet else _reader_findings(path, df, sep, enc, decimal))
+    notes = [] if parquet else _reader_findings(path, df, sep, enc, decimal)
+    if not df.index.equals(pd.RangeIndex(len(df))):  # rows with one field more than the header: pandas made the first an index
+        notes.append(Finding('row_number_column', 'info', None, f"the rows of {path.name} have one field more than its header; the first "
+                             f"field ({', '.join(map(str, df.index[:2]))}, ...) was read as a row label and dropped. Give it a header "
+                             "name if it is data.", dict(first=str(df.index[0]), last=str(df.index[-1]))))
+        df = df.reset_index(drop=True)
+    return df, notes
 
 def _reader_findings(path:Path, df:pd.DataFrame, sep:str, enc:str, decimal:bool) -> list:
     "Findings on a CSV's separator, encoding and decimal mark, and on the header names the reader renamed."
@@ -409,6 +415,11 @@ def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, poli
 # %% ../nbs/00_core.ipynb #njitter
 _GRID = ('s', 'min', '5min', '10min', '15min', '30min', 'h', 'D')
 
+def _span(td:pd.Timedelta) -> str:
+    "A time span for messages: '1 min', '2.5 s', '1 day 02:00:00'."
+    s = td.total_seconds()
+    return f"{s:g} s" if s < 60 else f"{s / 60:g} min" if s < 3600 else f"{s / 3600:g} h" if s < 86400 else str(td)
+
 def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.DataFrame, list]:
     "`df` with timestamps that wobble around a regular grid snapped to it, and findings on jitter and irregular steps."
     t = df[time_col]
@@ -424,11 +435,11 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
     if off.abs().max() <= step / 5 and not snapped.duplicated().any():
         moved = off != pd.Timedelta(0)
         return df.assign(**{time_col: snapped}), [Finding('time_jitter', 'info', time_col, f"{int(moved.sum())} timestamp(s) are off a "
-            f"regular {step} grid by at most {off.abs().max()}; snapped to the grid (the jitter is small against the step).",
+            f"regular {_span(step)} grid by at most {_span(off.abs().max())}; snapped to the grid (the jitter is small against the step).",
             dict(step=str(step), max_offset=str(off.abs().max()), moved=int(moved.sum())))]
     common = (steps == steps.mode().iloc[0]).mean()
     if common >= 0.5: return df, []
-    return df, [Finding('irregular_time', 'warning', time_col, f"the steps between rows vary (the most common, {steps.mode().iloc[0]}, "
+    return df, [Finding('irregular_time', 'warning', time_col, f"the steps between rows vary (the most common, {_span(steps.mode().iloc[0])}, "
                         f"covers {common:.0%} of them): lags and windows count rows, not time. Resample the data to a regular "
                         "step (e.g. hourly means) before running, or pass --freq to state the step.",
                         dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3), median_step=str(steps.median())))]

@@ -166,6 +166,8 @@ def messy_inputs(d:Path) -> dict:
                                       [], 'renamed_columns', lambda f: {'x.1', 'Unnamed: 4'} <= set(f.columns)),
         'unnamed row-number column': (_csv(d, 'index.csv', hourly, index=True), [], 'row_number_column',
                                       lambda f: not any(c.startswith('Unnamed') for c in f.columns)),
+        'one field more than the header (.txt)': (_write(d/'extra.txt', hourly.to_csv(index=True)[1:]), [], 'row_number_column',
+                                                  lambda f: list(f.columns) == ['x', 'y', 'ts']),
         'conflicting duplicated timestamps': (_csv(d, 'dup.csv', dup), [], 'duplicated_timestamps',
                                               lambda f: len(f) == 72 and f['ts'].is_unique),
         'duplicates, last policy': (_csv(d, 'dup_last.csv', dup), ['--duplicates', 'last'], 'duplicated_timestamps',
@@ -198,6 +200,7 @@ def _options(extra:list) -> dict:
 @pytest.mark.parametrize('case', [
     'DST offsets +01:00/+02:00', 'offsets converted to a DST zone', 'naive local time across fall-back', 'semicolon separator',
     'tab separator', 'decimal comma', 'Windows-1252 encoding', 'UTF-16 with BOM', 'repeated and empty header', 'unnamed row-number column',
+    'one field more than the header (.txt)',
     'conflicting duplicated timestamps', 'duplicates, last policy', 'exact duplicate rows', 'jittered minutes', 'irregular event times',
     'ISO mixed with dd/mm/yyyy', 'rows out of order', 'half the target missing', 'infinity in target and feature',
     'integer time with a unit', 'tz-aware Parquet column'])

@@ -1,7 +1,8 @@
 """`mlkit run` end to end on the bundled data, a failing step, and one notebook run by papermill on user data."""
-import json, subprocess, sys
+import json, re, shlex, subprocess, sys
 from pathlib import Path
 import pandas as pd, nbformat
+from mlkit.core import loads_strict_json
 from mlkit.runner import notebooks_dir
 from clitools import ROOT, STEPS, mlkit, text_outputs
 
@@ -22,6 +23,14 @@ def test_full_run_on_bundled_data(tmp_path):
     index = (run/'index.html').read_text()
     assert 'complete' in index and all(f'{s}.html' in index for s in STEPS)
     assert f"[{len(STEPS)}/{len(STEPS)}] {STEPS[-1]}: complete" in r.stdout  # progress per step
+    # strict JSON everywhere, self-contained pages, the bundled data's attribution, a complete re-run command
+    for p in [*run.rglob('*.json'), *run.glob('*.ipynb')]: loads_strict_json(p.read_text())
+    for s in STEPS:
+        page = (run/f'{s}.html').read_text()
+        assert not re.search(r'<(script|link)[^>]*(src|href)="(https?:)?//', page), s
+    assert 'Bike Sharing' in m['attribution'] and 'Bike Sharing' in index
+    assert shlex.split(m['rerun'])[-4:] == ['--reports', str(tmp_path/'reports'), '--name', 'bundled-rerun']
+    assert m['pid'] > 0 and m['host'] and m['heartbeat'] and m['steps'][0]['figures']['rows_left'] == 17379
 
 def test_failing_step_is_reported_and_kept(tmp_path, user_csv):
     "A step that raises: exit 1 naming notebook and cell, its partial notebook kept, the run marked failed."
