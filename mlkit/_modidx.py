@@ -167,6 +167,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'mlkit.core._cols': ('core.html#_cols', 'mlkit/core.py'),
                             'mlkit.core._day_first': ('core.html#_day_first', 'mlkit/core.py'),
                             'mlkit.core._decimal_comma': ('core.html#_decimal_comma', 'mlkit/core.py'),
+                            'mlkit.core._first_rows': ('core.html#_first_rows', 'mlkit/core.py'),
                             'mlkit.core._local_time_notes': ('core.html#_local_time_notes', 'mlkit/core.py'),
                             'mlkit.core._pandas_freq': ('core.html#_pandas_freq', 'mlkit/core.py'),
                             'mlkit.core._parse_text': ('core.html#_parse_text', 'mlkit/core.py'),

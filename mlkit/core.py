@@ -187,22 +187,28 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')', "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
     if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
-    notes = [] if parquet else _reader_findings(path, df, sep, enc, decimal)
-    if not df.index.equals(pd.RangeIndex(len(df))):  # rows with one field more than the header: pandas made the first an index
+    header, first = ([], []) if parquet else _first_rows(path, sep, enc)
+    notes = [] if parquet else _reader_findings(path, df, header, sep, enc, decimal)
+    if len(first) == len(header) + 1:  # rows with one field more than the header: pandas made the first a row label
         notes.append(Finding('row_number_column', 'info', None, f"the rows of {path.name} have one field more than its header; the first "
                              f"field ({', '.join(map(str, df.index[:2]))}, ...) was read as a row label and dropped. Give it a header "
                              "name if it is data.", dict(first=str(df.index[0]), last=str(df.index[-1]))))
         df = df.reset_index(drop=True)
     return df, notes
 
-def _reader_findings(path:Path, df:pd.DataFrame, sep:str, enc:str, decimal:bool) -> list:
+def _first_rows(path:Path, sep:str, enc:str) -> tuple[list, list]:
+    "The header's fields and the first data row's fields of a CSV."
+    with open(path, encoding=enc, newline='') as f:
+        rows = csv.reader(f, delimiter=sep)
+        return next(rows, []), next(rows, [])
+
+def _reader_findings(path:Path, df:pd.DataFrame, header:list, sep:str, enc:str, decimal:bool) -> list:
     "Findings on a CSV's separator, encoding and decimal mark, and on the header names the reader renamed."
     out = []
     if sep != ',' or enc != 'utf-8-sig':
         out.append(Finding('csv_format', 'info', None, f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} "
                            f"and encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step look right.",
                            dict(separator=sep, encoding=enc, decimal_comma=decimal)))
-    with open(path, encoding=enc, newline='') as f: header = next(csv.reader(f, delimiter=sep), [])
     renamed = {str(new): old for old, new in zip(header, df.columns) if str(new) != old}
     if renamed:
         out.append(Finding('renamed_columns', 'info', None, f"the CSV reader renamed {len(renamed)} header(s) (an empty header becomes "
