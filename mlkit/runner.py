@@ -259,9 +259,10 @@ def _claim_run_dir(reports_dir, name) -> Path:
 _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq', 'seed': 'seed',
             'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
 
-def rerun_command(params:dict, name:str, reports_dir) -> str:
-    "The shell-quoted `mlkit run` command line that repeats a run with these resolved `params` under a new name."
+def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
+    "The shell-quoted `mlkit run` command line that repeats a run with these resolved `params` (and notebooks `nbs`) under a new name."
     args = [f'--{opt} {shlex.quote(str(params[k]))}' for k, opt in _OPTIONS.items() if params.get(k) is not None]
+    if nbs is not None: args.append(f'--nbs {shlex.quote(str(Path(nbs).resolve()))}')
     return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}', f'--name {shlex.quote(name + "-rerun")}'])
 
 # %% ../nbs/runner.ipynb #0f738fad
@@ -316,17 +317,18 @@ def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunR
         nbs_dir, steps, ds = prepare_run(cfg, reports_dir, nbs)  # every input problem surfaces here, before anything is written
         name = cfg.name or new_run_name(cfg)
         path = _claim_run_dir(reports_dir, name)
-        try: return _run_steps(cfg, ds, path, nbs_dir, steps, log)
+        try: return _run_steps(cfg, ds, path, nbs_dir if nbs else None, steps, log)
         except KeyboardInterrupt as e: e.run_path = path; raise
 
-def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs_dir:Path, steps:list, log) -> RunResult:
-    "Execute `steps` into the claimed run folder `path`, keeping the manifest true at every moment."
+def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
+    "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into the claimed run folder `path`."
     from mlkit.datasets import ATTRIBUTION
+    nbs_dir = steps[0].parent if steps else notebooks_dir(nbs)
     rd = RunDir(path)
     params = _params(cfg, ds, path)
     manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params, seed=int(cfg.seed),
                     data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir), notebooks_dir=str(nbs_dir),
-                    rerun=rerun_command(params, path.name, path.parent), attribution=ATTRIBUTION if cfg.is_bundled else None,
+                    rerun=rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled else None,
                     cleaning_plan=cfg.cleaning_plan and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
     error, status = None, 'failed'
