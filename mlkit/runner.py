@@ -47,10 +47,11 @@ def _directives(cell) -> set[str]:
 
 _REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
 _MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
+_IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"https?://(?:(?!</script>).)*</script>', re.S)  # mermaid
 
 def self_contained(page:str) -> str:
-    "`page` without scripts or style sheets loaded from the network (MathJax, require.js), so that it renders offline."
-    return _REMOTE.sub('', _MATHJAX_CONFIG.sub('', page))
+    "`page` without scripts or style sheets loaded from the network (MathJax, require.js, mermaid), so that it renders offline."
+    return _REMOTE.sub('', _IMPORTS_REMOTE.sub('', _MATHJAX_CONFIG.sub('', page)))
 
 def export_html(nb_path) -> Path:
     "Write the self-contained HTML page of the executed notebook `nb_path` beside it."

@@ -28,6 +28,7 @@ def test_full_run_on_bundled_data(tmp_path):
     for s in STEPS:
         page = (run/f'{s}.html').read_text()
         assert not re.search(r'<(script|link)[^>]*(src|href)="(https?:)?//', page), s
+        assert not re.search(r'<script[^>]*>(?:(?!</script>).)*https?://', page, re.S), s  # no remote import
     assert 'Bike Sharing' in m['attribution'] and 'Bike Sharing' in index
     assert shlex.split(m['rerun'])[-4:] == ['--reports', str(tmp_path/'reports'), '--name', 'bundled-rerun']
     assert m['pid'] > 0 and m['host'] and m['heartbeat'] and m['steps'][0]['figures']['rows_left'] == 17379

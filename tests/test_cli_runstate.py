@@ -1,6 +1,6 @@
 """Run state that cannot lie: SIGTERM, SIGINT and kill -9 of a running run; the guard after each step; strict JSON.
 The runs use the real 00_core step and small stub steps (`--nbs`), so each takes seconds, not a minute."""
-import json, os, shlex, signal, subprocess, sys, time
+import json, os, re, shlex, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat, pytest
 from mlkit.core import loads_strict_json
@@ -132,3 +132,4 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     for page in run.glob('*.html'):
         text = page.read_text()
         assert 'src="http' not in text and 'href="http' not in text.replace('<a href="http', ''), page.name
+        assert not re.search(r'<script[^>]*>(?:(?!</script>).)*https?://', text, re.S), page.name  # no remote import
