@@ -451,7 +451,7 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
                         dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3), median_step=str(steps.median())))]
 
 # %% ../nbs/00_core.ipynb #5c92d4c2
-MAX_CLASSES = 50  # more classes: one tree per class and iteration makes fitting slow, and few rows per class
+MAX_CLASSES = 20  # more classes: one tree per class and iteration makes fitting slow, and few rows per class
 
 def infer_task(y:pd.Series) -> str:
     "'regression' for a numeric target with more than 20 distinct values, else 'classification'."
