@@ -372,6 +372,7 @@ def infer_freq(ts:pd.Series) -> str:
     if f: return f
     step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
     if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
+    if step >= pd.Timedelta(days=1) and step % pd.Timedelta(days=1) == pd.Timedelta(0): return f"{step.days if step.days > 1 else ''}D"
     return pd.tseries.frequencies.to_offset(step).freqstr
 
 # %% ../nbs/00_core.ipynb #norder
