@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                    'numbers averaged, other columns from the first row)')
     r.add_argument('--tz', default=None, help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
     r.add_argument('--time-unit', default=None, help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
-    r.add_argument('--cleaning-plan', default=None, help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning")
+    r.add_argument('--cleaning-plan', default=None,
+                   help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning decisions")
     r.add_argument('--name', default=None, help='run folder name inside the reports folder (default: data name and time)')
     r.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
@@ -45,7 +46,12 @@ def _config(args) -> RunConfig:
     target = args.target or ('cnt' if args.data.startswith('bike_sharing_') else None)
     if target is None: raise MlkitError('no target column given', 'pass --target with the column to predict')
     return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq, seed=args.seed,
-                     name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit, cleaning_plan=args.cleaning_plan)
+                     name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
+                     cleaning_plan=args.cleaning_plan)
+
+def _line(r) -> str:
+    "One finding (a row of `findings_frame`) as a line of the summary."
+    return f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}"
 
 def _summarise_findings(res:RunResult, log=print):
     "Print a short summary of the run's findings."
@@ -53,7 +59,7 @@ def _summarise_findings(res:RunResult, log=print):
     if f.empty: return log("mlkit: no findings")
     counts = f['severity'].value_counts()
     log("mlkit: findings: " + ', '.join(f"{counts[s]} {s}" for s in ('critical', 'warning', 'info') if s in counts))
-    for _, r in f.head(5).iterrows(): log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}")
+    for _, r in f.head(5).iterrows(): log(_line(r))
     if len(f) > 5: log(f"  ... {len(f) - 5} more in {res.path/'findings.json'}")
 
 def _check(cfg:RunConfig, args, log=print) -> int:
@@ -62,8 +68,7 @@ def _check(cfg:RunConfig, args, log=print) -> int:
     s = ds.summary
     log(f"mlkit: check passed: {cfg.data}: {s['rows']} rows, time column {s['time_col']!r}, target {s['target']!r} "
         f"({s['target_missing']} missing), task {s['task']}, freq {s['freq']}; {len(steps)} steps from {nbs_dir}")
-    for _, r in findings_frame(ds.load_findings).iterrows():
-        log(f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}")
+    for _, r in findings_frame(ds.load_findings).iterrows(): log(_line(r))
     return 0
 
 def _runs(args, log=print) -> int:

@@ -74,14 +74,16 @@ def check_tz(tz:str) -> str:
     "`tz` if it names a time zone (an IANA name such as Europe/Berlin, or UTC); an `MlkitError` otherwise."
     try: pd.Timestamp('2020-01-01', tz=tz)
     except Exception:
-        raise MlkitError(f"unknown time zone {tz!r}", "pass --tz with an IANA zone name such as UTC, Europe/Berlin or America/New_York") from None
+        raise MlkitError(f"unknown time zone {tz!r}",
+                         "pass --tz with an IANA zone name such as UTC, Europe/Berlin or America/New_York") from None
     return tz
 
 def check_cleaning_plan(path) -> str:
     "The absolute path of the cleaning plan file `path` if it exists and holds strict JSON; an `MlkitError` otherwise."
     p = Path(path).expanduser()
     if not p.is_file():
-        raise MlkitError(f"cleaning plan not found: {p}", "pass --cleaning-plan with the cleaning_plan.json of an earlier run (edited or not)")
+        raise MlkitError(f"cleaning plan not found: {p}",
+                         "pass --cleaning-plan with the cleaning_plan.json of an earlier run (edited or not)")
     try: json.loads(p.read_text(encoding='utf-8'), parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as e:
         raise MlkitError(f"cleaning plan {p.name} is not valid JSON ({str(e).splitlines()[0]})",
@@ -117,7 +119,8 @@ class RunConfig:
         if self.name is not None: check_run_name(self.name)
         if self.freq is not None: check_freq(self.freq)
         if self.duplicates not in DUPLICATE_POLICIES:
-            raise MlkitError(f"unknown duplicates policy {self.duplicates!r}", f"pass --duplicates with one of: {', '.join(DUPLICATE_POLICIES)}")
+            raise MlkitError(f"unknown duplicates policy {self.duplicates!r}",
+                             f"pass --duplicates with one of: {', '.join(DUPLICATE_POLICIES)}")
         if self.time_unit is not None and self.time_unit not in TIME_UNITS:
             raise MlkitError(f"unknown time unit {self.time_unit!r}", f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
         if self.tz is not None: check_tz(self.tz)
@@ -185,7 +188,8 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
     except Exception as e:
         detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
-                         + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')', "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
+                         + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')',
+                         "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
     if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
     header, first = ([], []) if parquet else _first_rows(path, sep, enc)
     notes = [] if parquet else _reader_findings(path, df, header, sep, enc, decimal)
@@ -264,7 +268,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
         raise MlkitError(f"dates in {col!r} put the day first in some rows and the month first in others "
                          f"(e.g. {text[slashed][parts[0] > 12].iloc[0]!r} and {text[slashed][parts[1] > 12].iloc[0]!r})",
                          "write every date in one format, preferably ISO (2020-01-31)")
-    if first or second: return bool(first), f"values such as {text[slashed][parts[0 if first else 1] > 12].iloc[0]!r} can only be read one way"
+    if first or second:
+        return bool(first), f"values such as {text[slashed][parts[0 if first else 1] > 12].iloc[0]!r} can only be read one way"
     readings = {d: _parse_text(text, slashed, d) for d in (True, False)}
     if readings[True].equals(readings[False]): return False, "every such date has the same day and month"
     back = {d: _backward_steps(ts) for d, ts in readings.items()}
@@ -319,7 +324,7 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
         else: ts = ts.dt.tz_localize(None)
     if getattr(ts.dt, 'tz', None) is not None:  # an aware datetime column (e.g. from Parquet)
         ts, more = _to_zone(ts, ts.astype(str), pd.Series(True, index=ts.index), time_col, tz); out += more
-    elif tz is not None and not out or (tz is not None and all(f.check != 'time_zone' for f in out)): out += _local_time_notes(ts, time_col, tz)
+    elif tz is not None and not any(f.check == 'time_zone' for f in out): out += _local_time_notes(ts, time_col, tz)  # naive: local time
     bad = ts.isna() & raw.notna() | raw.isna()
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())[:3].tolist()
@@ -372,7 +377,8 @@ def infer_freq(ts:pd.Series) -> str:
     if f: return f
     step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
     if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31): return 'MS' if (idx.day == 1).mean() > 0.9 else 'ME'
-    if step >= pd.Timedelta(days=1) and step % pd.Timedelta(days=1) == pd.Timedelta(0): return f"{step.days if step.days > 1 else ''}D"
+    if step >= pd.Timedelta(days=1) and step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        return f"{step.days if step.days > 1 else ''}D"
     return pd.tseries.frequencies.to_offset(step).freqstr
 
 # %% ../nbs/00_core.ipynb #norder
@@ -412,7 +418,8 @@ def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, poli
                 and not (c == target and task == 'classification')]
         res = g.first().assign(**{c: g[c].mean() for c in nums}).reset_index()
     res = res.reset_index(drop=True)[df.columns]
-    how = {'mean': 'numeric columns averaged, others from the first row', 'first': 'the first row kept', 'last': 'the last row kept'}[policy]
+    how = {'mean': 'numeric columns averaged, others from the first row', 'first': 'the first row kept',
+           'last': 'the last row kept'}[policy]
     out.append(Finding('duplicated_timestamps', 'warning', time_col, f"{ev['timestamps']} timestamp(s) have several rows ({ev['rows']} "
                        f"rows; they differ in {', '.join(differ[:5]) or 'no column'}); resolved by --duplicates {policy}: {how}. "
                        "If the file holds several series (stations, products), run one at a time; pass --duplicates to choose.",
@@ -466,7 +473,8 @@ def check_target(df:pd.DataFrame, target:str, task:str) -> str:
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y): y = y.replace([np.inf, -np.inf], np.nan)
     if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
     if y.nunique() < 2:
-        raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})", "there is nothing to predict: choose another target")
+        raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})",
+                         "there is nothing to predict: choose another target")
     task = infer_task(y) if task == 'auto' else task
     if task == 'regression' and not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
         example = y[pd.to_numeric(y, errors='coerce').isna() & y.notna()]
@@ -563,7 +571,8 @@ def to_jsonable(o):
     if isinstance(o, (list, tuple, set)): return [to_jsonable(v) for v in o]
     if isinstance(o, (bool, np.bool_)): return bool(o)
     if isinstance(o, np.integer): return int(o)
-    if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None if math.isnan(o) else ('inf' if o > 0 else '-inf')
+    if isinstance(o, (float, np.floating)):
+        return float(o) if math.isfinite(o) else None if math.isnan(o) else ('inf' if o > 0 else '-inf')
     if isinstance(o, np.ndarray): return to_jsonable(o.tolist())
     if o is pd.NaT or o is pd.NA or o is None: return None
     if isinstance(o, (pd.Timestamp, pd.Timedelta, Path, np.datetime64)): return str(o)
@@ -654,7 +663,7 @@ class Run:
 
 def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
              **options) -> Run:
-    "The `Run` a notebook's parameters describe; `options` are `RunConfig`'s loading options (`duplicates`, `tz`, `time_unit`, `cleaning_plan`)."
+    "The `Run` a notebook's parameters describe; `options`: `RunConfig`'s `duplicates`, `tz`, `time_unit`, `cleaning_plan`."
     rd = RunDir(run_dir) if run_dir else None
     if rd is not None and rd.has('config'): options = {**rd.load('config'), **options}  # what `mlkit run` was given
     known = {k: v for k, v in options.items() if k in RunConfig.__dataclass_fields__ and k not in ('data', 'name')}

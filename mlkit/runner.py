@@ -155,8 +155,9 @@ def list_runs(reports_dir='reports') -> pd.DataFrame:
         rows.append(dict(run=p.parent.name, status=run_state(m), started=m.get('started'),
                          steps=f"{sum(s.get('status') == 'complete' for s in steps)}/{len(steps)}",
                          data=(m.get('data') or {}).get('source'), error=m.get('error')))
-    return pd.DataFrame(rows, columns=['run', 'status', 'started', 'steps', 'data', 'error']).sort_values('started', kind='stable',
-                                                                                                         na_position='first', ignore_index=True)
+    out = pd.DataFrame(rows, columns=['run', 'status', 'started', 'steps', 'data', 'error'])
+    return out.sort_values('started', kind='stable',
+                                                                                           na_position='first', ignore_index=True)
 
 # %% ../nbs/runner.ipynb #nmanifest
 class LiveManifest:
@@ -232,7 +233,8 @@ def check_reports_dir(reports_dir) -> Path:
     base = d
     while not base.exists(): base = base.parent
     if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
-        raise MlkitError(f"reports folder {d} cannot be created or written ({base} is {'not a folder' if not base.is_dir() else 'read-only'})",
+        why = 'not a folder' if not base.is_dir() else 'read-only'
+        raise MlkitError(f"reports folder {d} cannot be created or written ({base} is {why})",
                          "pass --reports with a folder you can write to")
     return d
 
@@ -254,14 +256,15 @@ def _claim_run_dir(reports_dir, name) -> Path:
         reports_dir.mkdir(parents=True, exist_ok=True)
         path.mkdir()
     except FileExistsError: raise _name_taken(path) from None
-    except OSError as e: raise MlkitError(f"cannot create the run folder {path} ({e.strerror})", "pass --reports with a folder you can write to") from None
+    except OSError as e:
+        raise MlkitError(f"cannot create the run folder {path} ({e.strerror})", "pass --reports with a folder you can write to") from None
     return path
 
 _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq', 'seed': 'seed',
             'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
-    "The shell-quoted `mlkit run` command line that repeats a run with these resolved `params` (and notebooks `nbs`) under a new name."
+    "The shell-quoted `mlkit run` command that repeats a run with these resolved `params` (and notebooks `nbs`) as a new run."
     args = [f'--{opt} {shlex.quote(str(params[k]))}' for k, opt in _OPTIONS.items() if params.get(k) is not None]
     if nbs is not None: args.append(f'--nbs {shlex.quote(str(Path(nbs).resolve()))}')
     return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}', f'--name {shlex.quote(name + "-rerun")}'])
