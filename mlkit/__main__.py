@@ -75,7 +75,7 @@ def _runs(args, log=print) -> int:
     "`mlkit runs`: the runs of a reports folder with their true state."
     runs = list_runs(check_reports_dir(args.reports))
     if runs.empty: log(f"mlkit: no runs in {Path(args.reports).resolve()}")
-    else: log(runs.fillna('').to_string(index=False))
+    else: log(runs.fillna('').assign(error=lambda d: d['error'].str.slice(0, 80)).to_string(index=False))
     return 0
 
 def main(argv=None) -> int:
