@@ -104,11 +104,11 @@ def holiday_features(ts, holidays='US', horizon_days:int=14) -> pd.DataFrame:
 
 # %% ../nbs/03_features.ipynb #ff4f07cc
 def longest_lag(n_rows:int|None) -> int|None:
-    "The longest default lag or window `n_rows` rows allow: a quarter of them, so that most rows keep complete features."
+    "The longest default lag or window `n_rows` rows allow: a quarter of them (most rows keep complete features)."
     return None if n_rows is None else n_rows // 4
 
 def default_lags(freq:str|None, horizon:int=1, n_rows:int|None=None) -> list[int]:
-    "Lags h, h+1, h+2, one and two seasonal periods, and a week for sub-daily data (all >= `horizon`, at most `longest_lag`)."
+    "Lags h, h+1, h+2, one and two seasons, a week for sub-daily data (all >= `horizon`, at most `longest_lag`)."
     m = seasonal_period(freq)
     try: sub_daily = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1)
     except (ValueError, TypeError): sub_daily = False  # calendar frequencies (weeks, months, ...) or none
@@ -116,12 +116,13 @@ def default_lags(freq:str|None, horizon:int=1, n_rows:int|None=None) -> list[int
     lags = sorted({horizon, horizon + 1, horizon + 2, *(k for k in (m, 2 * m, week) if k >= horizon + 3)})
     cap = longest_lag(n_rows)
     if cap is not None and horizon + 2 > cap:
-        raise MlkitError(f"{n_rows} rows are too few for lags {horizon} to {horizon + 2} (the default lags may reach a quarter of "
-                         f"the rows, {cap})", f"provide at least {4 * (horizon + 2)} rows, or pass shorter lags and horizon")
+        raise MlkitError(f"{n_rows} rows are too few for lags {horizon} to {horizon + 2} (the default lags may reach "
+                         f"a quarter of the rows, {cap})",
+                         f"provide at least {4 * (horizon + 2)} rows, or pass shorter lags and horizon")
     return [k for k in lags if cap is None or k <= cap]
 
 def default_windows(freq:str|None, n_rows:int|None=None) -> list[int]:
-    "Rolling windows: one and four seasonal periods (at least 3 and 12 steps), at most `longest_lag` (at least one of 3)."
+    "Rolling windows: one and four seasons (at least 3 and 12 steps), at most `longest_lag` (else one of 3)."
     m, cap = seasonal_period(freq), longest_lag(n_rows)
     wins = [max(3, m), max(12, 4 * m)]
     return [w for w in wins if cap is None or w <= cap] or [3]
@@ -295,11 +296,11 @@ def with_target_values(frame:pd.DataFrame, target:str) -> pd.DataFrame:
     return frame.assign(**{target: y.where(np.isfinite(y.astype(float)))})
 
 def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
-    "Time column, target and features of `frame`: rows without a target and the warm-up rows left out (never all of them)."
+    "Time column, target and non-constant features of `frame`: rows without a target and warm-up rows left out."
     frame = with_target_values(frame, transformer.target)
     F = transformer.fit(frame).transform(frame)
     num = F.select_dtypes('number').columns
-    F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature, not an infinite one
+    F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
     pos = time_positions(frame[transformer.time_col], transformer.freq_)
     has_target = frame[transformer.target].notna().to_numpy()
     keep = has_target & (pos >= max(transformer.lags_, default=0))
@@ -308,7 +309,9 @@ def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
     first, last = np.flatnonzero(keep)[[0, -1]]
     # usually only the first rows (the warm-up) go: a slice shares memory, a boolean filter copies every column
     out = out.iloc[first:last + 1] if keep[first:last + 1].all() else out[keep]
-    return out.reset_index(drop=True)
+    # a feature with one value on every row (the day of week of weekly data) tells a model nothing
+    const = [c for c in F.columns if out[c].nunique(dropna=False) <= 1]
+    return (out.drop(columns=const) if const else out).reset_index(drop=True)
 
 def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.ndarray) -> tuple[str, str]:
     "(problem, fix) when `make_features` would leave no row."
@@ -316,8 +319,8 @@ def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.
     if not has_target.any():
         return (f"none of the {n} rows has a value of target {t!r} (after cleaning)",
                 "choose a target that is filled in, or veto the cleaning decisions that mask it (cleaning_plan.json)")
-    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one of the "
-            f"{int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
+    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one "
+            f"of the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
 
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
     "The features of `run` with this step's settings (`feature_config`, updated by `overrides`), and the fitted transformer."
