@@ -5,7 +5,7 @@
 # %% ../nbs/02b_repair.ipynb #6f25e0e3
 from __future__ import annotations
 import json, re
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
@@ -17,10 +17,10 @@ from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is
 
 # %% auto #0
 __all__ = ['ACTIONS', 'STATES', 'CARRY_LIMIT', 'FRAME_ACTIONS', 'Decision', 'decision', 'row_ranges', 'ranges_mask',
-           'decision_mask', 'placeholders_from', 'plan_cleaning', 'plan_records', 'plan_from_records', 'read_user_plan',
-           'with_user_states', 'apply_plan', 'feature_source', 'clip_bounds', 'FoldCleaner', 'transform_proposals',
-           'plan_path_of', 'plan_for_run', 'run_plan', 'clean_data', 'save_plan_file', 'cleaning_findings',
-           'plot_before_after']
+           'decision_mask', 'placeholders_from', 'surely_identifier', 'plan_cleaning', 'plan_records', 'plan_frame',
+           'plan_from_records', 'read_user_plan', 'with_user_states', 'apply_plan', 'feature_source', 'clip_bounds',
+           'FoldCleaner', 'transform_proposals', 'plan_path_of', 'plan_for_run', 'run_plan', 'clean_data',
+           'save_plan_file', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02b_repair.ipynb #56fdead6
 ACTIONS = ('drop_column', 'mask_as_missing', 'merge_categories', 'convert_unit', 'clip', 'impute', 'none')
@@ -85,6 +85,15 @@ def placeholders_from(findings) -> dict[str, list]:
 
 def _rows_of(s:pd.Series, d:Decision) -> int: return int(decision_mask(s, d).sum())
 
+def surely_identifier(s:pd.Series) -> bool:
+    "Whether `s` can only be an identifier: timestamps (or text that parses as such), distinct text keys, a counter."
+    if pd.api.types.is_datetime64_any_dtype(s): return True
+    if not is_numeric(s):
+        dates = pd.to_datetime(s, errors='coerce', format='mixed').notna().all()
+        return bool(dates or (s.notna().all() and s.is_unique))
+    x = s.to_numpy(float)
+    return bool(len(x) > 2 and np.isfinite(x).all() and (x == np.round(x)).all() and np.ptp(np.diff(x)) == 0)
+
 def _same_spelling(group) -> bool: return len({str(v).strip().casefold() for v in group}) == 1
 
 def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the detectors' findings on `df`
@@ -93,7 +102,7 @@ def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the det
     "The cleaning decisions that the findings on `df` call for; a value is changed unasked only on strong evidence."
     out, X = [], df.drop(columns=[time_col])
     for c, why in identifier_columns(df.drop(columns=[target]), time_col).items():
-        out.append(decision('drop_column', c, 'identifier', {}, 0, f'identifier-like: {why}', True))
+        out.append(decision('drop_column', c, 'identifier', {}, 0, f'identifier-like: {why}', surely_identifier(X[c])))
     out += [decision('drop_column', c, 'empty', {}, 0, 'no values', True)
             for c in X.columns if c != target and X[c].isna().all()]
     for c, vals in (placeholders_from(findings) if placeholders is None else placeholders).items():
@@ -158,6 +167,10 @@ def _unique_ids(plan:list[Decision]) -> list[Decision]:
 def plan_records(plan) -> list[dict]:
     "The plan as JSON-able records (the contents of `cleaning_plan.json`)."
     return [asdict(d) for d in plan]
+
+def plan_frame(plan) -> pd.DataFrame:
+    "The plan as a table, one row per decision (with its columns when there is none)."
+    return pd.DataFrame(plan_records(plan), columns=[f.name for f in fields(Decision)])
 
 def plan_from_records(records) -> list[Decision]:
     "Decisions from records such as `plan_records` writes."

@@ -137,3 +137,12 @@ def test_unplanted_real_data_values_unchanged(path, target):
     _, changes = apply_plan(ds.frame, plan, ds.time_col)
     flagged = {f.column for f in found if f.severity != 'info'}
     assert set(changes['column']) <= flagged, changes.groupby('column').size()
+
+def test_trending_measurements_are_not_dropped_unasked():
+    "A real measurement that only grows (GDP, population) looks like an identifier: dropping it is proposed, not applied."
+    d = planted_error_case('identifier')
+    d['gdp'] = np.cumsum(np.random.default_rng(0).gamma(2, 1, len(d)))
+    plan = plan_of(d)
+    states = {x.column: x.state for x in plan if x.action == 'drop_column'}
+    assert states.get('record_id') == 'applied' and states.get('gdp', 'proposed') == 'proposed'
+    assert 'gdp' in apply_plan(d, plan, 'ts')[0] and 'record_id' not in apply_plan(d, plan, 'ts')[0]
