@@ -146,3 +146,21 @@ def test_trending_measurements_are_not_dropped_unasked():
     states = {x.column: x.state for x in plan if x.action == 'drop_column'}
     assert states.get('record_id') == 'applied' and states.get('gdp', 'proposed') == 'proposed'
     assert 'gdp' in apply_plan(d, plan, 'ts')[0] and 'record_id' not in apply_plan(d, plan, 'ts')[0]
+
+def test_run_reads_the_users_plan(tmp_path, bike):
+    "A run whose configuration names an edited cleaning_plan.json obeys it: the vetoed masking leaves hum's zeros as they were."
+    from mlkit.core import Run, RunDir
+    from mlkit.repair import clean_data, plan_for_run, save_plan_file
+    first = Run(RunConfig(), RunDir(tmp_path/'first'), bike)
+    plan = plan_for_run(first)
+    save_plan_file(first, plan)
+    records = json.loads((tmp_path/'first'/'cleaning_plan.json').read_text())
+    for r in records:
+        if r['id'] == 'mask_as_missing:hum:impossible_value': r['state'] = 'vetoed'
+    write_json(tmp_path/'edited.json', records)
+    second = Run(RunConfig(), RunDir(tmp_path/'second'), bike)
+    second.cfg.cleaning_plan = str(tmp_path/'edited.json')
+    clean = clean_data(second)
+    assert (clean['hum'] == 0).sum() == 22 and clean['atemp'].isna().sum() == 24
+    stored = {r['id']: r['state'] for r in json.loads((tmp_path/'second'/'artifacts'/'cleaning_plan.json').read_text())}
+    assert stored['mask_as_missing:hum:impossible_value'] == 'vetoed' and stored['mask_as_missing:atemp:stuck_sensor'] == 'applied'
