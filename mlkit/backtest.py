@@ -143,7 +143,9 @@ def baseline_models(y, times, task:str, horizon:int=1, freq:str|None=None) -> di
     grid = on_grid(np.asarray(y, float), pos).ffill()  # a missing slot falls back to the last value before it
     m = seasonal_period(freq)
     out = {'naive': (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, horizon)}))}
-    if m > 1: out['seasonal_naive'] = (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, m * -(-horizon // m))}))
+    season = m * -(-horizon // m)
+    if m > 1 and season <= n // 4:  # a season back must reach data for most rows (as the default lags)
+        out['seasonal_naive'] = (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, season)}))
     out['mean'] = (DummyRegressor(strategy='mean'), const)
     return out
 

@@ -218,3 +218,14 @@ def test_multiclass_and_imbalanced_targets_run(classes, weights):
     res = backtest(default_models('classification'), X, lab, t, default_splitter(len(y), 'h'), 'classification', freq='h', progress=False)
     assert res.scores['accuracy'].notna().all() and set(res.predictions['model']) >= {'logistic', 'hist_gradient_boosting', 'majority'}
     assert res.summary['single_class_folds'] == [k for k, (tr, _) in enumerate(default_splitter(len(y), 'h').folds(X)) if len(set(lab[tr])) == 1]
+
+@pytest.mark.parametrize('n,freq', [(40, 'h'), (100, 'YS'), (300, 'W-SUN')])
+def test_short_and_coarse_data_run_end_to_end(n, freq):
+    "40 hourly rows (default lags would reach 168 h), a century of years, six years of weeks: features, folds and scores."
+    rng = np.random.default_rng(0)
+    ts = pd.date_range('1900-01-01' if freq == 'YS' else '2020-01-05', periods=n, freq=freq)
+    y = 10 + np.cumsum(rng.normal(size=n)); y[n // 2] = np.nan  # one missing target
+    feats = make_features(pd.DataFrame({'ts': ts, 'y': y, 'x': rng.normal(size=n)}), PastFeatures('ts', 'y', freq=freq))
+    X, yy, t = feats.drop(columns=['ts', 'y']), feats['y'].to_numpy(), feats['ts']
+    res = backtest(default_models('regression'), X, yy, t, default_splitter(len(X), freq), freq=freq, progress=False)
+    assert len(feats) >= n * .7 and res.scores['mae'].notna().all() and res.summary['n_folds'] == 5
