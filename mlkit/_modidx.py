@@ -307,6 +307,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.repair.decision': ('repair.html#decision', 'mlkit/repair.py'),
                               'mlkit.repair.decision_mask': ('repair.html#decision_mask', 'mlkit/repair.py'),
                               'mlkit.repair.feature_source': ('repair.html#feature_source', 'mlkit/repair.py'),
+                              'mlkit.repair.no_carry': ('repair.html#no_carry', 'mlkit/repair.py'),
                               'mlkit.repair.placeholders_from': ('repair.html#placeholders_from', 'mlkit/repair.py'),
                               'mlkit.repair.plan_cleaning': ('repair.html#plan_cleaning', 'mlkit/repair.py'),
                               'mlkit.repair.plan_for_run': ('repair.html#plan_for_run', 'mlkit/repair.py'),

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from sklearn.base import BaseEstimator, TransformerMixin
 from .core import MlkitError, Run, infer_freq
-from .repair import clean_data
+from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
 
 # %% auto #0
 __all__ = ['BIKE_KNOWN_COLS', 'check_time_order', 'seasonal_period', 'time_positions', 'on_grid', 'lag_on_grid',
@@ -141,10 +141,13 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                  holidays=None, # 'US', a list of dates, or None
                  domain=None, # dict of name -> function(frame) returning a column
                  freq:str|None=None, # the time grid; None: inferred
-                 max_categories:int=20): # string columns with more values are dropped
+                 max_categories:int=20, # string columns with more values are dropped
+                 carry:int=0, # a missing value of a past-only column takes the last one over at most this many slots
+                 no_carry=()): # columns never carried forward (period totals)
         self.time_col, self.target, self.horizon, self.lags, self.windows, self.stats = time_col, target, horizon, lags, windows, stats
         self.expanding, self.diffs, self.exog_lags, self.known_cols, self.calendar = expanding, diffs, exog_lags, known_cols, calendar
         self.holidays, self.domain, self.freq, self.max_categories = holidays, domain, freq, max_categories
+        self.carry, self.no_carry = carry, no_carry
 
     def fit(self, X:pd.DataFrame, y=None):
         for c in (self.time_col, self.target):
@@ -225,6 +228,7 @@ class PastFeatures(TransformerMixin, BaseEstimator):
             for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k), out=col[f'{y}_diff{k}'])
         for c in self.past_:
             gc = on_grid(_column_values(frame[c]), pos)
+            if self.carry and c not in self.no_carry: gc = gc.ffill(limit=self.carry)  # past only, over short gaps
             for k in self.exog_lags_:
                 lag = lag_on_grid(gc, pos, k, out=col.get(f'{c}_lag{k}'))
                 if c in text: others[f'{c}_lag{k}'] = lag
@@ -325,7 +329,8 @@ def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
     "The features of `run` with this step's settings (`feature_config`, updated by `overrides`), and the fitted transformer."
     ds = run.dataset
-    pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, **(feature_config(run) | overrides))
+    carry = dict(carry=CARRY_LIMIT, no_carry=no_carry(run_plan(run)))  # the cleaning plan's imputation decisions
+    pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, **(carry | feature_config(run) | overrides))
     return make_features(clean_frame(run), pf), pf
 
 # %% ../nbs/03_features.ipynb #27e9fafb

@@ -18,9 +18,9 @@ from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is
 # %% auto #0
 __all__ = ['ACTIONS', 'STATES', 'CARRY_LIMIT', 'FRAME_ACTIONS', 'Decision', 'decision', 'row_ranges', 'ranges_mask',
            'decision_mask', 'placeholders_from', 'surely_identifier', 'plan_cleaning', 'plan_records', 'plan_frame',
-           'plan_from_records', 'read_user_plan', 'with_user_states', 'apply_plan', 'feature_source', 'clip_bounds',
-           'FoldCleaner', 'transform_proposals', 'plan_path_of', 'plan_for_run', 'run_plan', 'clean_data',
-           'save_plan_file', 'cleaning_findings', 'plot_before_after']
+           'plan_from_records', 'read_user_plan', 'with_user_states', 'apply_plan', 'feature_source', 'no_carry',
+           'clip_bounds', 'FoldCleaner', 'transform_proposals', 'plan_path_of', 'plan_for_run', 'run_plan',
+           'clean_data', 'save_plan_file', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02b_repair.ipynb #56fdead6
 ACTIONS = ('drop_column', 'mask_as_missing', 'merge_categories', 'convert_unit', 'clip', 'impute', 'none')
@@ -148,10 +148,10 @@ def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the det
                             'spelling variants of one category', all(_same_spelling(g) for g in groups)))
         out[-1].rows = _rows_of(X[f.column], out[-1])
     dropped = {d.column for d in out if d.action == 'drop_column'}
-    carry = f'the last value over at most {CARRY_LIMIT} missing steps, then the training median or mode'
+    carry = f'the last value over at most {CARRY_LIMIT} missing time steps, then the training median or mode of each fold'
     out += [decision('impute', c, 'missing', {'method': 'carry_forward', 'limit': 0 if c in totals else CARRY_LIMIT}, 0,
-                     'inside each backtest fold: ' + ('the training median or mode (period totals are not carried)'
-                                                      if c in totals else carry), True)
+                     'the training median or mode of each fold (period totals are never carried forward)'
+                     if c in totals else carry, True)
             for c in X.columns if c != target and c not in dropped]
     return _unique_ids(out)
 
@@ -237,6 +237,11 @@ def feature_source(name:str, sources) -> str|None:
         if name == s or re.fullmatch(re.escape(s) + r'_lag\d+', name): return s
     return None
 
+def no_carry(plan) -> list[str]:
+    "The columns never carried forward: period totals (limit 0) and imputations a user vetoed."
+    plan = [d if isinstance(d, Decision) else Decision(**d) for d in plan]
+    return [d.column for d in plan if d.action == 'impute' and not (d.active and d.rule.get('limit', CARRY_LIMIT) > 0)]
+
 def clip_bounds(x:np.ndarray, k:float) -> tuple[float, float]:
     "Median +- `k` robust deviations of `x` (log scale for skewed positive values), never below 0 when `x` never is."
     x = x[np.isfinite(x)]
@@ -247,10 +252,9 @@ def clip_bounds(x:np.ndarray, k:float) -> tuple[float, float]:
     return (max(lo, 0.) if (x >= 0).all() else lo), hi
 
 class FoldCleaner(TransformerMixin, BaseEstimator):
-    "The plan's fitted corrections, learnt on a fold's training rows: unit conversions, clip bounds, carrying forward."
-    def __init__(self, plan=(), # decisions (records or `Decision`s); only active convert_unit, clip and impute ones act
-                 limit:int=CARRY_LIMIT): # longest run of missing rows a value is carried over
-        self.plan, self.limit = plan, limit
+    "The plan's fitted corrections, learnt on a fold's training rows: unit conversions and clipping bounds."
+    def __init__(self, plan=()): # decisions (records or `Decision`s); only active convert_unit and clip ones act
+        self.plan = plan
 
     def fit(self, X:pd.DataFrame, y=None):
         self.feature_names_in_, self.n_features_in_ = np.asarray(X.columns, dtype=object), X.shape[1]
@@ -264,9 +268,6 @@ class FoldCleaner(TransformerMixin, BaseEstimator):
                              and (mix := unit_mix(X[c])) and mix[0] == conv[src[c]].rule['conversion']}
         self.bounds_ = {c: clip_bounds(X[c].to_numpy(float), clip[src[c]].rule.get('k', 5.)) for c in num
                         if src[c] in clip and X[c].notna().sum() >= 10}
-        held = {d.column for d in plan
-                if d.action == 'impute' and not (d.active and d.rule.get('limit', self.limit) > 0)}
-        self.carry_ = [c for c in num if src[c] not in held]  # vetoed, or period totals: never carried forward
         return self
 
     def transform(self, X:pd.DataFrame) -> pd.DataFrame:
@@ -276,7 +277,6 @@ class FoldCleaner(TransformerMixin, BaseEstimator):
             x = X[c].astype(float)
             if mix and mix[0] == name: X[c] = x.mask(mix[1], UNIT_CONVERSIONS[name][1](x))
         for c, (lo, hi) in self.bounds_.items(): X[c] = X[c].clip(lo, hi)
-        if self.carry_ and self.limit: X[self.carry_] = X[self.carry_].ffill(limit=self.limit)
         return X
 
     def get_feature_names_out(self, input_features=None): return self.feature_names_in_

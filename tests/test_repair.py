@@ -7,10 +7,10 @@ import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
 from mlkit.core import MlkitError, RunConfig, load_dataset, write_json
 from mlkit.cleaning import detect_problems, planted_error_case
-from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, plan_cleaning, plan_records, read_user_plan, with_user_states,
-                          cleaning_findings)
+from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning, plan_records,
+                          read_user_plan, with_user_states)
 from mlkit.backtest import default_models, default_splitter
-from mlkit.features import PastFeatures, make_features
+from mlkit.features import PastFeatures, future_change_test, make_features
 
 REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'
 if not REAL.exists(): REAL = Path('/work/shared/data/real')
@@ -99,17 +99,19 @@ def test_target_never_converted_unasked():
     with pytest.raises(MlkitError, match='on the target'): with_user_states(plan, {conv[0].id: 'forced'})
 
 def test_carry_forward_is_short_and_never_spreads_period_totals():
-    "Carried over at most CARRY_LIMIT missing rows; a column with period totals is never carried forward."
-    d = planted_error_case('mixed_granularity_spans')
+    "A value is carried over at most CARRY_LIMIT missing time steps (past only); a column of period totals never is."
+    d = planted_error_case('mixed_granularity_spans')  # monthly totals, then the rest of each month absent
     plan = plan_of(d)
-    assert any(x.action == 'none' and x.column == 'visits' for x in plan)
-    X = d.set_index('ts').asfreq('D').reset_index(drop=True)  # the empty days of each month as missing rows
-    X['other'] = np.arange(len(X), dtype=float)
-    X.loc[10:19, 'other'] = np.nan
-    fc = FoldCleaner(plan_records(plan)).fit(X)
-    out = fc.transform(X)
-    assert out['visits'].isna().sum() == X['visits'].isna().sum() > 0  # the empty days of a month stay empty
-    assert out.loc[10:9 + CARRY_LIMIT, 'other'].eq(9).all() and out.loc[10 + CARRY_LIMIT:19, 'other'].isna().all()
+    assert any(x.action == 'none' and x.column == 'visits' for x in plan) and no_carry(plan) == ['visits']
+    d['other'] = np.arange(len(d), dtype=float)
+    d.loc[40:49, 'other'] = np.nan
+    pf = PastFeatures('ts', 'y', lags=[1], windows=[], freq='D', carry=CARRY_LIMIT, no_carry=no_carry(plan))
+    F = pf.fit_transform(d)
+    slots = (d['ts'] - d['ts'].iloc[0]).dt.days.to_numpy()
+    prev = pd.Series(d['visits'].to_numpy(), index=slots).reindex(slots - 1).to_numpy()
+    assert np.array_equal(F['visits_lag1'].to_numpy(), prev, equal_nan=True)  # the empty days of a month stay empty
+    assert F.loc[41:40 + CARRY_LIMIT, 'other_lag1'].eq(39).all() and F.loc[41 + CARRY_LIMIT:50, 'other_lag1'].isna().all()
+    assert future_change_test(pf, d, 60) == 0
 
 def test_fold_cleaning_is_fitted_on_training_rows_only():
     "Change every test row of a fold: nothing fitted for that fold changes (cleaning, imputation, model)."
@@ -123,7 +125,7 @@ def test_fold_cleaning_is_fitted_on_training_rows_only():
         for name, model in default_models('regression', 0, plan).items():
             a, b = clone(model).fit(X.iloc[train], y[train]), clone(model).fit(Xb.iloc[train], yb[train])
             ca, cb = a.named_steps['clean'], b.named_steps['clean']
-            assert ca.conversions_ == cb.conversions_ and ca.bounds_ == cb.bounds_ and ca.carry_ == cb.carry_
+            assert ca.conversions_ == cb.conversions_ and ca.bounds_ == cb.bounds_
             assert np.array_equal(a.predict(X.iloc[train]), b.predict(X.iloc[train]))
 
 @pytest.mark.parametrize('path,target', [('etth1/ETTh1.csv', 'OT'), ('ili/national_illness.csv', 'OT'),
