@@ -423,9 +423,9 @@ def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
     out, f, m = [], res.folds, res.summary['seasonal_period']
     n, missing = res.summary['rows'], res.summary['rows_without_target']
     default = fold_settings(n, res.summary['freq'], len(f))['why']
-    out.append(Finding('backtest_folds', 'info', None, f"The backtest used {len(f)} folds of {f['n_test'].min()} test rows on "
-                       f"{n:,} rows at frequency {res.summary['freq']} (the default there: {default}); {missing} row(s) "
-                       "without a target value were left out of fitting and scoring.",
+    out.append(Finding('backtest_folds', 'info', None, f"The backtest used {len(f)} folds of {f['n_test'].min()} test "
+                       f"rows on {n:,} rows at frequency {res.summary['freq']} (the default there: {default}); "
+                       f"{missing} row(s) without a target value were left out of fitting and scoring.",
                        dict(n_folds=len(f), test_rows=int(f['n_test'].min()), rows=n, rows_without_target=missing)))
     if f['n_test'].min() < m or f['n_train'].min() < 10 * n_features:
         out.append(Finding('small_folds', 'warning', None, f"some folds are small (fewest test rows {f['n_test'].min()}, fewest training rows "

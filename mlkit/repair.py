@@ -148,7 +148,7 @@ def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the det
                             'spelling variants of one category', all(_same_spelling(g) for g in groups)))
         out[-1].rows = _rows_of(X[f.column], out[-1])
     dropped = {d.column for d in out if d.action == 'drop_column'}
-    carry = f'the last value over at most {CARRY_LIMIT} missing time steps, then the training median or mode of each fold'
+    carry = f'the last value over at most {CARRY_LIMIT} missing time steps, then each fold\'s training median or mode'
     out += [decision('impute', c, 'missing', {'method': 'carry_forward', 'limit': 0 if c in totals else CARRY_LIMIT}, 0,
                      'the training median or mode of each fold (period totals are never carried forward)'
                      if c in totals else carry, True)
