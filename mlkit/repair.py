@@ -192,14 +192,14 @@ def read_user_plan(path) -> dict[str, str]:
     return {r['id']: r['state'] for r in records}
 
 def with_user_states(plan:list[Decision], states:dict[str, str], source:str='the cleaning plan') -> list[Decision]:
-    "`plan` with the states a user chose (vetoed, forced, ...); an id the plan does not have is an error."
+    "`plan` with the user's vetoes and forcings (other states in the file leave mlkit's); an unknown id is an error."
     ids = {d.id for d in plan}
     unknown = [k for k in states if k not in ids]
     if unknown:
         raise MlkitError(f"{source} names decision {unknown[0]!r}, which this data does not call for",
                          "remove that entry, or start from the cleaning_plan.json of a run on the same data")
     for d in plan:
-        if d.id not in states: continue
+        if states.get(d.id) not in ('vetoed', 'forced'): continue  # applied/proposed: as mlkit decides on this data
         if states[d.id] == 'forced' and d.action in ('convert_unit', 'clip') and d.rule.get('target'):
             raise MlkitError(f"{source} forces {d.id!r} on the target",
                              "veto it, or correct the target in the data file")

@@ -82,6 +82,8 @@ def test_user_states_and_bad_plans(tmp_path):
     write_json(path, [r | {'state': 'vetoed'} for r in plan_records(plan)])
     vetoed = with_user_states(plan_of(d), read_user_plan(path))
     assert apply_plan(d, vetoed, 'ts')[0].equals(d) and len(apply_plan(d, vetoed, 'ts')[1]) == 0
+    write_json(path, [r | {'state': 'applied'} for r in plan_records(plan)])  # 'applied' in a file forces nothing
+    assert [x.state for x in with_user_states(plan_of(d), read_user_plan(path))] == [x.state for x in plan_of(d)]
     for content, msg in [([{'id': 'mask_as_missing:nope:x', 'state': 'vetoed'}], 'names decision'),
                          ([{'id': plan[0].id, 'state': 'perhaps'}], "state 'perhaps'"), ({'x': 1}, 'not a list of decisions')]:
         write_json(path, content)
