@@ -23,12 +23,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from tqdm import tqdm  # the text bar: works in terminals, papermill logs and notebooks without ipywidgets
 from .core import Finding, MlkitError, Run
 from .features import check_time_order, features_for_run, lag_on_grid, on_grid, seasonal_period, time_positions
+from .repair import FoldCleaner, plan_records, run_plan
 
 # %% auto #0
 __all__ = ['WINDOWS', 'METRICS', 'TemporalSplit', 'fold_table', 'LastValue', 'baseline_models', 'score', 'refit_schedule',
-           'ridge_fast_path', 'expanding_ridge', 'BacktestResult', 'compare_models', 'backtest', 'default_models',
-           'default_splitter', 'backtest_run', 'backtest_findings', 'plot_folds', 'plot_fold_scores',
-           'plot_predictions']
+           'ridge_fast_path', 'expanding_ridge', 'BacktestResult', 'compare_models', 'has_value', 'backtest',
+           'default_models', 'fold_settings', 'default_splitter', 'backtest_run', 'backtest_findings', 'plot_folds',
+           'plot_fold_scores', 'plot_predictions']
 
 # %% ../nbs/04_backtest.ipynb #193ca53a
 WINDOWS = ('expanding', 'sliding', 'blocked')
@@ -142,7 +143,9 @@ def baseline_models(y, times, task:str, horizon:int=1, freq:str|None=None) -> di
     grid = on_grid(np.asarray(y, float), pos).ffill()  # a missing slot falls back to the last value before it
     m = seasonal_period(freq)
     out = {'naive': (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, horizon)}))}
-    if m > 1: out['seasonal_naive'] = (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, m * -(-horizon // m))}))
+    season = m * -(-horizon // m)
+    if m > 1 and season <= n // 4:  # a season back must reach data for most rows (as the default lags)
+        out['seasonal_naive'] = (LastValue(), pd.DataFrame({'lag': lag_on_grid(grid, pos, season)}))
     out['mean'] = (DummyRegressor(strategy='mean'), const)
     return out
 
@@ -220,15 +223,20 @@ def _predict(model, X, task, classes):
     return pred, proba
 
 def _fit_predict(name, est, X, y, folds, fit_fold, pred_folds, task, classes, train_scores):
-    "Fit `est` on fold `fit_fold`'s training part; predict each fold in `pred_folds`. One record per fold."
+    "Fit `est` on fold `fit_fold` (a majority model if it holds one class); predict `pred_folds`. A record per fold."
     train = folds[fit_fold][0]
-    t0 = time.perf_counter(); model = clone(est).fit(X.iloc[train], y[train]); fit_s = time.perf_counter() - t0
+    # training rows of a single class (a rare class not seen yet): nothing to learn, the model predicts that class
+    single = task == 'classification' and len(np.unique(y[train])) < 2
+    t0 = time.perf_counter()
+    model = clone(DummyClassifier() if single else est).fit(X.iloc[train], y[train])
+    fit_s = time.perf_counter() - t0
     tr = score(y[train], *_predict(model, X.iloc[train], task, classes), task, classes) if train_scores else {}
     out = []
     for k in pred_folds:
         test = folds[k][1]
         t0 = time.perf_counter(); pred, proba = _predict(model, X.iloc[test], task, classes); pred_s = time.perf_counter() - t0
-        out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold else 0., predict_seconds=pred_s))
+        out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold else 0.,
+                        predict_seconds=pred_s, single_class=single))
     return out
 
 def _ridge_records(name, alpha, standardize, X, y, folds, schedule, train_scores):
@@ -287,6 +295,12 @@ def compare_models(scores:pd.DataFrame, metric:str, lower_is_better:bool=True) -
     return out.sort_values(['mean_rank', metric], ascending=[True, lower_is_better]).reset_index()
 
 # %% ../nbs/04_backtest.ipynb #7501771c
+def has_value(y) -> np.ndarray:
+    "Rows of `y` with a usable target: not missing (and finite when numeric)."
+    y = np.asarray(y)
+    if y.dtype.kind in 'fc': return np.isfinite(y)
+    return pd.notna(y) if y.dtype.kind == 'O' else np.ones(len(y), bool)
+
 def backtest(models:dict, # name -> scikit-learn estimator
              X:pd.DataFrame, # features, one row per time
              y, # target
@@ -302,11 +316,16 @@ def backtest(models:dict, # name -> scikit-learn estimator
              train_scores:bool=True, # score the training part too
              progress:bool=True, # show a progress bar
             ) -> BacktestResult:
-    "Walk-forward backtest of `models` and the baselines: per-fold predictions, scores and timings."
+    "Walk-forward backtest of `models` and the baselines (rows without a target left out): predictions, scores, timings."
     if task not in METRICS: raise MlkitError(f"unknown task {task!r}", "use 'regression' or 'classification'")
     times = check_time_order(times)
     X, y = X.reset_index(drop=True), np.asarray(y)
     if not len(X) == len(y) == len(times): raise MlkitError(f"X, y and times have {len(X)}, {len(y)} and {len(times)} rows", "pass aligned rows")
+    known = has_value(y)
+    if not known.all(): X, y, times = X[known].reset_index(drop=True), y[known], times[known]  # nothing to fit or score
+    if task == 'classification' and len(np.unique(y)) < 2:
+        raise MlkitError(f"the target has a single class ({y[0]!r}) on the {len(y)} rows with a value",
+                         "choose a target with at least two classes")
     folds = list((cv or TemporalSplit()).split(pd.DataFrame(index=times)))  # bad sizes stop here, before any fit
     schedule = refit_schedule(len(folds), refit)
     classes = np.unique(y) if task == 'classification' else None
@@ -320,7 +339,8 @@ def backtest(models:dict, # name -> scikit-learn estimator
         if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, schedule, train_scores)))
         else: tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f, ks in schedule]
     records = _run(tasks, n_jobs, backend, progress)
-    return _assemble(records, cands, folds, times, y, task, classes, dict(horizon=horizon, freq=freq, refit=refit))
+    info = dict(horizon=horizon, freq=freq, refit=refit, rows=len(y), rows_without_target=int((~known).sum()))
+    return _assemble(records, cands, folds, times, y, task, classes, info)
 
 def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestResult:
     "The result tables from the per-fold records, in model and fold order."
@@ -342,42 +362,72 @@ def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestR
     summary = dict(task=task, models=[k for k, v in cands.items() if not v[2]], baselines=[k for k, v in cands.items() if v[2]],
                    metrics=metrics, primary_metric=metrics[0], lower_is_better=METRICS[task][metrics[0]],
                    seasonal_period=seasonal_period(info['freq']), n_folds=len(folds), **info,
+                   single_class_folds=sorted({int(r['fold']) for r in records if r.get('single_class')}),
                    classes=[str(c) for c in classes] if classes is not None else None)
     return BacktestResult(preds, fold_table(folds, times), pd.DataFrame(rows), summary)
 
 # %% ../nbs/04_backtest.ipynb #d6a36cdf
-def default_models(task:str, seed:int=0) -> dict:
-    "Ridge or logistic regression, and histogram gradient boosting, behind imputation and one-hot encoding."
+def default_models(task:str, seed:int=0, plan=()) -> dict:
+    "Ridge or logistic regression, and gradient boosting, behind the fold's cleaning, imputation and one-hot encoding."
     def prep(scale):
         num = make_pipeline(SimpleImputer(), StandardScaler()) if scale else 'passthrough'
         return ColumnTransformer([('num', num, make_column_selector(dtype_include='number')),
                                   ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'), OneHotEncoder(handle_unknown='ignore', sparse_output=False)),
                                    make_column_selector(dtype_exclude='number'))])
+    clean = lambda: ('clean', FoldCleaner(list(plan)))
     if task == 'classification':
-        return {'logistic': Pipeline([('prep', prep(True)), ('model', LogisticRegression(max_iter=500))]),
-                'hist_gradient_boosting': Pipeline([('prep', prep(False)), ('model', HistGradientBoostingClassifier(max_iter=100, random_state=seed))])}
-    return {'ridge': Pipeline([('prep', prep(True)), ('model', Ridge())]),
-            'hist_gradient_boosting': Pipeline([('prep', prep(False)), ('model', HistGradientBoostingRegressor(max_iter=100, random_state=seed))])}
+        return {'logistic': Pipeline([clean(), ('prep', prep(True)), ('model', LogisticRegression(max_iter=500))]),
+                'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
+                                                    ('model', HistGradientBoostingClassifier(max_iter=100, random_state=seed))])}
+    return {'ridge': Pipeline([clean(), ('prep', prep(True)), ('model', Ridge())]),
+            'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
+                                                ('model', HistGradientBoostingRegressor(max_iter=100, random_state=seed))])}
 
-def default_splitter(n_rows:int, freq:str|None, n_splits:int=5, test_days:int=28) -> TemporalSplit:
-    "Expanding folds testing `test_days` of data each (at most a sixth of the rows), in rows of the data's frequency."
-    try: per_fold = int(pd.Timedelta(days=test_days) // pd.Timedelta(pd.tseries.frequencies.to_offset(freq)))
-    except (ValueError, TypeError): per_fold = n_rows
-    return TemporalSplit(n_splits, test_size=max(1, min(per_fold, n_rows // (n_splits + 1))), min_train_size=2)
+# per kind of frequency: (test rows per fold from the step, what one fold covers)
+_TEST_SPANS = {'W': (52, 'a year of weekly data'), 'M': (12, 'a year of monthly data'),
+               'Q': (8, 'two years of quarterly data')}
+
+def fold_settings(n_rows:int, freq:str|None, n_splits:int=5) -> dict:
+    "The default number of folds and test rows per fold for `n_rows` rows at `freq`, and why."
+    try: step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (ValueError, TypeError): step = None  # calendar frequencies (weeks, months, ...) or none
+    code = pd.tseries.frequencies.to_offset(freq).rule_code.upper()[:1] if freq else ''
+    if step is not None and step <= pd.Timedelta(days=1): per_fold, span = int(pd.Timedelta(days=28) // step), '4 weeks'
+    elif step is not None and step == pd.Timedelta(days=7): per_fold, span = _TEST_SPANS['W']
+    elif code in _TEST_SPANS: per_fold, span = _TEST_SPANS[code]
+    else: per_fold, span = max(1, n_rows // (4 * n_splits)), 'no seasonal cycle: the last quarter of the rows'
+    cap = max(1, n_rows // (n_splits + 1))
+    test = min(per_fold, cap)
+    why = f"{n_splits} folds of {test} test rows: {span}"
+    if test < per_fold: why += f", capped at a sixth of the {n_rows} rows"
+    return dict(n_splits=n_splits, test_size=test, why=why)
+
+def default_splitter(n_rows:int, freq:str|None, n_splits:int=5) -> TemporalSplit:
+    "Expanding folds sized by `fold_settings` for `n_rows` rows at `freq`."
+    s = fold_settings(n_rows, freq, n_splits)
+    return TemporalSplit(s['n_splits'], test_size=s['test_size'], min_train_size=2)
 
 def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataFrame]:
     "The default backtest of `run` on its features (computed through `mlkit.features` when absent), and those features."
     ds = run.dataset
     feats = run.artifact('features', lambda: features_for_run(run)[0])
     X = feats.drop(columns=[ds.time_col, ds.target])
-    res = backtest(default_models(ds.task, run.cfg.seed), X, feats[ds.target], feats[ds.time_col], default_splitter(len(feats), ds.freq),
-                   ds.task, horizon=1, freq=ds.freq, progress=progress)
+    n = int(has_value(feats[ds.target]).sum())
+    models = default_models(ds.task, run.cfg.seed, plan_records(run_plan(run)))
+    res = backtest(models, X, feats[ds.target], feats[ds.time_col], default_splitter(n, ds.freq), ds.task, horizon=1,
+                   freq=ds.freq, progress=progress)
     return res, feats
 
 def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
-    "Warnings for folds too small to judge a model, and for candidates that do not beat the best baseline."
+    "The folds used (info), and warnings for folds too small to judge a model and candidates that lose to a baseline."
     out, f, m = [], res.folds, res.summary['seasonal_period']
-    if f['n_test'].min() < 2 * m or f['n_train'].min() < 10 * n_features:
+    n, missing = res.summary['rows'], res.summary['rows_without_target']
+    default = fold_settings(n, res.summary['freq'], len(f))['why']
+    out.append(Finding('backtest_folds', 'info', None, f"The backtest used {len(f)} folds of {f['n_test'].min()} test "
+                       f"rows on {n:,} rows at frequency {res.summary['freq']} (the default there: {default}); "
+                       f"{missing} row(s) without a target value were left out of fitting and scoring.",
+                       dict(n_folds=len(f), test_rows=int(f['n_test'].min()), rows=n, rows_without_target=missing)))
+    if f['n_test'].min() < m or f['n_train'].min() < 10 * n_features:
         out.append(Finding('small_folds', 'warning', None, f"some folds are small (fewest test rows {f['n_test'].min()}, fewest training rows "
                            f"{f['n_train'].min()} for {n_features} features): fold scores will be noisy; use more data or fewer folds",
                            dict(min_n_test=int(f['n_test'].min()), min_n_train=int(f['n_train'].min()), seasonal_period=m)))

@@ -9,13 +9,13 @@ import matplotlib.pyplot as plt, seaborn as sns
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from sklearn.base import BaseEstimator, TransformerMixin
 from .core import MlkitError, Run, infer_freq
-from .leakage import identifier_columns
+from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
 
 # %% auto #0
 __all__ = ['BIKE_KNOWN_COLS', 'check_time_order', 'seasonal_period', 'time_positions', 'on_grid', 'lag_on_grid',
-           'calendar_features', 'holiday_dates', 'holiday_features', 'default_lags', 'default_windows', 'PastFeatures',
-           'future_change_test', 'commute_hour', 'feature_config', 'clean_frame', 'make_features', 'features_for_run',
-           'plot_feature_correlations']
+           'calendar_features', 'holiday_dates', 'holiday_features', 'longest_lag', 'default_lags', 'default_windows',
+           'PastFeatures', 'future_change_test', 'commute_hour', 'feature_config', 'clean_frame', 'with_target_values',
+           'make_features', 'features_for_run', 'plot_feature_correlations']
 
 # %% ../nbs/03_features.ipynb #15c5ebee
 def check_time_order(ts) -> pd.DatetimeIndex:
@@ -103,16 +103,29 @@ def holiday_features(ts, holidays='US', horizon_days:int=14) -> pd.DataFrame:
                          'hol_days_since': np.minimum(prev, horizon_days)}, index=range(len(days)))
 
 # %% ../nbs/03_features.ipynb #ff4f07cc
-def default_lags(freq:str|None, horizon:int=1) -> list[int]:
-    "Lags h, h+1, h+2, one and two seasonal periods, and a week for sub-daily data (all >= `horizon`)."
-    m = seasonal_period(freq)
-    week = 7 * m if m > 1 and pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1) else 0
-    return sorted({horizon, horizon + 1, horizon + 2, *(k for k in (m, 2 * m, week) if k >= horizon + 3)})
+def longest_lag(n_rows:int|None) -> int|None:
+    "The longest default lag or window `n_rows` rows allow: a quarter of them (most rows keep complete features)."
+    return None if n_rows is None else n_rows // 4
 
-def default_windows(freq:str|None) -> list[int]:
-    "Rolling windows: one and four seasonal periods (at least 3 and 12 steps)."
+def default_lags(freq:str|None, horizon:int=1, n_rows:int|None=None) -> list[int]:
+    "Lags h, h+1, h+2, one and two seasons, a week for sub-daily data (all >= `horizon`, at most `longest_lag`)."
     m = seasonal_period(freq)
-    return [max(3, m), max(12, 4 * m)]
+    try: sub_daily = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1)
+    except (ValueError, TypeError): sub_daily = False  # calendar frequencies (weeks, months, ...) or none
+    week = 7 * m if m > 1 and sub_daily else 0
+    lags = sorted({horizon, horizon + 1, horizon + 2, *(k for k in (m, 2 * m, week) if k >= horizon + 3)})
+    cap = longest_lag(n_rows)
+    if cap is not None and horizon + 2 > cap:
+        raise MlkitError(f"{n_rows} rows are too few for lags {horizon} to {horizon + 2} (the default lags may reach "
+                         f"a quarter of the rows, {cap})",
+                         f"provide at least {4 * (horizon + 2)} rows, or pass shorter lags and horizon")
+    return [k for k in lags if cap is None or k <= cap]
+
+def default_windows(freq:str|None, n_rows:int|None=None) -> list[int]:
+    "Rolling windows: one and four seasons (at least 3 and 12 steps), at most `longest_lag` (else one of 3)."
+    m, cap = seasonal_period(freq), longest_lag(n_rows)
+    wins = [max(3, m), max(12, 4 * m)]
+    return [w for w in wins if cap is None or w <= cap] or [3]
 
 class PastFeatures(TransformerMixin, BaseEstimator):
     "Leak-proof features for forecasting `target` `horizon` steps ahead from a frame with `time_col`."
@@ -128,10 +141,13 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                  holidays=None, # 'US', a list of dates, or None
                  domain=None, # dict of name -> function(frame) returning a column
                  freq:str|None=None, # the time grid; None: inferred
-                 max_categories:int=20): # string columns with more values are dropped
+                 max_categories:int=20, # string columns with more values are dropped
+                 carry:int=0, # a missing value of a past-only column takes the last one over at most this many slots
+                 no_carry=()): # columns never carried forward (period totals)
         self.time_col, self.target, self.horizon, self.lags, self.windows, self.stats = time_col, target, horizon, lags, windows, stats
         self.expanding, self.diffs, self.exog_lags, self.known_cols, self.calendar = expanding, diffs, exog_lags, known_cols, calendar
         self.holidays, self.domain, self.freq, self.max_categories = holidays, domain, freq, max_categories
+        self.carry, self.no_carry = carry, no_carry
 
     def fit(self, X:pd.DataFrame, y=None):
         for c in (self.time_col, self.target):
@@ -140,9 +156,9 @@ class PastFeatures(TransformerMixin, BaseEstimator):
         if not (isinstance(h, (int, np.integer)) and h >= 1): raise MlkitError(f"horizon must be a positive integer, got {h!r}", "use horizon=1 for one step ahead")
         ts = check_time_order(X[self.time_col])
         self.freq_ = self.freq or infer_freq(ts)
-        self.lags_ = sorted(self.lags) if self.lags is not None else default_lags(self.freq_, h)
+        self.lags_ = sorted(self.lags) if self.lags is not None else default_lags(self.freq_, h, len(X))
         self.exog_lags_ = sorted(self.exog_lags) if self.exog_lags is not None else [h]
-        self.windows_ = list(self.windows) if self.windows is not None else default_windows(self.freq_)
+        self.windows_ = list(self.windows) if self.windows is not None else default_windows(self.freq_, len(X))
         early = [k for k in self.lags_ + self.exog_lags_ if k < h]
         if early: raise MlkitError(f"lags {early} are shorter than the horizon {h}: those values are not known {h} step(s) ahead",
                                    f"use lags >= {h}, or a shorter horizon")
@@ -212,6 +228,7 @@ class PastFeatures(TransformerMixin, BaseEstimator):
             for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k), out=col[f'{y}_diff{k}'])
         for c in self.past_:
             gc = on_grid(_column_values(frame[c]), pos)
+            if self.carry and c not in self.no_carry: gc = gc.ffill(limit=self.carry)  # past only, over short gaps
             for k in self.exog_lags_:
                 lag = lag_on_grid(gc, pos, k, out=col.get(f'{c}_lag{k}'))
                 if c in text: others[f'{c}_lag{k}'] = lag
@@ -273,28 +290,47 @@ def feature_config(run:Run) -> dict:
     return dict(horizon=1, known_cols=[], holidays=None, domain=None)
 
 def clean_frame(run:Run) -> pd.DataFrame:
-    "The cleaning step's `clean_data`, or (without it) the run's data minus identifier columns."
-    ds = run.dataset
-    def fallback():
-        ids = [c for c in identifier_columns(ds.frame.drop(columns=[ds.time_col, ds.target])) if c != ds.time_col]
-        return ds.frame.drop(columns=ids)
-    return run.artifact('clean_data', fallback)
+    "The cleaning step's `clean_data`, or (without it) the run's data after its cleaning plan."
+    return clean_data(run)
+
+def with_target_values(frame:pd.DataFrame, target:str) -> pd.DataFrame:
+    "`frame` with a target that is infinite counted as missing (no model can fit or be scored on it)."
+    y = frame[target]
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y): return frame
+    return frame.assign(**{target: y.where(np.isfinite(y.astype(float)))})
 
 def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
-    "Time column, target and features of `frame`; rows with incomplete target features or no target dropped."
+    "Time column, target and non-constant features of `frame`: rows without a target and warm-up rows left out."
+    frame = with_target_values(frame, transformer.target)
     F = transformer.fit(frame).transform(frame)
-    keep = frame[transformer.target].notna().to_numpy(copy=True)
-    for c in transformer.target_features_(): keep &= F[c].notna().to_numpy()
+    num = F.select_dtypes('number').columns
+    F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
+    pos = time_positions(frame[transformer.time_col], transformer.freq_)
+    has_target = frame[transformer.target].notna().to_numpy()
+    keep = has_target & (pos >= max(transformer.lags_, default=0))
+    if not keep.any(): raise MlkitError(*_no_rows_reason(frame, transformer, has_target))
     out = pd.concat([frame[[transformer.time_col, transformer.target]], F], axis=1)
-    first, last = np.flatnonzero(keep)[[0, -1]] if keep.any() else (0, -1)
-    # usually only the first rows (incomplete lags) go: a slice shares memory, a boolean filter copies every column
+    first, last = np.flatnonzero(keep)[[0, -1]]
+    # usually only the first rows (the warm-up) go: a slice shares memory, a boolean filter copies every column
     out = out.iloc[first:last + 1] if keep[first:last + 1].all() else out[keep]
-    return out.reset_index(drop=True)
+    # a feature with one value on every row (the day of week of weekly data) tells a model nothing
+    const = [c for c in F.columns if out[c].nunique(dropna=False) <= 1]
+    return (out.drop(columns=const) if const else out).reset_index(drop=True)
+
+def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.ndarray) -> tuple[str, str]:
+    "(problem, fix) when `make_features` would leave no row."
+    n, t = len(frame), transformer.target
+    if not has_target.any():
+        return (f"none of the {n} rows has a value of target {t!r} (after cleaning)",
+                "choose a target that is filled in, or veto the cleaning decisions that mask it (cleaning_plan.json)")
+    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one "
+            f"of the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
 
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
     "The features of `run` with this step's settings (`feature_config`, updated by `overrides`), and the fitted transformer."
     ds = run.dataset
-    pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, **(feature_config(run) | overrides))
+    carry = dict(carry=CARRY_LIMIT, no_carry=no_carry(run_plan(run)))  # the cleaning plan's imputation decisions
+    pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, **(carry | feature_config(run) | overrides))
     return make_features(clean_frame(run), pf), pf
 
 # %% ../nbs/03_features.ipynb #27e9fafb

@@ -97,7 +97,7 @@ def test_splitter_in_sklearn_model_selection():
 
 def test_baselines_and_comparison():
     X, y, t = series()
-    res = backtest({'ridge': Ridge()}, X, y, t, TemporalSplit(4, test_size=36), freq='h', progress=False)
+    res = backtest({'ridge': Ridge()}, X, y, t, TemporalSplit(4, test_size=20), freq='h', progress=False)
     p = res.predictions
     naive = p[p['model'] == 'naive']
     prev = pd.Series(y, index=t).shift(1, freq='h').reindex(naive['time']).to_numpy()
@@ -107,7 +107,7 @@ def test_baselines_and_comparison():
     assert res.summary['seasonal_period'] == 24 and res.summary['baselines'] == ['naive', 'seasonal_naive', 'mean']
     cmp = res.comparison()
     assert cmp['model'].iloc[0] == 'ridge' and cmp['folds_won'].sum() == 4 and set(cmp['model']) == {'ridge', 'naive', 'seasonal_naive', 'mean'}
-    assert [f.check for f in backtest_findings(res, X.shape[1])] == ['small_folds']
+    assert [f.check for f in backtest_findings(res, X.shape[1])] == ['backtest_folds', 'small_folds']  # 20 test rows: under a day
 
 def test_classification_binary_and_multiclass():
     X, y, t = series()
@@ -188,3 +188,44 @@ def test_regression_scores_equal_sklearn(seed):
         assert np.allclose([got['mae'], got['rmse'], got['r2']], [mean_absolute_error(t, p), root_mean_squared_error(t, p), r2_score(t, p)])
     p = yp.copy(); p[:5] = np.nan
     assert np.isclose(score(yt, p)['mae'], mean_absolute_error(yt[5:], yp[5:]))
+
+def test_rows_without_a_target_are_left_out_and_counted():
+    "Missing (and infinite) targets: not fitted, not scored, counted in the summary; the other rows give the same folds."
+    X, y, t = series()
+    y2 = y.copy(); y2[[100, 500, 700]] = np.nan; y2[800] = np.inf
+    res = backtest(default_models('regression'), X, y2, t, TemporalSplit(3, test_size=48), freq='h', progress=False)
+    assert res.summary['rows_without_target'] == 4 and res.summary['rows'] == len(y) - 4
+    assert res.predictions['y_true'].notna().all() and res.scores['mae'].notna().all()
+    assert set(res.predictions['time']).isdisjoint(t[[100, 500, 700, 800]])
+
+@pytest.mark.parametrize('freq,n,test_size', [('W-TUE', 966, 52), ('MS', 261, 12), ('QS-OCT', 203, 8), ('YS-JAN', 100, 5),
+                                              ('h', 17420, 672), ('min', 20000, 3333), ('h', 40, 6)])
+def test_default_folds_fit_the_frequency(freq, n, test_size):
+    "A test fold covers a season of the data's frequency (a year of weeks or months), capped at a sixth of the rows."
+    from mlkit.backtest import fold_settings
+    s = fold_settings(n, freq)
+    assert s['test_size'] == test_size and s['n_splits'] == 5 and str(test_size) in s['why']
+    folds = default_splitter(n, freq).folds(np.zeros((n, 1)))
+    assert len(folds) == 5 and min(len(tr) for tr, _ in folds) >= test_size
+
+@pytest.mark.parametrize('classes,weights', [(5, None), (2, [.95, .05]), (3, [.9, .07, .03])])
+def test_multiclass_and_imbalanced_targets_run(classes, weights):
+    "A 5-class target built from a real-valued series, and rare classes absent from early training folds, still run."
+    X, y, t = series()
+    if weights is None: lab = pd.qcut(y, classes, labels=[f'c{i}' for i in range(classes)]).astype(str)
+    else: lab = np.random.default_rng(0).choice([f'c{i}' for i in range(classes)], len(y), p=weights)
+    lab = np.asarray(lab, dtype=object); lab[:300] = 'c0'  # the first folds' training parts see one class only
+    res = backtest(default_models('classification'), X, lab, t, default_splitter(len(y), 'h'), 'classification', freq='h', progress=False)
+    assert res.scores['accuracy'].notna().all() and set(res.predictions['model']) >= {'logistic', 'hist_gradient_boosting', 'majority'}
+    assert res.summary['single_class_folds'] == [k for k, (tr, _) in enumerate(default_splitter(len(y), 'h').folds(X)) if len(set(lab[tr])) == 1]
+
+@pytest.mark.parametrize('n,freq', [(40, 'h'), (100, 'YS'), (300, 'W-SUN')])
+def test_short_and_coarse_data_run_end_to_end(n, freq):
+    "40 hourly rows (default lags would reach 168 h), a century of years, six years of weeks: features, folds and scores."
+    rng = np.random.default_rng(0)
+    ts = pd.date_range('1900-01-01' if freq == 'YS' else '2020-01-05', periods=n, freq=freq)
+    y = 10 + np.cumsum(rng.normal(size=n)); y[n // 2] = np.nan  # one missing target
+    feats = make_features(pd.DataFrame({'ts': ts, 'y': y, 'x': rng.normal(size=n)}), PastFeatures('ts', 'y', freq=freq))
+    X, yy, t = feats.drop(columns=['ts', 'y']), feats['y'].to_numpy(), feats['ts']
+    res = backtest(default_models('regression'), X, yy, t, default_splitter(len(X), freq), freq=freq, progress=False)
+    assert len(feats) >= n * .7 and res.scores['mae'].notna().all() and res.summary['n_folds'] == 5

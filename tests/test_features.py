@@ -88,13 +88,46 @@ def test_make_features_drops_incomplete_target_rows_only():
     out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], freq='h'))
     assert out['ts'].iloc[0] == df['ts'].iloc[24] and out['x_lag1'].isna().sum() == 1 and list(out.columns[:2]) == ['ts', 'y']
 
-def test_make_features_drops_rows_around_a_missing_target():
-    "A missing target mid-series drops its row and the rows whose lags need it; nothing else."
+def test_make_features_leaves_out_rows_without_a_target_only():
+    "A missing target mid-series drops its own row; later rows keep their rows (their lag of it is missing, for the imputers)."
     df = frame(gaps=False)
     df.loc[200, 'y'] = np.nan
     out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], expanding=False, diffs=(), freq='h'))
-    assert set(df['ts']) - set(out['ts']) == set(df['ts'].iloc[[*range(24), 200, 201, 224]])
-    assert out.index.equals(pd.RangeIndex(len(out))) and out['y_lag1'].notna().all()
+    assert set(df['ts']) - set(out['ts']) == set(df['ts'].iloc[[*range(24), 200]])
+    assert out.index.equals(pd.RangeIndex(len(out))) and out['y_lag1'].isna().sum() == 1 and out['y_lag24'].isna().sum() == 1
+
+def test_half_missing_target_keeps_its_rows_for_later_features():
+    "With every other target missing (a real gap pattern), half the rows remain and the lags still read the known values."
+    df = frame(gaps=False)
+    df.loc[df.index % 2 == 1, 'y'] = np.nan
+    out = make_features(df, PastFeatures('ts', 'y', freq='h'))
+    assert len(out) > 150 and out['y'].notna().all() and out['y_lag2'].notna().mean() > .9
+
+def test_infinite_target_counts_as_missing():
+    df = frame(gaps=False)
+    df.loc[[50, 51], 'y'] = np.inf; df.loc[60, 'x'] = -np.inf
+    out = make_features(df, PastFeatures('ts', 'y', freq='h'))
+    assert np.isfinite(out.select_dtypes('number').fillna(0).to_numpy()).all() and df['ts'].iloc[50] not in set(out['ts'])
+
+@pytest.mark.parametrize('n', [30, 40, 100])
+def test_default_lags_fit_short_data(n):
+    "40 hourly rows: the daily and weekly lags (24, 168) would leave nothing; the defaults shrink to what the data allows."
+    out = make_features(frame(n=n, gaps=False), pf := PastFeatures('ts', 'y', freq='h'))
+    assert max(pf.lags_ + pf.windows_) <= max(n // 4, 3) and len(out) >= n - n // 4 and pf.lags_[:3] == [1, 2, 3]
+
+def test_no_rows_left_is_an_error_with_the_true_reason():
+    df = frame(n=40, gaps=False)
+    with pytest.raises(MlkitError, match='longest target lag .168 steps.*shorter lags'):
+        make_features(df, PastFeatures('ts', 'y', lags=[1, 168], freq='h'))
+    with pytest.raises(MlkitError, match='none of the 40 rows has a value of target'):
+        make_features(df.assign(y=np.nan), PastFeatures('ts', 'y', freq='h'))
+    with pytest.raises(MlkitError, match='too few for lags'):
+        make_features(frame(n=10, gaps=False), PastFeatures('ts', 'y', freq='h'))
+
+@pytest.mark.parametrize('freq,n,expect', [('W-SUN', 966, [1, 2, 3, 52, 104]), ('MS', 120, [1, 2, 3, 12, 24]), ('QS', 200, [1, 2, 3, 4, 8]),
+                                           ('YS', 100, [1, 2, 3])])
+def test_default_lags_for_calendar_frequencies(freq, n, expect):
+    assert default_lags(freq, 1, n) == expect
 
 def test_calendar_helpers():
     assert seasonal_period('h') == 24 and seasonal_period('D') == 7 and seasonal_period('MS') == 12
