@@ -1,0 +1,593 @@
+"""Trap benchmark (issue 12, section 4): plant each kind of data problem or leak into real datasets by code, at random
+places, sizes and columns over many seeds, and measure whether mlkit's public checks name it; then measure the false
+alarms of every check and the values the cleaning step changes on the unplanted real datasets.
+
+    python benchmarks/trap_bench.py            # the full run (about 5-10 minutes on one core)
+    python benchmarks/trap_bench.py --quick    # a smoke run (a few seeds)
+
+Writes benchmarks/trap_results.md (tables) and benchmarks/trap_results.json (raw numbers), with the git commit and date.
+Nothing is tuned here: the planters know nothing of the detectors. What counts as found is the table `EXPECTED` below
+(a set of accepted check names per kind and source): update it when check names change; checks with names that are
+unknown today that fire on a planted column are listed in the results so that a rename shows up instead of a zero.
+"""
+from __future__ import annotations
+import argparse, importlib, json, sys, tempfile, time, traceback, warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+import numpy as np, pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+from real_data import LOADERS, RealData, load_all, real_available  # noqa: E402
+import mlkit  # noqa: E402
+from mlkit.core import Dataset, MlkitError, RunConfig, git_commit, infer_freq, load_dataset  # noqa: E402
+from mlkit.cleaning import detect_problems  # noqa: E402
+from mlkit.leakage import audit_leakage  # noqa: E402
+
+ALARM = ('warning', 'critical')  # a finding at these severities is an alarm a user acts on; info is not counted
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What counts as found: per kind, per source, the accepted check names (any of them, warning or critical, on a truth
+# column). Sources: 'detect' = mlkit.cleaning.detect_problems on the planted table; 'audit' = mlkit.leakage.audit_leakage
+# on the planted raw table (as 05_evaluation calls it); 'load' = mlkit.core.load_dataset on the planted table written as
+# CSV (found = the table loads, one row per timestamp, and no accepted check is required: today's loader has no findings).
+EXPECTED = {
+    'granularity_aligned': {'detect': {'mixed_granularity'}},
+    'granularity_arbitrary': {'detect': {'mixed_granularity'}},
+    'granularity_then_empty': {'detect': {'mixed_granularity'}},
+    'units_scattered': {'detect': {'mixed_units'}},
+    'units_block': {'detect': {'mixed_units'}},
+    'stuck_sensor': {'detect': {'stuck_sensor'}},
+    'placeholder_nulls': {'detect': {'disguised_null', 'placeholder', 'placeholder_nulls', 'sentinel_values'}},
+    'duplicates_exact': {'detect': {'duplicate_timestamps'}, 'load': set()},
+    'duplicates_conflicting': {'detect': {'duplicate_timestamps'}, 'load': set()},
+    'gap': {'detect': {'time_gaps'}, 'load': set()},
+    'target_from_parts': {'audit': {'leak_reconstructed_target'}},
+    'future_shifted_target': {'audit': {'leak_future_values'}},
+    'row_index': {'detect': {'identifier'}, 'audit': {'leak_identifier'}},
+    'target_as_category': {'audit': {'leak_feature_alone', 'leak_target_in_disguise'}},
+}
+# every check name mlkit emits today (cleaning, leakage, time axis): a name outside this set is reported as new
+KNOWN_CHECKS = {'mixed_granularity', 'mixed_units', 'duplicate_timestamps', 'time_out_of_order', 'irregular_sampling',
+                'time_gaps', 'stuck_sensor', 'impossible_value', 'disguised_null', 'mixed_types', 'category_variants',
+                'outlier', 'plausible_extreme', 'identifier', 'leak_feature_alone', 'leak_reconstructed_target',
+                'leak_granularity', 'leak_identifier', 'leak_duplicates', 'leak_future_values', 'random_split_optimism',
+                'leak_preprocessing'}
+# false-alarm families of the issue's goal (0 warning-or-critical alarms of these on the unplanted real datasets)
+FAMILIES = {'leakage': lambda c: c.startswith('leak_') or c == 'random_split_optimism',
+            'granularity': lambda c: 'granularity' in c, 'units': lambda c: 'unit' in c}
+
+SIZES = {  # the sizes planted, in words (a user would care about any of these)
+    'granularity_aligned': 'period totals on the first row of k periods; k >= 3 and >= 2% of the periods (up to 10%)',
+    'granularity_arbitrary': 'totals of the last period-length rows on k arbitrary rows; k as for aligned',
+    'granularity_then_empty': "k periods whose first row holds the period's total and the rest of the period is empty; k as above",
+    'units_scattered': 'max(20, 1%) to max(40, 3%) rows (at most 10%) converted, scattered',
+    'units_block': 'one contiguous block of 5%-20% of the rows converted',
+    'stuck_sensor': 'a run of max(1 day, 6 rows) to 3x that repeating the value at its start',
+    'placeholder_nulls': 'max(20, 1%) to max(40, 3%) rows set to one of -200/-999/9999 in 2+ numeric columns incl. the target (regression)',
+    'duplicates_exact': 'max(20, 1%) to max(40, 3%) rows written twice, identical',
+    'duplicates_conflicting': 'max(20, 1%) to max(40, 3%) rows written twice, numeric values of the copy changed by ~5%',
+    'gap': 'a block of 2%-10% of the rows (>= 3) removed inside the series',
+    'target_from_parts': 'two new columns a*y and (1-a)*y, a ~ U(0.2, 0.8) per row (regression targets)',
+    'future_shifted_target': 'y shifted by -k, k in 1..5, plus noise of 0-20% of sd(y) (regression) or 0-5% label flips (binary)',
+    'row_index': 'a column offset + 0..n-1 (a row number), first in the table',
+    'target_as_category': 'a text column naming the class, 0-10% of rows with another name (classification targets)',
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Planting. Each planter takes (RealData, rng) and returns (planted frame, truth) or None when the kind does not apply.
+@dataclass
+class Truth:
+    kind: str
+    columns: list  # the column(s) a check must name
+    rows: list = field(default_factory=list)  # planted rows (positions in the planted frame), at most 50 kept
+    detail: dict = field(default_factory=dict)
+
+def numeric_columns(d:RealData, target:bool=True) -> list:
+    "The numeric columns of `d` with more than 20 distinct values (the target only for regression and when `target`)."
+    df = d.frame
+    cols = [c for c in df.columns if c != d.time_col and pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c]) and df[c].nunique() > 20]
+    return [c for c in cols if c != d.target or (target and d.task == 'regression')]
+
+def step_of(d:RealData) -> pd.Timedelta:
+    "The most common distance between consecutive timestamps."
+    return pd.Series(d.frame[d.time_col]).diff().mode().iloc[0]
+
+def scattered_size(n:int, rng) -> int:
+    "The number of rows for a scattered kind: max(20, 1%) to max(40, 3%) of `n`, at most 10%."
+    lo, hi = max(20, int(np.ceil(.01 * n))), max(40, int(np.ceil(.03 * n)))
+    return int(min(rng.integers(lo, hi + 1), max(.1 * n, 3)))
+
+def period_of(d:RealData) -> str|None:
+    "The natural total period above the step: hour below 1 h, day for hourly, month for daily and weekly, year for monthly and quarterly."
+    s = step_of(d)
+    if s < pd.Timedelta(hours=1): return 'h'
+    if s < pd.Timedelta(days=1): return 'D'
+    if s <= pd.Timedelta(days=7): return 'MS'
+    if s <= pd.Timedelta(days=92): return 'YS'
+    return None  # yearly data: no coarser calendar period in the data
+
+def _periods(d:RealData, rng):
+    "(column, period labels per row, chosen complete periods) for the granularity kinds, or None."
+    period = period_of(d)
+    df = d.frame
+    cols = [c for c in numeric_columns(d) if (df[c] < 0).mean() <= .01]  # totals of a quantity that is never negative
+    if period is None or not cols: return None
+    col = cols[rng.integers(len(cols))]
+    label = pd.DatetimeIndex(df[d.time_col]).to_period({'h': 'h', 'D': 'D', 'MS': 'M', 'YS': 'Y'}[period]).asi8  # period numbers
+    sizes = pd.Series(label).value_counts()
+    full = sizes[sizes >= sizes.median() * .9].index  # complete periods only (no half day at the ends)
+    full = sorted(p for p in full if p not in (label[0], label[-1]))
+    if len(full) < 6: return None
+    k = int(min(rng.integers(max(3, int(np.ceil(.02 * len(full)))), max(6, int(np.ceil(.1 * len(full)))) + 1), len(full) // 2))
+    chosen = rng.choice(len(full), k, replace=False)
+    return col, period, label, [full[i] for i in sorted(chosen)], int(sizes.median())
+
+def plant_granularity_aligned(d, rng):
+    got = _periods(d, rng)
+    if got is None: return None
+    col, period, label, chosen, L = got
+    df = d.frame.copy(); df[col] = df[col].astype(float)
+    rows = []
+    for p in chosen:
+        idx = np.flatnonzero(label == p)
+        df.iloc[idx[0], df.columns.get_loc(col)] = d.frame[col].iloc[idx].sum()
+        rows.append(int(idx[0]))
+    return df, Truth('granularity_aligned', [col], sorted(rows), dict(period=period, periods=len(chosen), steps_per_period=L))
+
+def plant_granularity_arbitrary(d, rng):
+    got = _periods(d, rng)
+    if got is None: return None
+    col, period, label, chosen, L = got
+    df = d.frame.copy(); df[col] = df[col].astype(float)
+    x = d.frame[col].to_numpy(float)
+    rows = np.sort(rng.choice(np.arange(L, len(df)), len(chosen), replace=False))
+    for r in rows: df.iloc[r, df.columns.get_loc(col)] = np.nansum(x[r - L + 1:r + 1])
+    return df, Truth('granularity_arbitrary', [col], rows.tolist(), dict(period=period, totals=len(rows), steps_per_period=L))
+
+def plant_granularity_then_empty(d, rng):
+    got = _periods(d, rng)
+    if got is None: return None
+    col, period, label, chosen, L = got
+    df = d.frame.copy(); df[col] = df[col].astype(float)
+    rows = []
+    for p in chosen:
+        idx = np.flatnonzero(label == p)
+        df.iloc[idx[0], df.columns.get_loc(col)] = d.frame[col].iloc[idx].sum()
+        df.iloc[idx[1:], df.columns.get_loc(col)] = np.nan
+        rows.append(int(idx[0]))
+    return df, Truth('granularity_then_empty', [col], sorted(rows), dict(period=period, periods=len(chosen), steps_per_period=L))
+
+CONVERSIONS = {  # name: (function, whether it fits a column with these 1%-99% quantiles)
+    'C->F': (lambda v: v * 1.8 + 32, lambda lo, hi: -60 <= lo and hi <= 60),  # temperature-like columns only
+    'x1000': (lambda v: v * 1000, lambda lo, hi: True),
+    'fraction->percent': (lambda v: v * 100, lambda lo, hi: 0 <= lo and hi <= 1),  # fraction-like columns only
+    'm->km': (lambda v: v / 1000, lambda lo, hi: True),
+}
+
+def _unit(d, rng, rows_of):
+    cols = numeric_columns(d)
+    if not cols: return None
+    col = cols[rng.integers(len(cols))]
+    lo, hi = d.frame[col].quantile([.01, .99])
+    names = [k for k, (_, fits) in CONVERSIONS.items() if fits(lo, hi)]
+    conv = names[rng.integers(len(names))]
+    df = d.frame.copy(); df[col] = df[col].astype(float)
+    rows = rows_of(len(df))
+    df.iloc[rows, df.columns.get_loc(col)] = CONVERSIONS[conv][0](df[col].iloc[rows].to_numpy())
+    return df, col, conv, rows
+
+def plant_units_scattered(d, rng):
+    got = _unit(d, rng, lambda n: np.sort(rng.choice(n, scattered_size(n, rng), replace=False)))
+    if got is None: return None
+    df, col, conv, rows = got
+    return df, Truth('units_scattered', [col], rows[:50].tolist(), dict(conversion=conv, rows=len(rows)))
+
+def plant_units_block(d, rng):
+    def block(n):
+        k = int(rng.integers(int(np.ceil(.05 * n)), int(.2 * n) + 1))
+        start = int(rng.integers(0, n - k + 1))
+        return np.arange(start, start + k)
+    got = _unit(d, rng, block)
+    if got is None: return None
+    df, col, conv, rows = got
+    t = d.frame[d.time_col]
+    return df, Truth('units_block', [col], [int(rows[0]), int(rows[-1])],
+                     dict(conversion=conv, rows=len(rows), start=str(t.iloc[rows[0]]), end=str(t.iloc[rows[-1]])))
+
+def plant_stuck_sensor(d, rng):
+    cols = numeric_columns(d)
+    if not cols: return None
+    col = cols[rng.integers(len(cols))]
+    per_day = int(round(pd.Timedelta(days=1) / step_of(d))) if step_of(d) < pd.Timedelta(days=1) else 1
+    m = max(per_day, 6)
+    n = len(d.frame)
+    k = int(min(rng.integers(m, 3 * m + 1), n // 4))
+    start = int(rng.integers(1, n - k))
+    df = d.frame.copy()
+    df.iloc[start:start + k, df.columns.get_loc(col)] = df[col].iloc[start]
+    return df, Truth('stuck_sensor', [col], [start, start + k - 1], dict(run=k, min_run=m))
+
+def plant_placeholder_nulls(d, rng):
+    cols = numeric_columns(d, target=False)
+    if d.task == 'regression': cols = [d.target] + cols
+    if not cols: return None
+    others = [c for c in cols if c != d.target]
+    m = min(len(cols), int(rng.integers(2, len(cols) + 1))) if len(cols) > 1 else 1
+    chosen = ([d.target] if d.task == 'regression' else []) + [str(c) for c in rng.choice(others, m - (d.task == 'regression'), replace=False)]
+    v = float(rng.choice([-200, -999, 9999]))
+    df = d.frame.copy()
+    rows = np.sort(rng.choice(len(df), scattered_size(len(df), rng), replace=False))
+    for c in chosen:
+        df[c] = df[c].astype(float)
+        df.iloc[rows, df.columns.get_loc(c)] = v
+    return df, Truth('placeholder_nulls', chosen, rows[:50].tolist(), dict(value=v, rows=len(rows), columns=len(chosen)))
+
+def _duplicate(d, rng, conflicting:bool):
+    n = len(d.frame)
+    rows = np.sort(rng.choice(n, scattered_size(n, rng), replace=False))
+    copies = d.frame.iloc[rows].copy()
+    if conflicting:
+        num = [c for c in copies.columns if c not in (d.time_col, d.target) and pd.api.types.is_float_dtype(copies[c])] or \
+              [c for c in copies.columns if c != d.time_col and pd.api.types.is_numeric_dtype(copies[c])]
+        for c in num: copies[c] = copies[c] * (1 + rng.normal(0, .05, len(copies))) + (copies[c] == 0) * rng.normal(0, .1, len(copies))
+    df = pd.concat([d.frame, copies]).sort_index(kind='stable').reset_index(drop=True)  # each copy right after its original
+    where = rows + np.arange(1, len(rows) + 1)
+    return df, Truth('duplicates_conflicting' if conflicting else 'duplicates_exact', [d.time_col], where[:50].tolist(),
+                     dict(rows=len(rows)))
+
+def plant_duplicates_exact(d, rng): return _duplicate(d, rng, False)
+def plant_duplicates_conflicting(d, rng): return _duplicate(d, rng, True)
+
+def plant_gap(d, rng):
+    n = len(d.frame)
+    k = int(rng.integers(max(3, int(np.ceil(.02 * n))), max(4, int(.1 * n)) + 1))
+    start = int(rng.integers(1, n - k - 1))
+    t = d.frame[d.time_col]
+    df = d.frame.drop(index=range(start, start + k)).reset_index(drop=True)
+    return df, Truth('gap', [d.time_col], [start], dict(rows_removed=k, start=str(t.iloc[start]), end=str(t.iloc[start + k - 1])))
+
+def _new_name(df, stem, rng) -> str:
+    "A neutral column name not in `df` (names must not give the plant away)."
+    while (name := f"{stem}_{rng.integers(100, 999)}") in df.columns: pass
+    return name
+
+def plant_target_from_parts(d, rng):
+    if d.task != 'regression': return None
+    df = d.frame.copy()
+    a = rng.uniform(.2, .8, len(df))
+    p, q = _new_name(df, 'src', rng), _new_name(df, 'feed', rng)
+    df[p], df[q] = df[d.target] * a, df[d.target] * (1 - a)
+    return df, Truth('target_from_parts', [p, q], [], {})
+
+def plant_future_shifted_target(d, rng):
+    df = d.frame.copy()
+    k = int(rng.integers(1, 6))
+    y = df[d.target]
+    name = _new_name(df, 'signal', rng)
+    if d.task == 'regression':
+        noise = rng.uniform(0, .2)
+        df[name] = y.shift(-k) + rng.normal(0, noise * y.std(), len(df))
+        detail = dict(shift=-k, noise_sd_share=round(noise, 3))
+    else:
+        if y.nunique() != 2: return None
+        flips = rng.uniform(0, .05)
+        codes, labels = pd.factorize(y.shift(-k))
+        flip = (rng.random(len(df)) < flips) & (codes >= 0)
+        codes = np.where(flip, 1 - codes, codes)
+        df[name] = np.where(codes >= 0, np.asarray(labels)[np.clip(codes, 0, None)], np.nan).astype(float)
+        detail = dict(shift=-k, flipped_share=round(flips, 3))
+    return df, Truth('future_shifted_target', [name], [], detail)
+
+def plant_row_index(d, rng):
+    name = ['Unnamed: 0', 'id', 'row', 'index', 'record_no'][rng.integers(5)]
+    if name in d.frame.columns: return None
+    offset = int(rng.choice([0, 1, rng.integers(2, 100000)]))
+    df = d.frame.copy()
+    df.insert(0, name, np.arange(len(df)) + offset)
+    return df, Truth('row_index', [name], [], dict(offset=offset))
+
+def plant_target_as_category(d, rng):
+    if d.task != 'classification': return None
+    df = d.frame.copy()
+    classes = sorted(df[d.target].dropna().unique())
+    names = rng.permutation([f'grade {c}' for c in 'ABCDEFGHIJ'[:len(classes)]] if len(classes) <= 10 else None)
+    label = df[d.target].map(dict(zip(classes, names))).astype(object)
+    noise = rng.uniform(0, .1)
+    flip = rng.random(len(df)) < noise
+    label[flip] = rng.choice(names, int(flip.sum()))
+    name = _new_name(df, 'grade', rng)
+    df[name] = label
+    return df, Truth('target_as_category', [name], [], dict(noise_share=round(noise, 3), classes=len(classes)))
+
+PLANTERS = {k: globals()[f'plant_{k}'] for k in EXPECTED}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Running mlkit's public API. Every call is guarded: an exception is recorded (and counts as a miss), never fatal.
+@dataclass
+class Outcome:
+    findings: list  # [(check, severity, column)]
+    error: str|None = None
+    seconds: float = 0.
+
+def _triples(findings) -> list:
+    return [(f.check, f.severity, f.column) for f in findings]
+
+def _error(e:Exception) -> str: return f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+
+def run_detect(df, d:RealData) -> Outcome:
+    t0 = time.perf_counter()
+    try: return Outcome(_triples(detect_problems(df, d.time_col, target=d.target, threads=1)), None, time.perf_counter() - t0)
+    except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
+
+def run_audit(df, d:RealData) -> Outcome:
+    "The leakage audit on the raw table, called as 05_evaluation calls it."
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            a = audit_leakage(df.drop(columns=[d.target, d.time_col]), df[d.target], d.target, d.task, time=df[d.time_col], seed=0)
+        return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
+    except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
+
+def run_load(df, d:RealData, folder:Path) -> Outcome:
+    "Write `df` as CSV and load it the way `mlkit run --data` does: found when it loads with one row per timestamp."
+    t0 = time.perf_counter()
+    p = folder/f'{d.name}.csv'
+    df.to_csv(p, index=False)
+    try:
+        ds = load_dataset(RunConfig(data=str(p), target=d.target, time_col=d.time_col, task=d.task))
+        ok = not ds.frame[ds.time_col].duplicated().any()
+        found = list(getattr(ds, 'findings', None) or [])
+        return Outcome(_triples(found) + ([('loaded', 'warning', d.time_col)] if ok else []), None, time.perf_counter() - t0)
+    except MlkitError as e: return Outcome([], f"refused: {e}", time.perf_counter() - t0)
+    except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
+
+def names_column(finding_column, col) -> bool:
+    "Whether a finding's column field (one name, or several joined by ', ') names `col`."
+    if finding_column is None: return False
+    return finding_column == col or col in [c.strip() for c in str(finding_column).split(', ')]
+
+def score(kind:str, source:str, out:Outcome, base:Outcome|None, truth:Truth) -> dict:
+    "Recall of one trial (share of truth columns named by an accepted check), and what else fired on those columns."
+    accepted = EXPECTED[kind][source] | ({'loaded'} if source == 'load' else set())
+    alarms = [f for f in out.findings if f[1] in ALARM]
+    before = {(c, col) for c, s, col in (base.findings if base else []) if s in ALARM}
+    hit = {col: [f for f in alarms if f[0] in accepted and names_column(f[2], col)] for col in truth.columns}
+    other = [f[0] for f in alarms if f[0] not in accepted and any(names_column(f[2], col) for col in truth.columns)
+             and (f[0], f[2]) not in before]
+    return dict(recall=float(np.mean([bool(h) for h in hit.values()])),
+                preexisting=any((f[0], f[2]) in before for h in hit.values() for f in h),
+                other_checks=sorted(set(other)), unknown_checks=sorted({c for c in other if c not in KNOWN_CHECKS}),
+                info_only=[f[0] for f in out.findings if f[1] == 'info' and f[0] in accepted
+                           and any(names_column(f[2], col) for col in truth.columns)],
+                error=out.error, seconds=round(out.seconds, 3))
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The unplanted real datasets: false alarms of every check, and what cleaning changes.
+def clean_step():
+    "(name, function taking a Dataset and returning (cleaned frame, ...)): mlkit.repair's if it exists, else mlkit.cleaning's."
+    for mod, fn in (('mlkit.repair', 'clean_dataset'), ('mlkit.repair', 'repair_dataset'), ('mlkit.cleaning', 'clean_dataset')):
+        try: f = getattr(importlib.import_module(mod), fn)
+        except (ImportError, AttributeError): continue
+        return f'{mod}.{fn}', f
+    return None, None
+
+def dataset_of(d:RealData) -> Dataset:
+    return Dataset(d.frame.reset_index(drop=True), d.target, d.time_col, d.task, infer_freq(d.frame[d.time_col]), d.name, '')
+
+def cleaning_changes(d:RealData) -> dict:
+    "How many present values of each non-target column the cleaning step changed, filled or dropped on the unplanted data."
+    name, fn = clean_step()
+    if fn is None: return dict(step=None, error='no cleaning function found')
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            res = fn(dataset_of(d))
+        clean = res[0] if isinstance(res, tuple) else getattr(res, 'frame', res)
+    except Exception as e: return dict(step=name, error=_error(e), seconds=round(time.perf_counter() - t0, 2))
+    before = d.frame.reset_index(drop=True)
+    changed, filled, dropped = {}, {}, [c for c in before.columns if c not in clean.columns]
+    for c in before.columns:
+        if c in (d.time_col, d.target) or c in dropped: continue
+        a, b = before[c], clean[c].reset_index(drop=True) if len(clean) == len(before) else None
+        if b is None: changed[c] = 'row count changed'; continue
+        was = a.notna().to_numpy()
+        diff = was & b.notna().to_numpy() & ~np.isclose(pd.to_numeric(a, errors='coerce').to_numpy(float),
+                                                          pd.to_numeric(b, errors='coerce').to_numpy(float), rtol=1e-9, atol=0, equal_nan=True) \
+            if pd.api.types.is_numeric_dtype(a) else (was & (a.astype(str) != b.astype(str)).to_numpy())
+        diff |= was & b.isna().to_numpy()  # a present value removed is a change too
+        if diff.any(): changed[c] = int(diff.sum())
+        if (n := int((~was & b.notna().to_numpy()).sum())): filled[c] = n
+    return dict(step=name, changed=changed, changed_total=int(sum(v for v in changed.values() if isinstance(v, int))),
+                filled=filled, dropped_columns=dropped, rows=len(before), seconds=round(time.perf_counter() - t0, 2))
+
+def features_audit(d:RealData) -> Outcome:
+    "The leakage audit on 03's feature table (mlkit.features.features_for_run), as 05_evaluation's second audit."
+    t0 = time.perf_counter()
+    try:
+        from mlkit.core import Run
+        from mlkit.features import features_for_run
+        ds = dataset_of(d)
+        cfg = RunConfig(data=str(d.name), target=d.target, time_col=d.time_col, task=d.task, freq=ds.freq)
+        feats = features_for_run(Run(cfg, None, ds))[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            a = audit_leakage(feats.drop(columns=[d.target, d.time_col]), feats[d.target], d.target, d.task,
+                              time=feats[d.time_col], seed=0)
+        return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
+    except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
+
+def load_real_file(d:RealData, folder:Path) -> str:
+    "What `mlkit run --data FILE` says about the file as distributed (occupancy: its .txt file; statsmodels: written as CSV)."
+    from real_data import REAL, FILE_LOADERS
+    files = {'etth1': 'etth1/ETTh1.csv', 'exchange_rate': 'exchange_rate/exchange_rate.csv', 'ili': 'ili/national_illness.csv',
+             'occupancy': 'occupancy/datatraining.txt', 'wind': 'wind/wind.csv'}
+    if d.name in files: p = REAL/files[d.name]
+    else: p = folder/f'{d.name}.csv'; d.frame.to_csv(p, index=False)
+    try:
+        ds = load_dataset(RunConfig(data=str(p), target=d.target, task=d.task))
+        return f"loaded: {len(ds.frame)} rows, time column {ds.time_col!r}, freq {ds.freq!r}, task {ds.task}"
+    except MlkitError as e: return f"refused: {e}"
+    except Exception as e: return f"error: {_error(e)}"
+
+# ---------------------------------------------------------------------------------------------------------------------
+def window(d:RealData, rows:int) -> RealData:
+    "`d` cut to its last `rows` rows (the planted copies stay small where the audit is slow)."
+    if len(d.frame) <= rows: return d
+    return RealData(d.name, d.frame.iloc[-rows:].reset_index(drop=True), d.target, d.time_col, d.task, d.step)
+
+def binary_variant(d:RealData) -> RealData:
+    "A classification variant of a regression dataset: is the target above its median? (for the classification-only kinds)"
+    df = d.frame.copy()
+    df[d.target] = np.where(df[d.target].isna(), np.nan, (df[d.target] > df[d.target].median()).astype(float))
+    return RealData(f'{d.name}[y>median]', df, d.target, d.time_col, 'classification', d.step)
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true', help='a smoke run: 3 seeds, 2 for the audit')
+    ap.add_argument('--seeds', type=int, default=None, help='seeds per dataset and kind for detect and load (default 20)')
+    ap.add_argument('--audit-seeds', type=int, default=None, help='seeds per dataset and kind for the leakage audit (default 6)')
+    ap.add_argument('--detect-rows', type=int, default=25000, help='planted tables are the last this many rows (detect, load)')
+    ap.add_argument('--audit-rows', type=int, default=3000, help='planted tables for the audit are the last this many rows')
+    ap.add_argument('--datasets', nargs='*', default=None, help=f'subset of {list(LOADERS)}')
+    ap.add_argument('--out', default=str(HERE/'trap_results'), help='output path without suffix (.md and .json are written)')
+    a = ap.parse_args(argv)
+    seeds = a.seeds or (3 if a.quick else 20)
+    audit_seeds = a.audit_seeds or (2 if a.quick else 6)
+    t_start = time.perf_counter()
+    data = load_all(a.datasets)
+    if not real_available(): print('note: ../shared/data/real not found: statsmodels datasets only', file=sys.stderr)
+    trials, unplanted = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # 1. the unplanted datasets: every alarm is a false alarm unless shown otherwise; cleaning should change nothing
+        for name, d in data.items():
+            print(f'[unplanted] {name} {d.frame.shape}', flush=True)
+            det, aud = run_detect(d.frame, d), run_audit(d.frame, d)
+            unplanted[name] = dict(rows=len(d.frame), step=d.step, task=d.task, target=d.target,
+                                   detect=dict(alarms=[f for f in det.findings if f[1] in ALARM], error=det.error, seconds=round(det.seconds, 2)),
+                                   audit_raw=dict(alarms=[f for f in aud.findings if f[1] in ALARM], error=aud.error, seconds=round(aud.seconds, 2)))
+            fa = features_audit(d)
+            unplanted[name]['audit_features'] = dict(alarms=[f for f in fa.findings if f[1] in ALARM], error=fa.error, seconds=round(fa.seconds, 2))
+            unplanted[name]['cleaning'] = cleaning_changes(d)
+            unplanted[name]['load_file'] = load_real_file(d, tmp)
+        # 2. planted traps
+        variants = {n: d for n, d in data.items()}
+        variants |= {f'{n}[y>median]': binary_variant(d) for n, d in data.items() if d.task == 'regression'}
+        for name, full in variants.items():
+            per_source = {'detect': window(full, a.detect_rows), 'load': window(full, a.detect_rows), 'audit': window(full, a.audit_rows)}
+            base = {'detect': run_detect(per_source['detect'].frame, full), 'audit': run_audit(per_source['audit'].frame, full), 'load': None}
+            print(f'[planted] {name}', flush=True)
+            for kind, sources in EXPECTED.items():
+                classification_only = kind == 'target_as_category'
+                if name.endswith('[y>median]') and not classification_only: continue  # binary variants serve that kind only
+                for source in sources:
+                    d = per_source[source]
+                    for seed in range(audit_seeds if source == 'audit' else seeds):
+                        rng = np.random.default_rng([seed, list(EXPECTED).index(kind), sum(map(ord, name))])
+                        planted = PLANTERS[kind](d, rng)
+                        if planted is None: break  # the kind does not apply to this dataset
+                        df, truth = planted
+                        out = (run_detect(df, d) if source == 'detect' else run_audit(df, d) if source == 'audit'
+                               else run_load(df, d, tmp))
+                        trials.append(dict(dataset=name, kind=kind, source=source, seed=seed, rows=len(df), truth=truth.__dict__,
+                                           **score(kind, source, out, base[source], truth)))
+    wall = time.perf_counter() - t_start
+    meta = dict(commit=git_commit(HERE.parent), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+                mlkit=str(Path(mlkit.__file__).parent), quick=a.quick, seeds=seeds, audit_seeds=audit_seeds,
+                detect_rows=a.detect_rows, audit_rows=a.audit_rows, wall_seconds=round(wall, 1), cleaning_step=clean_step()[0],
+                python=sys.version.split()[0], pandas=pd.__version__, numpy=np.__version__)
+    res = dict(meta=meta, expected={k: {s: sorted(v) for s, v in src.items()} for k, src in EXPECTED.items()}, sizes=SIZES,
+               summary=summarise(trials), false_alarms=false_alarms(unplanted), unplanted=unplanted, trials=trials)
+    out = Path(a.out)
+    out.with_suffix('.json').write_text(json.dumps(res, indent=1, default=str) + '\n')
+    out.with_suffix('.md').write_text(markdown(res))
+    print(f"wrote {out.with_suffix('.md')} and .json in {wall:.0f} s")
+    return res
+
+def summarise(trials:list) -> list:
+    "Per kind and source: trials, datasets, recall, preexisting hits, errors, the other and unknown checks that fired."
+    groups = defaultdict(list)
+    for t in trials: groups[(t['kind'], t['source'])].append(t)
+    rows = []
+    for (kind, source), ts in groups.items():
+        per_ds = defaultdict(list)
+        for t in ts: per_ds[t['dataset']].append(t['recall'])
+        rows.append(dict(kind=kind, source=source, accepted=sorted(EXPECTED[kind][source]) or ['(loads, one row per timestamp)'],
+                         trials=len(ts), datasets=len(per_ds), recall=round(float(np.mean([t['recall'] for t in ts])), 3),
+                         recall_by_dataset={k: round(float(np.mean(v)), 2) for k, v in per_ds.items()},
+                         preexisting=sum(t['preexisting'] for t in ts), errors=sum(t['error'] is not None for t in ts),
+                         error_examples=sorted({t['error'] for t in ts if t['error']})[:3],
+                         info_only=sum(bool(t['info_only']) and t['recall'] == 0 for t in ts),
+                         other_checks=dict(Counter(c for t in ts for c in t['other_checks']).most_common(5)),
+                         unknown_checks=sorted({c for t in ts for c in t['unknown_checks']}),
+                         seconds=round(float(np.mean([t['seconds'] for t in ts])), 3)))
+    return rows
+
+def false_alarms(unplanted:dict) -> dict:
+    "Per check: how many warning/critical alarms on the unplanted datasets, where, and the family totals of the goal."
+    per_check = defaultdict(list)
+    for name, u in unplanted.items():
+        for src in ('detect', 'audit_raw', 'audit_features'):
+            for check, sev, col in u[src]['alarms']: per_check[(src, check)].append(f'{name}:{col}' if col else name)
+    checks = [dict(source=s, check=c, alarms=len(v), where=v) for (s, c), v in sorted(per_check.items())]
+    families = {fam: sum(x['alarms'] for x in checks if is_(x['check'])) for fam, is_ in FAMILIES.items()}
+    changed = sum(u['cleaning'].get('changed_total', 0) for u in unplanted.values())
+    return dict(checks=checks, families=families, cleaning_changed_values=changed)
+
+def _pct(x): return f'{x:.2f}'
+
+def markdown(res:dict) -> str:
+    m = res['meta']
+    L = [f"# Trap benchmark (issue 12): planted problems in real data", "",
+         f"Commit `{m['commit']}`, {m['date']}; {m['wall_seconds']} s wall time on one core{' (--quick)' if m['quick'] else ''}. "
+         f"Generated by `python benchmarks/trap_bench.py`; raw numbers in `trap_results.json`.", "",
+         f"Each kind is planted by code at random rows, sizes and columns (`numpy.random.default_rng([seed, kind, dataset])`), "
+         f"{m['seeds']} seeds per dataset for `detect` (mlkit.cleaning.detect_problems) and `load` (mlkit.core.load_dataset "
+         f"on the table written as CSV), {m['audit_seeds']} for `audit` (mlkit.leakage.audit_leakage on the raw table, as "
+         f"05_evaluation calls it; slower). Tables are the last {m['detect_rows']} rows (detect, load) or {m['audit_rows']} "
+         f"rows (audit) of each dataset. Found = a warning or critical finding with an accepted check name on the planted "
+         f"column(s); recall = the share of planted columns found, averaged over trials. Classification-only kinds also run "
+         f"on binary variants of the regression datasets (target above its median).", "",
+         "## Recall per kind", "",
+         "| kind | source | size planted | accepted checks | trials (datasets) | recall | already flagged unplanted | errors | info only | other alarms on the column |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in res['summary']:
+        other = ', '.join(f'{k} {v}' for k, v in r['other_checks'].items()) or '-'
+        L.append(f"| {r['kind']} | {r['source']} | {SIZES[r['kind']]} | {', '.join(r['accepted'])} | {r['trials']} ({r['datasets']}) | "
+                 f"**{_pct(r['recall'])}** | {r['preexisting']} | {r['errors']} | {r['info_only']} | {other} |")
+    unknown = sorted({c for r in res['summary'] for c in r['unknown_checks']})
+    L += ["", f"New check names (not in the script's `KNOWN_CHECKS`) that fired on planted columns: {', '.join(unknown) or 'none'}.", "",
+          "Recall by dataset:", "", "| kind | source | " + ' | '.join(['by dataset']) + " |", "|---|---|---|"]
+    for r in res['summary']:
+        L.append(f"| {r['kind']} | {r['source']} | " + ', '.join(f'{k} {v:.2f}' for k, v in r['recall_by_dataset'].items()) + " |")
+    errs = [(r['kind'], r['source'], e) for r in res['summary'] for e in r['error_examples']]
+    if errs:
+        L += ["", "Errors (count as misses):", ""] + [f"- {k} / {s}: `{e}`" for k, s, e in errs]
+    fa = res['false_alarms']
+    L += ["", "## False alarms on the unplanted real datasets", "",
+          f"Warning or critical findings on the datasets as they are (every alarm counts, real or not: read `where`). "
+          f"Goal families: leakage {fa['families']['leakage']}, granularity {fa['families']['granularity']}, "
+          f"units {fa['families']['units']}.", "", "| source | check | alarms | where (dataset:column) |", "|---|---|---|---|"]
+    for x in fa['checks']:
+        L.append(f"| {x['source']} | {x['check']} | {x['alarms']} | {', '.join(x['where'][:12])}{' ...' if len(x['where']) > 12 else ''} |")
+    L += ["", f"## Cleaning on the unplanted datasets (`{m['cleaning_step']}`)", "",
+          f"Present values of non-target columns that the cleaning step changed: **{fa['cleaning_changed_values']}** in total.", "",
+          "| dataset | rows | changed values (column: count) | filled missing | dropped columns | error |", "|---|---|---|---|---|---|"]
+    for name, u in res['unplanted'].items():
+        c = u['cleaning']
+        L.append(f"| {name} | {u['rows']} | {', '.join(f'{k}: {v}' for k, v in c.get('changed', {}).items()) or '0'} | "
+                 f"{sum(c.get('filled', {}).values())} | {', '.join(c.get('dropped_columns', [])) or '-'} | {c.get('error') or ''} |")
+    L += ["", "## Each dataset as distributed, through `load_dataset` and the raw audit", "",
+          "| dataset | rows | step | task (target) | load of the file | audit error | detect s | audit s |", "|---|---|---|---|---|---|---|---|"]
+    for name, u in res['unplanted'].items():
+        L.append(f"| {name} | {u['rows']} | {u['step']} | {u['task']} ({u['target']}) | {u['load_file'][:160]} | "
+                 f"{u['audit_raw']['error'] or ''} | {u['detect']['seconds']} | {u['audit_raw']['seconds']} |")
+    return '\n'.join(L) + '\n'
+
+if __name__ == '__main__': main()
