@@ -48,11 +48,12 @@ def load_ili() -> RealData:
 
 OCCUPANCY_FILES = ('datatest.txt', 'datatraining.txt', 'datatest2.txt')  # three separate periods, in time order
 
-def load_occupancy(files=OCCUPANCY_FILES) -> RealData:
-    "UCI Occupancy: the three files joined in time order (gaps between them), the row-number column dropped; jittered minutes."
-    # the header names 7 columns but each row has 8 fields: pandas makes the first (an unnamed row number) the index
+def load_occupancy(files=OCCUPANCY_FILES, row_number:bool=False) -> RealData:
+    "UCI Occupancy: the files joined in time order (gaps between them); jittered minutes; `row_number`: keep the unnamed row numbers."
+    # the header names 7 columns but each row has 8 fields: pandas makes the first (an unnamed row number, written as
+    # text, restarting in each file) the index
     parts = [pd.read_csv(REAL/'occupancy'/f, index_col=0) for f in files]
-    df = pd.concat(parts, ignore_index=True)
+    df = pd.concat([p.rename_axis('Unnamed: 0').reset_index() if row_number else p for p in parts], ignore_index=True)
     df['date'] = pd.to_datetime(df['date'])
     return RealData('occupancy', df.sort_values('date', kind='stable').reset_index(drop=True), 'Occupancy', 'date',
                     'classification', '1 min (jittered)')

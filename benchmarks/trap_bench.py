@@ -27,6 +27,7 @@ from mlkit.cleaning import detect_problems  # noqa: E402
 from mlkit.leakage import audit_leakage  # noqa: E402
 
 ALARM = ('warning', 'critical')  # a finding at these severities is an alarm a user acts on; info is not counted
+LOAD_SEEDS = 5  # the loader's answer (loads or refuses) hardly depends on where the rows are: fewer seeds suffice
 
 # ---------------------------------------------------------------------------------------------------------------------
 # What counts as found: per kind, per source, the accepted check names (any of them, warning or critical, on a truth
@@ -459,10 +460,10 @@ def main(argv=None) -> dict:
     a = ap.parse_args(argv)
     seeds = a.seeds or (3 if a.quick else 20)
     audit_seeds = a.audit_seeds or (2 if a.quick else 6)
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     data = load_all(a.datasets)
     if not real_available(): print('note: ../shared/data/real not found: statsmodels datasets only', file=sys.stderr)
-    trials, unplanted = [], {}
+    trials, unplanted, planted_alarms = [], {}, []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # 1. the unplanted datasets: every alarm is a false alarm unless shown otherwise; cleaning should change nothing
@@ -488,7 +489,7 @@ def main(argv=None) -> dict:
                 if name.endswith('[y>median]') and not classification_only: continue  # binary variants serve that kind only
                 for source in sources:
                     d = per_source[source]
-                    for seed in range(audit_seeds if source == 'audit' else seeds):
+                    for seed in range({'audit': audit_seeds, 'load': min(seeds, LOAD_SEEDS)}.get(source, seeds)):
                         rng = np.random.default_rng([seed, list(EXPECTED).index(kind), sum(map(ord, name))])
                         planted = PLANTERS[kind](d, rng)
                         if planted is None: break  # the kind does not apply to this dataset
@@ -497,13 +498,26 @@ def main(argv=None) -> dict:
                                else run_load(df, d, tmp))
                         trials.append(dict(dataset=name, kind=kind, source=source, seed=seed, rows=len(df), truth=truth.__dict__,
                                            **score(kind, source, out, base[source], truth)))
+            # planted problems that must not look like leaks: columns sharing placeholder rows with the target
+            d = per_source['audit']
+            for seed in range(audit_seeds if d.task == 'regression' and not name.endswith('[y>median]') else 0):
+                planted = plant_placeholder_nulls(d, np.random.default_rng([seed, 99, sum(map(ord, name))]))
+                if planted is None or len(planted[1].columns) < 2: continue
+                df, truth = planted
+                out = run_audit(df, d)
+                before = {(c, col) for c, s, col in base['audit'].findings if s in ALARM}
+                leaks = sorted({c for c, s, col in out.findings if s in ALARM and FAMILIES['leakage'](c) and (c, col) not in before
+                                and any(names_column(col, x) for x in truth.columns if x != d.target)})
+                planted_alarms.append(dict(dataset=name, kind='placeholder_nulls', source='audit', seed=seed, truth=truth.__dict__,
+                                           leak_alarms=leaks, error=out.error))
     wall = time.perf_counter() - t_start
     meta = dict(commit=git_commit(HERE.parent), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 mlkit=str(Path(mlkit.__file__).parent), quick=a.quick, seeds=seeds, audit_seeds=audit_seeds,
-                detect_rows=a.detect_rows, audit_rows=a.audit_rows, wall_seconds=round(wall, 1), cleaning_step=clean_step()[0],
+                detect_rows=a.detect_rows, audit_rows=a.audit_rows, wall_seconds=round(wall, 1), cpu_seconds=round(time.process_time() - cpu_start, 1), cleaning_step=clean_step()[0],
                 python=sys.version.split()[0], pandas=pd.__version__, numpy=np.__version__)
     res = dict(meta=meta, expected={k: {s: sorted(v) for s, v in src.items()} for k, src in EXPECTED.items()}, sizes=SIZES,
-               summary=summarise(trials), false_alarms=false_alarms(unplanted), unplanted=unplanted, trials=trials)
+               summary=summarise(trials), false_alarms=false_alarms(unplanted), planted_false_alarms=planted_alarms, unplanted=unplanted,
+               trials=trials)
     out = Path(a.out)
     out.with_suffix('.json').write_text(json.dumps(res, indent=1, default=str) + '\n')
     out.with_suffix('.md').write_text(markdown(res))
@@ -545,11 +559,11 @@ def _pct(x): return f'{x:.2f}'
 def markdown(res:dict) -> str:
     m = res['meta']
     L = [f"# Trap benchmark (issue 12): planted problems in real data", "",
-         f"Commit `{m['commit']}`, {m['date']}; {m['wall_seconds']} s wall time on one core{' (--quick)' if m['quick'] else ''}. "
+         f"Commit `{m['commit']}`, {m['date']}; {m['wall_seconds']} s wall time, {m['cpu_seconds']} s CPU time (one core, shared with other jobs){' (--quick)' if m['quick'] else ''}. "
          f"Generated by `python benchmarks/trap_bench.py`; raw numbers in `trap_results.json`.", "",
          f"Each kind is planted by code at random rows, sizes and columns (`numpy.random.default_rng([seed, kind, dataset])`), "
-         f"{m['seeds']} seeds per dataset for `detect` (mlkit.cleaning.detect_problems) and `load` (mlkit.core.load_dataset "
-         f"on the table written as CSV), {m['audit_seeds']} for `audit` (mlkit.leakage.audit_leakage on the raw table, as "
+         f"{m['seeds']} seeds per dataset for `detect` (mlkit.cleaning.detect_problems), {min(m['seeds'], LOAD_SEEDS)} for `load` "
+         f"(mlkit.core.load_dataset on the table written as CSV), {m['audit_seeds']} for `audit` (mlkit.leakage.audit_leakage on the raw table, as "
          f"05_evaluation calls it; slower). Tables are the last {m['detect_rows']} rows (detect, load) or {m['audit_rows']} "
          f"rows (audit) of each dataset. Found = a warning or critical finding with an accepted check name on the planted "
          f"column(s); recall = the share of planted columns found, averaged over trials. Classification-only kinds also run "
@@ -576,6 +590,12 @@ def markdown(res:dict) -> str:
           f"units {fa['families']['units']}.", "", "| source | check | alarms | where (dataset:column) |", "|---|---|---|---|"]
     for x in fa['checks']:
         L.append(f"| {x['source']} | {x['check']} | {x['alarms']} | {', '.join(x['where'][:12])}{' ...' if len(x['where']) > 12 else ''} |")
+    pa = res['planted_false_alarms']
+    hit = [x for x in pa if x['leak_alarms']]
+    L += ["", f"Leakage alarms caused by placeholders: in {len(hit)} of {len(pa)} audits of tables where -200/-999/9999 fill the "
+          f"same rows of the target and other columns, the audit raised a new leakage alarm on one of those other columns "
+          f"({', '.join(sorted({c for x in hit for c in x['leak_alarms']})) or 'none'}; "
+          f"{sum(x['error'] is not None for x in pa)} audits failed)."]
     L += ["", f"## Cleaning on the unplanted datasets (`{m['cleaning_step']}`)", "",
           f"Present values of non-target columns that the cleaning step changed: **{fa['cleaning_changed_values']}** in total.", "",
           "| dataset | rows | changed values (column: count) | filled missing | dropped columns | error |", "|---|---|---|---|---|---|"]
