@@ -14,22 +14,27 @@ Assumed (issue 12 names the behaviour, not the check names; adjust `ACCEPTED` if
   each testing more than the 4 weekly rows that 28 days give (weekly) or at least 2 rows (yearly), all test folds
   together at most half the rows, and no 'small_folds' warning.
 - multiclass: a 3-class text target; the run completes as a classification.
-Each case is one full CLI run (about a minute each); the cases are small files (600-2,000 rows) written into a
-temporary folder. The tests skip, with the reason, when `../shared/data/real` is not beside the checkout.
+Each case is one full CLI run (about 45 s of CPU each); the cases are small files (300-2,000 rows) written into a
+temporary folder. They skip, with the reason, when `../shared/data/real` is not beside the checkout.
+The last tests check the trap benchmark's planters (benchmarks/trap_bench.py) on statsmodels' real series: each plants
+what it says, where it says, and nothing else.
 """
-import functools, json
+import functools, json, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from clitools import mlkit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'benchmarks'))
+import trap_bench as tb  # noqa: E402
+from real_data import load_macrodata, load_nile  # noqa: E402
 
 def find_real() -> Path:
     "`../shared/data/real` beside the checkout (CI), else beside one of its parents (a worktree inside the workspace)."
     return next((p/'shared'/'data'/'real' for p in ROOT.parents if (p/'shared'/'data'/'real').is_dir()), ROOT.parent/'shared'/'data'/'real')
 
 REAL = find_real()
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real datasets not found at {ROOT.parent/'shared'/'data'/'real'} (CI keeps ../shared beside the checkout)")
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real datasets not found at {ROOT.parent/'shared'/'data'/'real'} (CI keeps ../shared beside the checkout)")
 
 ACCEPTED = {
     'missing_target': {'missing_target', 'target_missing', 'target_gaps'},
@@ -120,6 +125,7 @@ def completed(run_case, name):
 def with_check(findings, accepted, severities=('info', 'warning', 'critical')) -> list:
     return [f for f in findings if f['check'] in accepted and f['severity'] in severities]
 
+@needs_real
 def test_missing_target_values(run_case):
     "Missing target values are counted and reported; the run completes."
     m, findings, facts = completed(run_case, 'missing_target')
@@ -128,6 +134,7 @@ def test_missing_target_values(run_case):
     assert any(str(facts['missing']) in json.dumps(f) for f in found), found  # the count is in the message or evidence
     assert m['data']['rows'] == 1500  # rows without a target are kept (for EDA and for later rows' features)
 
+@needs_real
 def test_duplicated_timestamps(run_case):
     "Duplicated timestamps are reported and resolved (one row per timestamp), not refused."
     m, findings, facts = completed(run_case, 'duplicates')
@@ -135,6 +142,7 @@ def test_duplicated_timestamps(run_case):
     assert found and all(f['column'] == 'date' for f in found), sorted({f['check'] for f in findings})
     assert m['data']['rows'] == facts['distinct']
 
+@needs_real
 def test_jittered_timestamps(run_case):
     "Stamps jittered by seconds are snapped to the minute grid and reported."
     m, findings, _ = completed(run_case, 'jitter')
@@ -142,6 +150,7 @@ def test_jittered_timestamps(run_case):
     assert with_check(findings, ACCEPTED['jitter']), sorted({f['check'] for f in findings})
     assert m['parameters']['task'] == 'classification'
 
+@needs_real
 def test_long_gap(run_case):
     "Two months missing in the middle: reported as a gap, and the run completes."
     m, findings, _ = completed(run_case, 'long_gap')
@@ -151,6 +160,7 @@ def test_long_gap(run_case):
 def fold_figures(m) -> dict:
     return next(s['figures'] for s in m['steps'] if s['step'].startswith('04'))
 
+@needs_real
 def test_weekly_real_data(run_case):
     "The real ILI file (weekly): the run completes and the default folds fit weekly data."
     m, findings, facts = completed(run_case, 'weekly')
@@ -159,6 +169,7 @@ def test_weekly_real_data(run_case):
     assert f['n_folds'] >= 3 and f['test_rows_per_fold'] > 4 and f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
     assert not with_check(findings, {'small_folds'}, ('warning', 'critical'))
 
+@needs_real
 def test_yearly_data(run_case):
     "Yearly data (309 years): the run completes and the default folds fit."
     m, findings, facts = completed(run_case, 'yearly')
@@ -166,7 +177,73 @@ def test_yearly_data(run_case):
     assert f['n_folds'] >= 3 and f['test_rows_per_fold'] >= 2 and f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
     assert not with_check(findings, {'small_folds'}, ('warning', 'critical'))
 
+@needs_real
 def test_multiclass_target(run_case):
     "A three-class text target: a classification run that completes."
     m, _, _ = completed(run_case, 'multiclass')
     assert m['parameters']['task'] == 'classification'
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The benchmark's planters, on real series that ship with statsmodels (no ../shared needed)
+
+def changed(a:pd.DataFrame, b:pd.DataFrame) -> pd.DataFrame:
+    "Cells that differ between two frames of the same shape (NaN equal to NaN)."
+    return ~((a == b) | (a.isna() & b.isna()))
+
+@pytest.mark.parametrize('kind', ['units_scattered', 'units_block', 'stuck_sensor', 'placeholder_nulls', 'granularity_aligned',
+                                  'granularity_arbitrary', 'granularity_then_empty'])
+def test_planters_change_only_the_truth_columns(kind):
+    "Value planters change the named column(s) only, on the stated rows, in the stated amount."
+    d = load_macrodata()
+    for seed in range(3):
+        df, truth = tb.PLANTERS[kind](d, np.random.default_rng(seed))
+        diff = changed(d.frame, df)
+        assert sorted(diff.columns[diff.any()]) == sorted(truth.columns), (kind, seed)
+        rows = np.flatnonzero(diff.any(axis=1).to_numpy())
+        if kind == 'units_scattered': assert len(rows) == truth.detail['rows'] >= 20
+        if kind == 'units_block': assert rows[0] >= truth.rows[0] and rows[-1] <= truth.rows[1] and truth.detail['rows'] >= .05 * len(df)
+        if kind == 'stuck_sensor':
+            start, end = truth.rows
+            assert df[truth.columns[0]].iloc[start:end + 1].nunique() == 1 and end - start + 1 >= truth.detail['min_run']
+        if kind == 'placeholder_nulls':
+            assert d.target in truth.columns and (df.loc[rows, truth.columns] == truth.detail['value']).all().all()
+        if kind.startswith('granularity'):
+            col, period_rows = truth.columns[0], truth.rows
+            assert len(period_rows) >= 3 and (df[col].iloc[period_rows] > 2 * d.frame[col].iloc[period_rows]).all()
+
+def test_time_planters():
+    "Duplicates add copies of existing stamps (exact or with other values); a gap removes a block of rows."
+    d = load_nile()
+    df, t = tb.plant_duplicates_exact(d, np.random.default_rng(0))
+    assert df['date'].duplicated().sum() == t.detail['rows'] == len(df) - len(d.frame) == df.duplicated().sum()
+    df, t = tb.plant_duplicates_conflicting(d, np.random.default_rng(0))
+    assert df['date'].duplicated().sum() == t.detail['rows'] and df.duplicated().sum() == 0
+    df, t = tb.plant_gap(d, np.random.default_rng(0))
+    assert len(d.frame) - len(df) == t.detail['rows_removed'] >= 3 and df['date'].diff().max() > pd.Timedelta(days=366 * 3)
+
+def test_leak_planters():
+    "A target rebuilt from two parts adds up; a future copy matches the target k rows later; a row index counts rows."
+    d = load_macrodata()
+    df, t = tb.plant_target_from_parts(d, np.random.default_rng(0))
+    assert np.allclose(df[t.columns].sum(axis=1), df[d.target])
+    df, t = tb.plant_future_shifted_target(d, np.random.default_rng(0))
+    k = -t.detail['shift']
+    assert df[t.columns[0]].corr(df[d.target].shift(-k)) > df[t.columns[0]].corr(df[d.target])
+    df, t = tb.plant_row_index(d, np.random.default_rng(0))
+    assert df.columns[0] == t.columns[0] and (df[t.columns[0]].diff().dropna() == 1).all()
+    cls = tb.binary_variant(d)
+    df, t = tb.plant_target_as_category(cls, np.random.default_rng(0))
+    agree = pd.crosstab(df[t.columns[0]], df[d.target]).max(axis=1).sum() / len(df)
+    assert agree >= .9 - 1e-9 and df[t.columns[0]].dtype == object
+
+def test_score_reads_accepted_names_and_lists_new_ones():
+    "A trial counts a planted column as found only through an accepted check; other and unknown names are listed."
+    truth = tb.Truth('units_block', ['x'])
+    out = tb.Outcome([('mixed_units', 'critical', 'x'), ('brand_new_check', 'warning', 'x'), ('outlier', 'info', 'x')])
+    s = tb.score('units_block', 'detect', out, tb.Outcome([]), truth)
+    assert s['recall'] == 1 and s['unknown_checks'] == ['brand_new_check'] and not s['preexisting']
+    s = tb.score('units_block', 'detect', tb.Outcome([('mixed_units', 'info', 'x')]), None, truth)
+    assert s['recall'] == 0 and s['info_only'] == ['mixed_units']
+    s = tb.score('target_from_parts', 'audit', tb.Outcome([('leak_reconstructed_target', 'critical', 'a, b')]), None,
+                 tb.Truth('target_from_parts', ['a', 'c']))
+    assert s['recall'] == .5
