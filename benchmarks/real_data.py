@@ -49,7 +49,8 @@ def load_ili() -> RealData:
 OCCUPANCY_FILES = ('datatest.txt', 'datatraining.txt', 'datatest2.txt')  # three separate periods, in time order
 
 def load_occupancy(files=OCCUPANCY_FILES, row_number:bool=False) -> RealData:
-    "UCI Occupancy: the files joined in time order (gaps between them); jittered minutes; `row_number`: keep the unnamed row numbers."
+    "UCI Occupancy: the files joined in time order (gaps between them), minutes jittered by seconds."
+    # row_number: keep the unnamed row-number column (as 'Unnamed: 0') instead of dropping it
     # the header names 7 columns but each row has 8 fields: pandas makes the first (an unnamed row number, written as
     # text, restarting in each file) the index
     parts = [pd.read_csv(REAL/'occupancy'/f, index_col=0) for f in files]
@@ -68,7 +69,8 @@ def load_co2() -> RealData:
     "Mauna Loa CO2 (statsmodels), weekly since 1958, with missing values."
     from statsmodels.datasets import co2
     d = co2.load_pandas().data
-    return RealData('co2', pd.DataFrame({'date': d.index.to_numpy(), 'co2': d['co2'].to_numpy()}), 'co2', 'date', 'regression', '7 days')
+    df = pd.DataFrame({'date': d.index.to_numpy(), 'co2': d['co2'].to_numpy()})
+    return RealData('co2', df, 'co2', 'date', 'regression', '7 days')
 
 def load_elec_equip() -> RealData:
     "Euro-area electrical equipment orders index (statsmodels), monthly since 1995."
@@ -78,15 +80,17 @@ def load_elec_equip() -> RealData:
                     'orders', 'date', 'regression', '1 month')
 
 def load_macrodata() -> RealData:
-    "US macroeconomic series (statsmodels), quarterly 1959-2009; a date built from year and quarter; `realgdp` the target."
+    "US macroeconomic series (statsmodels), quarterly 1959-2009, dated from year and quarter; target `realgdp`."
     d = sm_data('macrodata')
-    date = pd.PeriodIndex.from_fields(year=d['year'].astype(int), quarter=d['quarter'].astype(int), freq='Q').to_timestamp()
+    year, quarter = d['year'].astype(int), d['quarter'].astype(int)
+    date = pd.PeriodIndex.from_fields(year=year, quarter=quarter, freq='Q').to_timestamp()
     df = pd.concat([pd.DataFrame({'date': date}), d.drop(columns=['year', 'quarter'])], axis=1)
     return RealData('macrodata', df, 'realgdp', 'date', 'regression', '1 quarter')
 
 def _yearly(name:str, year:str, value:str, target:str) -> RealData:
     d = sm_data(name)
-    df = pd.DataFrame({'date': pd.to_datetime(d[year].astype(int).astype(str), format='%Y'), target: d[value].to_numpy()})
+    date = pd.to_datetime(d[year].astype(int).astype(str), format='%Y')
+    df = pd.DataFrame({'date': date, target: d[value].to_numpy()})
     return RealData(name, df, target, 'date', 'regression', '1 year')
 
 def load_nile() -> RealData:
@@ -102,8 +106,10 @@ def sm_data(name:str) -> pd.DataFrame:
     import importlib
     return importlib.import_module(f'statsmodels.datasets.{name}').load_pandas().data
 
-FILE_LOADERS = dict(etth1=load_etth1, exchange_rate=load_exchange_rate, ili=load_ili, occupancy=load_occupancy, wind=load_wind)
-PACKAGE_LOADERS = dict(co2=load_co2, elec_equip=load_elec_equip, macrodata=load_macrodata, nile=load_nile, sunspots=load_sunspots)
+FILE_LOADERS = dict(etth1=load_etth1, exchange_rate=load_exchange_rate, ili=load_ili, occupancy=load_occupancy,
+                    wind=load_wind)
+PACKAGE_LOADERS = dict(co2=load_co2, elec_equip=load_elec_equip, macrodata=load_macrodata, nile=load_nile,
+                       sunspots=load_sunspots)
 LOADERS = FILE_LOADERS | PACKAGE_LOADERS
 
 def load_all(names=None) -> dict:

@@ -31,10 +31,12 @@ from real_data import load_macrodata, load_nile  # noqa: E402
 
 def find_real() -> Path:
     "`../shared/data/real` beside the checkout (CI), else beside one of its parents (a worktree inside the workspace)."
-    return next((p/'shared'/'data'/'real' for p in ROOT.parents if (p/'shared'/'data'/'real').is_dir()), ROOT.parent/'shared'/'data'/'real')
+    found = (p/'shared'/'data'/'real' for p in ROOT.parents if (p/'shared'/'data'/'real').is_dir())
+    return next(found, ROOT.parent/'shared'/'data'/'real')
 
 REAL = find_real()
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real datasets not found at {ROOT.parent/'shared'/'data'/'real'} (CI keeps ../shared beside the checkout)")
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real datasets not found at {REAL} (CI keeps ../shared "
+                                                          "beside the checkout)")
 
 ACCEPTED = {
     'missing_target': {'missing_target', 'target_missing', 'target_gaps'},
@@ -68,7 +70,7 @@ def duplicates_case(folder:Path) -> tuple[Path, dict]:
     return p, dict(target='OT', distinct=len(df))
 
 def jitter_case(folder:Path) -> tuple[Path, dict]:
-    "The first 2,000 rows of occupancy's training file as it is: stamps jittered by seconds, an unnamed row-number column."
+    "The first 2,000 rows of occupancy's training file as they are: jittered stamps, an unnamed row-number column."
     lines = (REAL/'occupancy'/'datatraining.txt').read_text().splitlines()
     p = folder/'occupancy_jitter.csv'; p.write_text('\n'.join(lines[:2001]) + '\n')
     return p, dict(target='Occupancy')
@@ -166,7 +168,8 @@ def test_weekly_real_data(run_case):
     m, findings, facts = completed(run_case, 'weekly')
     assert m['data']['rows'] == facts['rows'] and m['parameters']['freq'].startswith('W'), m['parameters']
     f = fold_figures(m)
-    assert f['n_folds'] >= 3 and f['test_rows_per_fold'] > 4 and f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
+    assert f['n_folds'] >= 3 and f['test_rows_per_fold'] > 4, f
+    assert f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
     assert not with_check(findings, {'small_folds'}, ('warning', 'critical'))
 
 @needs_real
@@ -174,7 +177,8 @@ def test_yearly_data(run_case):
     "Yearly data (309 years): the run completes and the default folds fit."
     m, findings, facts = completed(run_case, 'yearly')
     f = fold_figures(m)
-    assert f['n_folds'] >= 3 and f['test_rows_per_fold'] >= 2 and f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
+    assert f['n_folds'] >= 3 and f['test_rows_per_fold'] >= 2, f
+    assert f['n_folds'] * f['test_rows_per_fold'] <= facts['rows'] / 2, f
     assert not with_check(findings, {'small_folds'}, ('warning', 'critical'))
 
 @needs_real
@@ -190,8 +194,8 @@ def changed(a:pd.DataFrame, b:pd.DataFrame) -> pd.DataFrame:
     "Cells that differ between two frames of the same shape (NaN equal to NaN)."
     return ~((a == b) | (a.isna() & b.isna()))
 
-@pytest.mark.parametrize('kind', ['units_scattered', 'units_block', 'stuck_sensor', 'placeholder_nulls', 'granularity_aligned',
-                                  'granularity_arbitrary', 'granularity_then_empty'])
+@pytest.mark.parametrize('kind', ['units_scattered', 'units_block', 'stuck_sensor', 'placeholder_nulls',
+                                  'granularity_aligned', 'granularity_arbitrary', 'granularity_then_empty'])
 def test_planters_change_only_the_truth_columns(kind):
     "Value planters change the named column(s) only, on the stated rows, in the stated amount."
     d = load_macrodata()
@@ -201,10 +205,12 @@ def test_planters_change_only_the_truth_columns(kind):
         assert sorted(diff.columns[diff.any()]) == sorted(truth.columns), (kind, seed)
         rows = np.flatnonzero(diff.any(axis=1).to_numpy())
         if kind == 'units_scattered': assert len(rows) == truth.detail['rows'] >= 20
-        if kind == 'units_block': assert rows[0] >= truth.rows[0] and rows[-1] <= truth.rows[1] and truth.detail['rows'] >= .05 * len(df)
+        if kind == 'units_block':
+            assert rows[0] >= truth.rows[0] and rows[-1] <= truth.rows[1] and truth.detail['rows'] >= .05 * len(df)
         if kind == 'stuck_sensor':
             start, end = truth.rows
-            assert df[truth.columns[0]].iloc[start:end + 1].nunique() == 1 and end - start + 1 >= truth.detail['min_run']
+            assert df[truth.columns[0]].iloc[start:end + 1].nunique() == 1
+            assert end - start + 1 >= truth.detail['min_run']
         if kind == 'placeholder_nulls':
             assert d.target in truth.columns and (df.loc[rows, truth.columns] == truth.detail['value']).all().all()
         if kind.startswith('granularity'):
@@ -219,7 +225,8 @@ def test_time_planters():
     df, t = tb.plant_duplicates_conflicting(d, np.random.default_rng(0))
     assert df['date'].duplicated().sum() == t.detail['rows'] and df.duplicated().sum() == 0
     df, t = tb.plant_gap(d, np.random.default_rng(0))
-    assert len(d.frame) - len(df) == t.detail['rows_removed'] >= 3 and df['date'].diff().max() > pd.Timedelta(days=366 * 3)
+    assert len(d.frame) - len(df) == t.detail['rows_removed'] >= 3
+    assert df['date'].diff().max() > pd.Timedelta(days=366 * 3)
 
 def test_leak_planters():
     "A target rebuilt from two parts adds up; a future copy matches the target k rows later; a row index counts rows."
