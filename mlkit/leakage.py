@@ -5,7 +5,7 @@
 # %% ../nbs/leakage.ipynb #a3f20384
 from __future__ import annotations
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 import numpy as np, pandas as pd
 from scipy import stats
@@ -107,14 +107,18 @@ def finite_target(y:pd.Series) -> np.ndarray:
     return y.notna().to_numpy()
 
 def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
-    "Values of `s` repeated `min_count` times or more that lie further outside its 1-99% range than that range is wide."
+    "The smallest or largest values of `s`, each repeated `min_count` times or more, that lie further outside the 1-99% range of the other values than that range is wide."
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s): return []
-    v = s.to_numpy(float, na_value=np.nan); v = pd.Series(v[np.isfinite(v)])
-    if len(v) < 20 or v.nunique() < 3: return []
-    lo, hi = v.quantile([.01, .99]); width = max(hi - lo, 1e-12)
-    counts = v.value_counts()
-    far = counts[(counts >= min_count) & ((counts.index < lo - width) | (counts.index > hi + width))]
-    return sorted(float(x) for x in far.index)
+    v = s.to_numpy(float, na_value=np.nan); counts = pd.Series(v[np.isfinite(v)]).value_counts().sort_index()
+    out = []
+    for _ in range(4):  # peel placeholders off both ends (-999 and -200 may both be there)
+        if counts.sum() < 20 or len(counts) < 3: break
+        rest = lambda drop: np.repeat(counts.index.drop(drop).to_numpy(), counts.drop(drop).to_numpy())
+        for end in (counts.index[0], counts.index[-1]):
+            lo, hi = np.quantile(rest(end), [.01, .99]); width = max(hi - lo, 1e-12)
+            if counts[end] >= min_count and (end < lo - width or end > hi + width): out.append(float(end)); counts = counts.drop(end); break
+        else: break
+    return sorted(out)
 
 def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:dict|None=None) -> tuple:
     "`X`, `y` with placeholders as missing, and what was treated: `missing_values` ({column: values}), and values far outside the target's bulk with the columns sharing them on the same rows."
@@ -182,7 +186,8 @@ def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:in
     stat = m['stat'] or m['exp']
     if not hasattr(win, stat): return None
     out = getattr(win, stat)().to_numpy()[pos]
-    if m['window']: out[pos - pos[0] < horizon + int(m['window']) - 1] = np.nan  # windows reaching before the table
+    if m['window']:  # only windows the audit sees whole: rows dropped before (or left out of) the table change the others
+        out[past.rolling(int(m['window'])).count().to_numpy()[pos] < int(m['window'])] = np.nan
     return out, bool(m['window'])
 
 def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> str|None:
@@ -194,7 +199,7 @@ def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, 
     if m['lag'] and int(m['lag']) < horizon: return None
     xv = pd.to_numeric(x, errors='coerce').to_numpy(float)
     both = np.isfinite(xv) & np.isfinite(r)
-    if both.sum() < max(10, .2 * len(xv)): return None
+    if both.sum() < max(10, .05 * len(xv)): return None
     if exact:
         scale = np.nanmax(np.abs(r[both])) or 1.
         agree = float(np.mean(np.isclose(xv[both], r[both], rtol=1e-6, atol=1e-9 * scale)))
@@ -253,9 +258,10 @@ def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_si
     "What the target's own value `horizon` steps earlier achieves: the shallow tree's temporal-split score and (regression) its squared correlation."
     yc = pd.Series(_target_codes(y, task), dtype=float).where(finite_target(y)).to_numpy()
     past, cut = shifted(yc, pos, horizon), split_point(len(y), test_size)
-    ok = np.isfinite(past)
+    has_y, ok = np.isfinite(yc), np.isfinite(past) & np.isfinite(yc)
     if ok[:cut].sum() < 20 or ok[cut:].sum() < 5: return dict(score=float('nan'), r2=float('nan'), horizon=horizon)
-    score = fit_score(_tree(task, seed), past[:cut, None], yc[:cut], past[cut:, None], yc[cut:], task)
+    tr, te = has_y & (np.arange(len(yc)) < cut), has_y & (np.arange(len(yc)) >= cut)
+    score = fit_score(_tree(task, seed), past[tr, None], yc[tr], past[te, None], yc[te], task)
     r2 = float(np.corrcoef(past[ok], yc[ok])[0, 1] ** 2) if task == 'regression' and np.ptp(past[ok]) > 0 else float('nan')
     return dict(score=score, r2=r2, horizon=horizon)
 
@@ -387,9 +393,9 @@ def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share
     dup = np.isin(keys[cut:], keys[:cut])
     share, n_dup = (float(dup.mean()) if len(dup) else 0.), int(dup.sum())
     if share < min_share or n_dup < 3: return []
-    inner = split_point(cut, test_size)  # the same comparison within the training part: how often rows repeat by chance
+    inner = cut // 2  # the same comparison within the training part (later half against earlier half): repeats by chance
     chance = repeat_share(keys[:cut], inner)
-    p = float(stats.binom.sf(n_dup - 1, len(dup), max(chance, 1 / max(cut - inner, 1))))
+    p = float(stats.binom.sf(n_dup - 1, len(dup), max(chance, .5 / max(cut - inner, 1))))
     ev = dict(duplicated_test_rows=n_dup, share=round(share, 4), share_within_training=round(chance, 4), p_value=float(f'{p:.3g}'),
               first_rows=(np.flatnonzero(dup)[:5] + cut).tolist())
     if p >= alpha or share < 2 * chance:
@@ -539,10 +545,12 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
                      f"a value written for 'missing' on the same rows of target and column is not the target in disguise.", treated)] if treated else []
     keep, pos = finite_target(y), grid_positions(time, len(y))
     if not keep.all():
-        inf = int(np.isinf(pd.to_numeric(y, errors='coerce').to_numpy(float))[~keep].sum()) if pd.api.types.is_numeric_dtype(y) else 0
+        inf = int(np.isinf(y.to_numpy(float, na_value=np.nan)).sum()) if pd.api.types.is_numeric_dtype(y) else 0
+        held = treated.get(target, {}).get('rows', 0)
+        parts = ', '.join(f'{k} {w}' for k, w in ((int((~keep).sum()) - inf - held, 'missing'), (inf, 'infinite'), (held, 'placeholders')) if k)
         notes.append(Finding('leak_missing_target', 'info', target,
-            f"{int((~keep).sum())} of {len(y)} rows have no target value (missing{f', {inf} infinite' if inf else ''}): they are left "
-            f"out of every leakage check.", dict(rows=int((~keep).sum()), infinite=inf, first_rows=np.flatnonzero(~keep)[:5].tolist())))
+            f"{int((~keep).sum())} of {len(y)} rows have no target value ({parts}): they are left out of every leakage check.",
+            dict(rows=int((~keep).sum()), infinite=inf, placeholders=held, first_rows=np.flatnonzero(~keep)[:5].tolist())))
         X, y, pos = X[keep].reset_index(drop=True), y[keep].reset_index(drop=True), pos[keep]
         time = None if time is None else time[keep].reset_index(drop=True)
     X = X.loc[:, X.notna().any()]  # a column without values can leak nothing (and breaks the tree models' binning)
@@ -577,7 +585,7 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     if len(legit):
         kinds = prov.set_index('feature')['kind']
         findings.append(Finding('leak_not_candidates', 'info', ', '.join(legit['feature']),
-            f"{', '.join(legit['feature'][:5])} alone predict the target well (best {legit['score'].iloc[0]:.3f}), but they are the "
+            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well (best {legit['score'].iloc[0]:.3f}), but they are the "
             f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
             dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4)) for r in legit.itertuples()})))
     limits = {k: v for k, v in skip.items() if k in ('calendar',) or any(l['check'] == k and l['status'] == 'skipped' for l in lines)
