@@ -63,14 +63,14 @@ def planted_leak_case(kind:str='clean', n:int=2000, seed:int=0) -> tuple[pd.Data
 
 # %% ../nbs/leakage.ipynb #65599021
 def numeric_features(X:pd.DataFrame) -> pd.DataFrame:
-    "`X` with categories as integer codes, booleans as 0/1 and timestamps as seconds (NaN kept)."
+    "`X` with categories as integer codes, booleans as 0/1 and timestamps as seconds (NaN kept, ±inf made NaN)."
     out = {}
     for c in X.columns:
         s = X[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = (s - pd.Timestamp(0)).dt.total_seconds()
         elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s): out[c] = s.astype(float)
         else: out[c] = pd.Series(pd.factorize(s, sort=True)[0], index=s.index).replace(-1, np.nan).astype(float)
-    return pd.DataFrame(out, index=X.index)
+    return pd.DataFrame(out, index=X.index).replace([np.inf, -np.inf], np.nan)
 
 def split_point(n:int, test_size:float=.25) -> int:
     "Index of the first test row when the last `test_size` of `n` time-ordered rows are the test part."
@@ -296,7 +296,7 @@ def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None
 # %% ../nbs/leakage.ipynb #a65490c9
 def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -> dict|None:
     "The subset of at most `max_columns` numeric columns whose linear fit explains most of `y`: columns, R², coefficients."
-    Xn = numeric_features(X).assign(_y=y.to_numpy(float)).replace([np.inf, -np.inf], np.nan).dropna()
+    Xn = numeric_features(X).assign(_y=y.to_numpy(float)).dropna()
     Xn = Xn.loc[:, Xn.std(ddof=0) > 1e-12 * Xn.abs().max().clip(lower=1)]
     cols = [c for c in Xn.columns if c != '_y']
     if not cols or '_y' not in Xn: return None
@@ -588,8 +588,7 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
             f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well (best {legit['score'].iloc[0]:.3f}), but they are the "
             f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
             dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4)) for r in legit.itertuples()})))
-    limits = {k: v for k, v in skip.items() if k in ('calendar',) or any(l['check'] == k and l['status'] == 'skipped' for l in lines)
-              or k == 'future_values'}
+    limits = {k: v for k, v in skip.items() if k != 'reconstructed_target'}  # rebuilding a class from a sum does not apply
     if limits:
         findings.append(Finding('leak_audit_limits', 'info', None,
             "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.', limits))
