@@ -107,7 +107,7 @@ def finite_target(y:pd.Series) -> np.ndarray:
     return y.notna().to_numpy()
 
 def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
-    "The smallest or largest values of `s`, each repeated `min_count` times or more, that lie further outside the 1-99% range of the other values than that range is wide."
+    "End values of `s` repeated `min_count`+ times, further outside the 1-99% range of the rest than that range is wide."
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s): return []
     v = s.to_numpy(float, na_value=np.nan); counts = pd.Series(v[np.isfinite(v)]).value_counts().sort_index()
     out = []
@@ -116,12 +116,13 @@ def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
         rest = lambda drop: np.repeat(counts.index.drop(drop).to_numpy(), counts.drop(drop).to_numpy())
         for end in (counts.index[0], counts.index[-1]):
             lo, hi = np.quantile(rest(end), [.01, .99]); width = max(hi - lo, 1e-12)
-            if counts[end] >= min_count and (end < lo - width or end > hi + width): out.append(float(end)); counts = counts.drop(end); break
+            if counts[end] >= min_count and (end < lo - width or end > hi + width):
+                out.append(float(end)); counts = counts.drop(end); break
         else: break
     return sorted(out)
 
 def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:dict|None=None) -> tuple:
-    "`X`, `y` with placeholders as missing, and what was treated: `missing_values` ({column: values}), and values far outside the target's bulk with the columns sharing them on the same rows."
+    "`X`, `y` with placeholders as missing (`missing_values`, and the target's far repeated values with columns sharing them), and what was treated."
     X, y, notes, given = X.copy(), y.copy(), {}, dict(missing_values or {})
     def drop(col, values, source):
         nonlocal y
@@ -134,7 +135,8 @@ def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:d
         else: X[col] = X[col].mask(hit)
         return hit
     for c, values in given.items():
-        if (c == target or c in X) and pd.api.types.is_numeric_dtype(y if c == target else X[c]): drop(c, list(values), 'missing_values')
+        if (c == target or c in X) and pd.api.types.is_numeric_dtype(y if c == target else X[c]):
+            drop(c, list(values), 'missing_values')
     if target in given or not pd.api.types.is_numeric_dtype(y): return X, y, notes
     for v in far_repeated_values(y):  # the safeguard: a repeated value far from the target's bulk is a placeholder
         rows = drop(target, [v], 'repeated far outside the bulk')
@@ -174,7 +176,7 @@ def _target_series_named(base:str, y:pd.Series, target:str) -> np.ndarray|None:
     return None
 
 def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> tuple[np.ndarray, bool]|None:
-    "The target-derived feature `name` (mlkit's naming: `<target>_lag<k>`, `_roll<w>_<stat>`, `_diff<k>`, `_expanding_<stat>`) recomputed from `y`, and whether it is exact."
+    "Target feature `name` (`<target>_lag<k>`, `_roll<w>_<stat>`, `_diff<k>`, `_expanding_<stat>`) recomputed from `y`; is it exact?"
     m = _PAST.match(str(name))
     v = _target_series_named(m['base'], y, target) if m else None
     if v is None: return None
@@ -191,7 +193,7 @@ def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:in
     return out, bool(m['window'])
 
 def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> str|None:
-    "Evidence that column `x` is the target's own past as its name says: a sentence, or None when it is not (or cannot be shown)."
+    "Evidence that `x` is the target's own past as its name says: a sentence, or None when it is not (or cannot be shown)."
     rec = recompute_past(name, y, target, pos, horizon)
     if rec is None: return None
     r, exact = rec
@@ -205,7 +207,8 @@ def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, 
         agree = float(np.mean(np.isclose(xv[both], r[both], rtol=1e-6, atol=1e-9 * scale)))
         return f'equals its recomputation from the target on {agree:.1%} of {int(both.sum())} rows' if agree >= .95 else None
     half = both & (np.arange(len(xv)) >= len(xv) // 2)
-    corr = np.corrcoef(xv[half], r[half])[0, 1] if half.sum() > 10 and np.ptp(xv[half]) > 0 and np.ptp(r[half]) > 0 else np.nan
+    varies = half.sum() > 10 and np.ptp(xv[half]) > 0 and np.ptp(r[half]) > 0
+    corr = np.corrcoef(xv[half], r[half])[0, 1] if varies else np.nan
     return f'tracks its recomputation from the target (r {corr:.4f} on the later half)' if corr >= .99 else None
 
 def calendar_keys(time) -> dict:
@@ -213,13 +216,15 @@ def calendar_keys(time) -> dict:
     t = pd.DatetimeIndex(time).as_unit('ns')
     day = t.normalize(); tod = (t - day).asi8; dow = t.day_of_week.to_numpy().astype(np.int64)
     week, year = day.asi8 - dow * 86_400_000_000_000, t.year.to_numpy()
-    return {'time of day': (tod, day.asi8), 'day of week': (dow, week), 'day of week and time of day': (dow * 86_400_000_000_000 + tod, week),
+    return {'time of day': (tod, day.asi8), 'day of week': (dow, week),
+            'day of week and time of day': (dow * 86_400_000_000_000 + tod, week),
             'month': (t.month.to_numpy(), year), 'day of year': (t.day_of_year.to_numpy(), year)}
 
 def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
-    "The recurring calendar value (time of day, day of week, ...) that determines `x`; 'undecided' when none recurs over two periods for half the rows; None when `x` is no function of the calendar."
+    "The recurring calendar value that determines `x` (e.g. 'time of day'); 'undecided' if none recurs enough; None if none does."
     keys = calendar_keys(time) if keys is None else keys
-    xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if pd.api.types.is_numeric_dtype(x) else x.astype(str).to_numpy())
+    numeric = pd.api.types.is_numeric_dtype(x)
+    xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric else x.astype(str).to_numpy())
     if xv.nunique(dropna=False) < 2: return None
     decidable = False
     for name, (k, period) in keys.items():
@@ -229,20 +234,24 @@ def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
         if (xv.groupby(k).nunique(dropna=False) <= 1).all(): return name
     return None if decidable else 'undecided'
 
-def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horizon:int=1, pos:np.ndarray|None=None) -> pd.DataFrame:
+def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horizon:int=1,
+                       pos:np.ndarray|None=None) -> pd.DataFrame:
     "Per column: `kind` ('target_past', 'calendar' or 'other'), whether the data confirm it, and the evidence."
     pos = grid_positions(time, len(X)) if pos is None else pos
     keys, rows = (calendar_keys(time) if time is not None else None), []
     for c in X.columns:
         claimed_past = bool(_PAST.match(str(c))) and _target_series_named(_PAST.match(str(c))['base'], y, target) is not None
         ev = verify_past(X[c], c, y, target, pos, horizon) if claimed_past else None
-        if ev: rows.append(dict(feature=c, kind='target_past', confirmed=True, evidence=f'the target {target} before the horizon: {ev}')); continue
+        if ev:
+            rows.append(dict(feature=c, kind='target_past', confirmed=True, evidence=f'the target {target} before the horizon: {ev}'))
+            continue
         key = calendar_function(X[c], time, keys) if time is not None else 'undecided'
         named_calendar = str(c).startswith(('cal_', 'hol_'))
         if key not in (None, 'undecided'):
             rows.append(dict(feature=c, kind='calendar', confirmed=True, evidence=f'a function of the {key}: known in advance'))
         elif key == 'undecided' and named_calendar:
-            rows.append(dict(feature=c, kind='calendar', confirmed=False, evidence='named as a calendar feature; no calendar value recurs often enough in these rows to confirm it'))
+            rows.append(dict(feature=c, kind='calendar', confirmed=False,
+                             evidence='named as a calendar feature; no calendar value recurs often enough here to confirm it'))
         else:
             why = (f'named like the target\'s past but not equal to it' if claimed_past else
                    'named like a calendar feature but not a function of the calendar' if named_calendar else '')
@@ -251,11 +260,11 @@ def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horiz
 
 # %% ../nbs/leakage.ipynb #80ad161b
 def beats(score:float, reference:float, factor:float=.5) -> bool:
-    "Whether `score` leaves at most `factor` of what `reference` leaves unexplained (1 - score vs 1 - reference); True without a reference."
+    "Whether `score` leaves at most `factor` of what `reference` leaves unexplained (1 - score); True without a reference."
     return bool(not np.isfinite(reference) or (1 - score) <= factor * (1 - reference))
 
 def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_size:float=.25, seed:int=0) -> dict:
-    "What the target's own value `horizon` steps earlier achieves: the shallow tree's temporal-split score and (regression) its squared correlation."
+    "What the target `horizon` steps earlier achieves: the shallow tree's temporal-split score and (regression) r²."
     yc = pd.Series(_target_codes(y, task), dtype=float).where(finite_target(y)).to_numpy()
     past, cut = shifted(yc, pos, horizon), split_point(len(y), test_size)
     ok = np.isfinite(past) & np.isfinite(yc)  # rows with a value and a past value
@@ -274,11 +283,12 @@ def single_feature_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float
     return pd.DataFrame(rows, columns=['feature', 'score']).sort_values('score', ascending=False, ignore_index=True)
 
 def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None, reference:dict|None=None) -> list[Finding]:
-    "Critical: a feature whose score alone reaches `threshold` (R² 0.9, AUC 0.95) and far beats the target's own past (`reference`, from `past_reference`); info: a strong one that does not."
+    "Critical: a feature alone reaching `threshold` (R² 0.9, AUC 0.95) and far beating the target's past (`reference`); else info."
     threshold = threshold if threshold is not None else (.9 if task == 'regression' else .95)
     name, ref = ('R²' if task == 'regression' else 'ROC-AUC'), (reference or {}).get('score', float('nan'))
     h, out = (reference or {}).get('horizon', 1), []
-    past = f"the target's own value {h} step(s) earlier scores {ref:.3f}" if np.isfinite(ref) else "no past value of the target to compare with"
+    past = (f"the target's own value {h} step(s) earlier scores {ref:.3f}" if np.isfinite(ref)
+            else "no past value of the target to compare with")
     for r in scores[scores['score'] >= threshold].itertuples():
         ev = dict(score=round(r.score, 4), metric=name, threshold=threshold, past_score=round(ref, 4) if np.isfinite(ref) else None)
         if beats(r.score, ref):
@@ -316,8 +326,9 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
     return dict(columns=names, r2=round(min(best[0], 1.0), 10), coefficients=dict(zip(names, (coef[:-1].round(4) + 0.).tolist())),
                 intercept=round(float(coef[-1]), 4) + 0.)
 
-def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999, reference:dict|None=None) -> list[Finding]|None:
-    "Critical: each set of at most three columns of which the target is (almost) a linear combination, far closer than its own past (`reference['r2']`) comes; None for a class target."
+def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999,
+                         reference:dict|None=None) -> list[Finding]|None:
+    "Critical: each set of up to 3 columns that rebuilds the target linearly, far closer than its past does; None for classes."
     if task != 'regression': return None
     ref, out = (reference or {}).get('r2', float('nan')), []
     while X.shape[1] and len(out) < 5:  # one rebuild can hide another (casual + registered, and a copy): look again without it
@@ -327,7 +338,8 @@ def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, thre
         out.append(Finding('leak_reconstructed_target', 'critical', ', '.join(rec['columns']),
                     f"The target {target} is rebuilt almost exactly from {', '.join(rec['columns'])}: {target} ≈ {formula} "
                     f"(R² {rec['r2']:.4f}). These columns are parts of the target, recorded with it: drop them, or use "
-                    f"only their past values.", dict(rec, r2=round(rec['r2'], 6), past_r2=round(ref, 6) if np.isfinite(ref) else None)))
+                    f"only their past values.",
+                    dict(rec, r2=round(rec['r2'], 6), past_r2=round(ref, 6) if np.isfinite(ref) else None)))
         X = X.drop(columns=rec['columns'])
     return out
 
@@ -391,7 +403,7 @@ def repeat_share(keys:np.ndarray, cut:int) -> float:
     return float(np.isin(keys[cut:], keys[:cut]).mean()) if 0 < cut < len(keys) else 0.
 
 def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01, alpha:float=1e-3) -> list[Finding]:
-    "A finding when at least `min_share` of the test rows (features and target) also appear among training rows, far more often than rows repeat within the training part."
+    "A finding when `min_share`+ of the test rows (features and target) repeat training rows, far more often than by chance."
     cut = split_point(len(X), test_size)
     keys = pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
     dup = np.isin(keys[cut:], keys[:cut])
@@ -400,8 +412,8 @@ def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share
     inner = cut // 2  # the same comparison within the training part (later half against earlier half): repeats by chance
     chance = repeat_share(keys[:cut], inner)
     p = float(stats.binom.sf(n_dup - 1, len(dup), max(chance, .5 / max(cut - inner, 1))))
-    ev = dict(duplicated_test_rows=n_dup, share=round(share, 4), share_within_training=round(chance, 4), p_value=float(f'{p:.3g}'),
-              first_rows=(np.flatnonzero(dup)[:5] + cut).tolist())
+    ev = dict(duplicated_test_rows=n_dup, share=round(share, 4), share_within_training=round(chance, 4),
+              p_value=float(f'{p:.3g}'), first_rows=(np.flatnonzero(dup)[:5] + cut).tolist())
     if p >= alpha or share < 2 * chance:
         return [Finding('repeated_rows', 'info', None,
                         f"{n_dup} test rows ({share:.1%}) repeat training rows exactly, about as often as later training rows "
@@ -427,7 +439,7 @@ def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None) -> pd
 
 def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_lead:int=24, threshold:float=.9,
                         pos:np.ndarray|None=None) -> list[Finding]|None:
-    "Critical: a feature that matches the target `k` steps ahead (|r| >= `threshold`) far more closely than now or before; None for several classes."
+    "Critical: a feature matching the target `k` steps ahead (|r| >= `threshold`) far closer than now or before; None for 3+ classes."
     if task != 'regression' and y.nunique() > 2: return None
     Xn, yc, out = numeric_features(X), _target_codes(y, task).astype(float), []
     for c in Xn.columns:
@@ -518,19 +530,22 @@ class LeakageAudit:
 
     def to_dict(self) -> dict:
         "A JSON-able form, for evidence and reports."
-        legit = {} if self.provenance is None else self.provenance[self.provenance['kind'] != 'other'].groupby('kind')['feature'].apply(list).to_dict()
+        p = self.provenance
+        legit = {} if p is None else p[p['kind'] != 'other'].groupby('kind')['feature'].apply(list).to_dict()
         return dict(summary=self.summary(), checks=self.checks.to_dict('records'), not_leak_candidates=legit)
 
 def _skip_reasons(task:str, y:pd.Series, time, pos:np.ndarray, prov:pd.DataFrame) -> dict:
     "What the audit cannot decide on this table, by check."
     out = {}
     if time is None: out['granularity'] = 'no time column: coarser periods cannot be formed'
-    if task != 'regression': out['reconstructed_target'] = 'a class target is not a sum of columns: linear rebuilding does not apply'
+    if task != 'regression': out['reconstructed_target'] = 'a class target is not a sum of columns: rebuilding does not apply'
+    off_grid = time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all() and pd.Series(time).diff().nunique() > 1
     if task != 'regression' and y.nunique() > 2: out['future_values'] = f'{y.nunique()} classes: correlation with future labels is undefined'
-    elif time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all() and pd.Series(pd.DatetimeIndex(time)).diff().nunique() > 1:
+    elif off_grid:
         out['future_values'] = 'timestamps off a regular grid: steps ahead are counted in rows, not in time'
     undecided = prov.loc[(prov['kind'] == 'calendar') & ~prov['confirmed'], 'feature'].tolist()
-    if undecided: out['calendar'] = f"{', '.join(undecided)} taken as calendar features by name: no calendar value recurs often enough here to confirm it"
+    if undecided:
+        out['calendar'] = f"{', '.join(undecided)} taken as calendar features by name: no calendar value recurs enough to confirm it"
     return out
 
 def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='regression', time:pd.Series|None=None,
@@ -551,7 +566,8 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     if not keep.all():
         inf = int(np.isinf(y.to_numpy(float, na_value=np.nan)).sum()) if pd.api.types.is_numeric_dtype(y) else 0
         held = treated.get(target, {}).get('rows', 0)
-        parts = ', '.join(f'{k} {w}' for k, w in ((int((~keep).sum()) - inf - held, 'missing'), (inf, 'infinite'), (held, 'placeholders')) if k)
+        counts = ((int((~keep).sum()) - inf - held, 'missing'), (inf, 'infinite'), (held, 'placeholders'))
+        parts = ', '.join(f'{k} {w}' for k, w in counts if k)
         notes.append(Finding('leak_missing_target', 'info', target,
             f"{int((~keep).sum())} of {len(y)} rows have no target value ({parts}): they are left out of every leakage check.",
             dict(rows=int((~keep).sum()), infinite=inf, placeholders=held, first_rows=np.flatnonzero(~keep)[:5].tolist())))
@@ -562,9 +578,10 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     candidates = X[prov.loc[prov['kind'] == 'other', 'feature'].tolist()]
     too_few = len(y) < 20 or y.nunique() < 2
     cut, keys = split_point(len(X), test_size), pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
-    own = np.r_[np.ones(cut, bool), ~np.isin(keys[cut:], keys[:cut])]  # copied rows are the duplicates check's: scores go without them
+    own = np.r_[np.ones(cut, bool), ~np.isin(keys[cut:], keys[:cut])]  # copied rows are the duplicates check's, not scored
     ref = past_reference(y.where(own), task, pos, horizon, test_size, seed) if not too_few else {}
-    scores = single_feature_scores(X[own], y[own], task, test_size, seed) if not too_few else pd.DataFrame(columns=['feature', 'score'])
+    scores = (single_feature_scores(X[own], y[own], task, test_size, seed) if not too_few
+              else pd.DataFrame(columns=['feature', 'score']))
     is_candidate = scores['feature'].isin(candidates.columns)
     skip = _skip_reasons(task, y, time, pos, prov)
     runs = [('feature_alone', 'each feature alone, temporal split, against the target\'s own past',
@@ -583,14 +600,17 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
         found = None if too_few or X.shape[1] == 0 else run()
         status = 'skipped' if found is None else 'flagged' if any(f.severity != 'info' for f in found) else 'noted' if found else 'clear'
         findings += found or []
-        why = ('fewer than 20 rows with a target, or one target value' if too_few else 'no feature columns') if found is None and (too_few or X.shape[1] == 0) else skip.get(name, '')
+        why = skip.get(name, '')
+        if found is None and (too_few or X.shape[1] == 0):
+            why = 'fewer than 20 rows with a target, or one target value' if too_few else 'no feature columns'
         lines.append(dict(check=name, status=status, columns=', '.join(sorted({f.column for f in found or [] if f.column})),
                           tested=what + (f' (not decided: {why})' if found is None else '')))
     legit = scores[~is_candidate & (scores['score'] >= (.9 if task == 'regression' else .95))]
     if len(legit):
         kinds = prov.set_index('feature')['kind']
         findings.append(Finding('leak_not_candidates', 'info', ', '.join(legit['feature']),
-            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well (best {legit['score'].iloc[0]:.3f}), but they are the "
+            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well "
+            f"(best {legit['score'].iloc[0]:.3f}), but they are the "
             f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
             dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4)) for r in legit.itertuples()})))
     limits = {k: v for k, v in skip.items() if k != 'reconstructed_target'}  # rebuilding a class from a sum does not apply
