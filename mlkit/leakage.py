@@ -20,7 +20,7 @@ __all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point',
            'calendar_keys', 'calendar_function', 'feature_provenance', 'beats', 'past_reference',
            'single_feature_scores', 'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction',
            'check_granularity', 'identifier_columns', 'check_identifiers', 'repeat_share', 'check_duplicates',
-           'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
+           'lead_matrix', 'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
            'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage']
 
 # %% ../nbs/leakage.ipynb #6dc2347d
@@ -212,27 +212,26 @@ def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, 
     return f'tracks its recomputation from the target (r {corr:.4f} on the later half)' if corr >= .99 else None
 
 def calendar_keys(time) -> dict:
-    "Recurring calendar values of each timestamp, each with the period it recurs over: {name: (value, period)}."
+    "Recurring calendar values of each timestamp that recur over two periods (days, weeks, years) for half the rows."
     t = pd.DatetimeIndex(time).as_unit('ns')
     day = t.normalize(); tod = (t - day).asi8; dow = t.day_of_week.to_numpy().astype(np.int64)
     week, year = day.asi8 - dow * 86_400_000_000_000, t.year.to_numpy()
-    return {'time of day': (tod, day.asi8), 'day of week': (dow, week),
+    keys = {'time of day': (tod, day.asi8), 'day of week': (dow, week),
             'day of week and time of day': (dow * 86_400_000_000_000 + tod, week),
             'month': (t.month.to_numpy(), year), 'day of year': (t.day_of_year.to_numpy(), year)}
+    recurs = lambda k, period: (pd.Series(period).groupby(k).transform('nunique').to_numpy() >= 2).mean() >= .5
+    return {name: pd.factorize(k)[0] for name, (k, period) in keys.items() if len(np.unique(k)) >= 2 and recurs(k, period)}
 
 def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
     "The recurring calendar value that determines `x` (e.g. 'time of day'); 'undecided' if none recurs enough; None if none does."
     keys = calendar_keys(time) if keys is None else keys
     numeric = pd.api.types.is_numeric_dtype(x)
     xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric else x.astype(str).to_numpy())
-    if xv.nunique(dropna=False) < 2: return None
-    decidable = False
-    for name, (k, period) in keys.items():
-        recurs = pd.Series(period).groupby(k).transform('nunique').to_numpy() >= 2
-        if recurs.mean() < .5 or len(np.unique(k)) < 2: continue
-        decidable = True
-        if (xv.groupby(k).nunique(dropna=False) <= 1).all(): return name
-    return None if decidable else 'undecided'
+    if not keys: return 'undecided'
+    n_values = xv.nunique(dropna=False)
+    if n_values < 2: return None
+    # a function of a calendar value has at most as many values as it (most columns are ruled out here)
+    return next((name for name, k in keys.items() if n_values <= k.max() + 1 and (xv.groupby(k).nunique(dropna=False) <= 1).all()), None)
 
 def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horizon:int=1,
                        pos:np.ndarray|None=None) -> pd.DataFrame:
@@ -425,26 +424,37 @@ def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share
                     f"the duplicates before splitting.", ev)]
 
 # %% ../nbs/leakage.ipynb #f342822c
-def _corr(a:np.ndarray, b:np.ndarray) -> float:
-    "Pearson correlation over the rows where both are finite (NaN if fewer than 10 or constant)."
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 10 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0: return float('nan')
-    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+def _row_corr(x:np.ndarray, Y:np.ndarray) -> np.ndarray:
+    "Pearson correlation of `x` with each row of `Y`, over the entries where both are finite (NaN if fewer than 10)."
+    ok = np.isfinite(Y) & np.isfinite(x)[None, :]
+    n = ok.sum(1); xs, ys = np.where(ok, x[None, :], 0.), np.where(ok, Y, 0.)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mx, my = xs.sum(1) / n, ys.sum(1) / n
+        cov = (xs * ys).sum(1) / n - mx * my
+        vx, vy = (xs * xs).sum(1) / n - mx ** 2, (ys * ys).sum(1) / n - my ** 2
+        r = cov / np.sqrt(vx * vy)
+    return np.where((n >= 10) & (vx > 1e-12 * np.maximum(mx ** 2, 1)) & (vy > 1e-12 * np.maximum(my ** 2, 1)), np.clip(r, -1, 1), np.nan)
 
-def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None) -> pd.Series:
-    "Correlation of `x` at time t with `y` at t+k, for k from -`max_lead` to `max_lead` (steps of the grid `pos`; rows without it)."
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    pos = np.arange(len(x)) if pos is None else pos
-    return pd.Series({k: _corr(x, shifted(y, pos, -k)) for k in range(-max_lead, max_lead + 1)})
+def lead_matrix(y, pos:np.ndarray, max_lead:int=24) -> np.ndarray:
+    "`y` at t+k for k from -`max_lead` to `max_lead`, one row per k (steps of the grid `pos`)."
+    return np.stack([shifted(y, pos, -k) for k in range(-max_lead, max_lead + 1)])
+
+def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None, leads:np.ndarray|None=None) -> pd.Series:
+    "Correlation of `x` at time t with `y` at t+k, k from -`max_lead` to `max_lead` (grid `pos`; `leads`: `lead_matrix`)."
+    x = np.asarray(x, float); pos = np.arange(len(x)) if pos is None else pos
+    leads = lead_matrix(np.asarray(y, float), pos, max_lead) if leads is None else leads
+    return pd.Series(_row_corr(x, leads), index=range(-max_lead, max_lead + 1))
 
 def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_lead:int=24, threshold:float=.9,
                         pos:np.ndarray|None=None) -> list[Finding]|None:
     "Critical: a feature matching the target `k` steps ahead (|r| >= `threshold`) far closer than now or before; None for 3+ classes."
     if task != 'regression' and y.nunique() > 2: return None
     Xn, yc, out = numeric_features(X), _target_codes(y, task).astype(float), []
+    pos = np.arange(len(yc)) if pos is None else pos
+    leads = lead_matrix(yc, pos, max_lead)  # once for every column
     for c in Xn.columns:
         if Xn[c].nunique() < 2: continue
-        r = lead_lag_correlations(Xn[c].to_numpy(), yc, max_lead, pos).abs()
+        r = lead_lag_correlations(Xn[c].to_numpy(), yc, max_lead, pos, leads).abs()
         ahead, now_or_before = r[r.index > 0].max(), r[r.index <= 0].max()
         if ahead >= threshold and ahead > now_or_before and beats(ahead, now_or_before):
             k = int(r[r.index > 0].idxmax())
