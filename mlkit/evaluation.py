@@ -11,7 +11,7 @@ from scipy import stats
 from sklearn import metrics as skm
 from .core import Finding
 from .backtest import backtest_run
-from .leakage import finite_target
+from .leakage import beats, finite_target
 
 # %% auto #0
 __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_naive_scale', 'mape_is_meaningful',
@@ -290,16 +290,21 @@ def _models(ev:Evaluation, baseline:bool) -> list:
     return sorted(ev.metrics.loc[ev.metrics['is_baseline'] == baseline, 'model'].unique())
 
 def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
-    "Models whose score is too good to be true; runs `audit()` (a `LeakageAudit`) and attaches its result."
+    "Models whose score is too good to be true (and far better than every baseline's); runs `audit()` (a `LeakageAudit`) and attaches its result."
     out, majority = [], max(ev.context.values()) if ev.task == 'classification' else None
     err = 'mae' if ev.task == 'regression' else 'brier'
     best_base = min((_value(ev, b, err) for b in _models(ev, True)), default=float('nan'))
+    def base(metric):  # the best baseline's score: a model that does little better (e.g. the last value) is no surprise
+        vals = [v for v in (_value(ev, b, metric) for b in _models(ev, True)) if np.isfinite(v)]
+        return max(vals) if vals else float('nan')
+    def vs(metric): return f" (best baseline {base(metric):.3f})" if np.isfinite(base(metric)) else ''
     for m in _models(ev, False):
         reasons = []
-        if ev.task == 'regression' and _value(ev, m, 'r2') > .95: reasons.append(f"R² {_value(ev, m, 'r2'):.3f} > 0.95")
-        if _value(ev, m, 'roc_auc') > .85: reasons.append(f"ROC-AUC {_value(ev, m, 'roc_auc'):.3f} > 0.85")
-        acc = _value(ev, m, 'accuracy')
-        if ev.task == 'classification' and acc > .85 and acc > majority + .05: reasons.append(f"accuracy {acc:.3f} > 0.85")
+        r2, auc, acc = (_value(ev, m, k) for k in ('r2', 'roc_auc', 'accuracy'))
+        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2')): reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
+        if auc > .85 and beats(auc, base('roc_auc')): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
+        if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy')):
+            reasons.append(f"accuracy {acc:.3f} > 0.85{vs('accuracy')}")
         if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a quarter of the best baseline's {best_base:.4g}")
         if reasons: out.append((m, reasons))
     if not out: return []

@@ -7,7 +7,7 @@ from mlkit.core import RunDir
 from mlkit.datasets import load_bike_sharing
 from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics,
                               diebold_mariano, dm_test, evaluate, evaluation_table, evaluation_warnings,
-                              long_run_variance, regression_metrics, select_threshold)
+                              long_run_variance, regression_metrics, select_threshold, warn_too_good)
 from mlkit.leakage import audit_leakage
 
 # Out-of-sample one-step errors of ETS and ARIMA on WWWusage[81:100], the worked example of R's forecast::dm.test
@@ -187,3 +187,20 @@ def test_notebook_on_real_data_with_target_gaps(tmp_path):
     noted = [f for f in findings if f['check'] == 'missing_target']
     assert noted and noted[0]['evidence']['test_times_without_target'] == int((~np.isfinite(y.iloc[12000:16000])).sum())
     assert len(rd.load('evaluation')) == 3
+
+def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
+    "ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of the target is."
+    from pathlib import Path
+    real = Path('/work/shared/data/real/etth1/ETTh1.csv')
+    real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv' if not real.exists() else real
+    if not real.exists(): pytest.skip('the real datasets (../shared/data/real) are not beside the checkout')
+    y = pd.read_csv(real)['OT']; t = pd.date_range('2016-07-01', periods=len(y), freq='h')
+    te = slice(13000, 17000); rng = np.random.default_rng(0)
+    def preds(models):
+        return pd.concat([pd.DataFrame({'model': m, 'fold': np.arange(4000) // 800, 'time': t[te], 'y_true': y.iloc[te].to_numpy(),
+                                        'y_pred': p.iloc[te].to_numpy(), 'is_baseline': b}) for m, (p, b) in models.items()], ignore_index=True)
+    honest = preds({'naive': (y.shift(1), True), 'model': (y.shift(1) * .7 + y.shift(2) * .3, False)})
+    ev = evaluate(honest, 'regression', n_boot=20)
+    assert ev.metrics.query("model == 'model' and metric == 'r2'")['value'].iloc[0] > .95 and warn_too_good(ev) == []
+    leaky = preds({'naive': (y.shift(1), True), 'copy': (y + rng.normal(0, .05, len(y)), False)})
+    assert [f.evidence['model'] for f in warn_too_good(evaluate(leaky, 'regression', n_boot=20))] == ['copy']
