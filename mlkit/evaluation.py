@@ -294,16 +294,16 @@ def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
     out, majority = [], max(ev.context.values()) if ev.task == 'classification' else None
     err = 'mae' if ev.task == 'regression' else 'brier'
     best_base = min((_value(ev, b, err) for b in _models(ev, True)), default=float('nan'))
-    def base(metric):  # the best baseline's score: a model that does little better (e.g. the last value) is no surprise
+    def base(metric):  # the best baseline's score: a model that does not leave it far behind (a quarter) is no surprise
         vals = [v for v in (_value(ev, b, metric) for b in _models(ev, True)) if np.isfinite(v)]
         return max(vals) if vals else float('nan')
     def vs(metric): return f" (best baseline {base(metric):.3f})" if np.isfinite(base(metric)) else ''
     for m in _models(ev, False):
         reasons = []
         r2, auc, acc = (_value(ev, m, k) for k in ('r2', 'roc_auc', 'accuracy'))
-        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2')): reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
-        if auc > .85 and beats(auc, base('roc_auc')): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
-        if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy')):
+        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25): reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
+        if auc > .85 and beats(auc, base('roc_auc'), .25): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
+        if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy'), .25):
             reasons.append(f"accuracy {acc:.3f} > 0.85{vs('accuracy')}")
         if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a quarter of the best baseline's {best_base:.4g}")
         if reasons: out.append((m, reasons))
