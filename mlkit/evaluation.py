@@ -11,15 +11,17 @@ from scipy import stats
 from sklearn import metrics as skm
 from .core import Finding
 from .backtest import backtest_run
+from .leakage import beats, finite_target
 
 # %% auto #0
 __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_naive_scale', 'mape_is_meaningful',
            'regression_metrics', 'target_context', 'positive_label', 'classification_metrics', 'confusion_at',
            'select_threshold', 'calibration_table', 'score_predictions', 'fold_spread', 'block_bootstrap_indices',
            'bootstrap_ci', 'DMResult', 'long_run_variance', 'dm_test', 'diebold_mariano', 'pointwise_loss',
-           'newey_west_lags', 'compare_to_baselines', 'primary_metric', 'Evaluation', 'evaluate', 'evaluation_table',
-           'warn_too_good', 'warn_overfitting', 'warn_instability', 'warn_misleading_metric',
-           'warn_no_better_than_baseline', 'evaluation_warnings', 'backtest_results', 'plot_models']
+           'newey_west_lags', 'compare_to_baselines', 'primary_metric', 'Evaluation', 'drop_missing_targets',
+           'evaluate', 'evaluation_table', 'warn_too_good', 'warn_overfitting', 'warn_instability',
+           'warn_misleading_metric', 'warn_no_better_than_baseline', 'note_missing_targets', 'evaluation_warnings',
+           'backtest_results', 'plot_models']
 
 # %% ../nbs/05_evaluation.ipynb #d180205e
 LOWER_IS_BETTER = ('mae', 'rmse', 'mape', 'smape', 'mase', 'brier', 'log_loss')
@@ -30,9 +32,10 @@ def higher_is_better(metric:str) -> bool|None:
     return True if metric in HIGHER_IS_BETTER else False if metric in LOWER_IS_BETTER else None
 
 def seasonal_naive_scale(y_train, season:int=1) -> float:
-    "In-sample MAE of the seasonal naive forecast (`y[t-season]`) on `y_train`: the scale of MASE."
+    "In-sample MAE of the seasonal naive forecast (`y[t-season]`) on `y_train`, over the pairs where both values are finite: the scale of MASE."
     y = np.asarray(y_train, float); season = season if len(y) > season else 1
-    return float(np.mean(np.abs(y[season:] - y[:-season]))) if len(y) > 1 else float('nan')
+    d = np.abs(y[season:] - y[:-season]) if len(y) > 1 else np.array([])
+    return float(np.mean(d[np.isfinite(d)])) if np.isfinite(d).any() else float('nan')
 
 def mape_is_meaningful(y_true, near_zero:float=.05, max_share:float=.01) -> bool:
     "Whether no actual value is 0 and at most `max_share` of them lie within `near_zero` x mean |y| of zero."
@@ -51,7 +54,7 @@ def regression_metrics(y_true, y_pred, scale:float|None=None) -> dict:
 
 def target_context(y) -> dict:
     "The target's scale, to read errors against: mean, standard deviation, range and interquartile range."
-    y = pd.Series(np.asarray(y, float)).dropna()
+    y = pd.Series(np.asarray(y, float)); y = y[np.isfinite(y)]
     return dict(mean=float(y.mean()), std=float(y.std()), min=float(y.min()), max=float(y.max()),
                 iqr=float(y.quantile(.75) - y.quantile(.25)))
 
@@ -227,6 +230,7 @@ class Evaluation:
     metrics: pd.DataFrame  # per model and metric: pooled value, bootstrap CI, fold mean and spread
     tests: pd.DataFrame  # per model and baseline: DM test
     context: dict  # the target's scale (regression) or class balance (classification)
+    missing_targets: int = 0  # test times without an actual value (missing or infinite), left out of every score
 
 def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[dict]:
     "Each metric on all test rows of one model, with bootstrap intervals for `ci_metrics`."
@@ -241,9 +245,16 @@ def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[
         out.append(dict(metric=metric, value=v, ci_low=lo, ci_high=hi))
     return out
 
+def drop_missing_targets(preds:pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    "`preds` without the rows whose actual value is missing or infinite, and the number of test times (fold, time) they were."
+    ok = finite_target(preds['y_true'])
+    return preds[ok].reset_index(drop=True), int(len(preds.loc[~ok, ['fold', 'time']].drop_duplicates()))
+
 def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:int=1, h:int=1,
              n_boot:int=200, seed:int=0, ci_metrics=None) -> Evaluation:
-    "Score the backtest's predictions: folds, pooled metrics with block-bootstrap CIs, and DM tests against baselines."
+    "Score the backtest's predictions (rows with an actual value): folds, pooled metrics with block-bootstrap CIs, and DM tests against baselines."
+    preds, missing = drop_missing_targets(preds)
+    if history is not None: history = history.where(finite_target(history))  # kept in place: seasonal pairs are positional
     primary = primary_metric(task, preds)
     ci_metrics = set(ci_metrics or ([primary, 'rmse', 'r2'] if task == 'regression' else [primary, 'brier']))
     positive = positive_label(preds['y_true']) if task == 'classification' else None
@@ -258,7 +269,7 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
     metrics = metrics[['model', 'is_baseline', 'metric', 'value', 'ci_low', 'ci_high', 'fold_mean', 'fold_std', 'n_folds']]
     y = preds.drop_duplicates(['fold', 'time'])['y_true']
     context = target_context(y) if task == 'regression' else {str(k): round(float(v), 4) for k, v in y.value_counts(normalize=True).items()}
-    return Evaluation(task, primary, folds, metrics, compare_to_baselines(preds, task, h), context)
+    return Evaluation(task, primary, folds, metrics, compare_to_baselines(preds, task, h), context, missing)
 
 def evaluation_table(ev:Evaluation) -> pd.DataFrame:
     "One row per model on the primary metric: value, CI, fold mean and spread, and DM statistic and p-value against each baseline."
@@ -279,16 +290,21 @@ def _models(ev:Evaluation, baseline:bool) -> list:
     return sorted(ev.metrics.loc[ev.metrics['is_baseline'] == baseline, 'model'].unique())
 
 def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
-    "Models whose score is too good to be true; runs `audit()` (a `LeakageAudit`) and attaches its result."
+    "Models whose score is too good to be true (and far better than every baseline's); runs `audit()` (a `LeakageAudit`) and attaches its result."
     out, majority = [], max(ev.context.values()) if ev.task == 'classification' else None
     err = 'mae' if ev.task == 'regression' else 'brier'
     best_base = min((_value(ev, b, err) for b in _models(ev, True)), default=float('nan'))
+    def base(metric):  # the best baseline's score: a model that does not leave it far behind (a quarter) is no surprise
+        vals = [v for v in (_value(ev, b, metric) for b in _models(ev, True)) if np.isfinite(v)]
+        return max(vals) if vals else float('nan')
+    def vs(metric): return f" (best baseline {base(metric):.3f})" if np.isfinite(base(metric)) else ''
     for m in _models(ev, False):
         reasons = []
-        if ev.task == 'regression' and _value(ev, m, 'r2') > .95: reasons.append(f"R² {_value(ev, m, 'r2'):.3f} > 0.95")
-        if _value(ev, m, 'roc_auc') > .85: reasons.append(f"ROC-AUC {_value(ev, m, 'roc_auc'):.3f} > 0.85")
-        acc = _value(ev, m, 'accuracy')
-        if ev.task == 'classification' and acc > .85 and acc > majority + .05: reasons.append(f"accuracy {acc:.3f} > 0.85")
+        r2, auc, acc = (_value(ev, m, k) for k in ('r2', 'roc_auc', 'accuracy'))
+        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25): reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
+        if auc > .85 and beats(auc, base('roc_auc'), .25): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
+        if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy'), .25):
+            reasons.append(f"accuracy {acc:.3f} > 0.85{vs('accuracy')}")
         if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a quarter of the best baseline's {best_base:.4g}")
         if reasons: out.append((m, reasons))
     if not out: return []
@@ -362,9 +378,17 @@ def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding
                      p_value=lost['p_value'].round(6).tolist())))
     return out
 
+def note_missing_targets(ev:Evaluation) -> list[Finding]:
+    "An info finding when test times without an actual value were left out of the scores."
+    if not ev.missing_targets: return []
+    return [Finding('missing_target', 'info', None,
+                    f"{ev.missing_targets} test time(s) have no actual value (missing or infinite): every model's predictions there "
+                    f"are left out of the metrics, intervals and tests. Each score is over the times that have one.",
+                    dict(test_times_without_target=ev.missing_targets))]
+
 def evaluation_warnings(ev:Evaluation, fold_scores:pd.DataFrame|None=None, audit=None) -> list[Finding]:
-    "All five warnings; `fold_scores`: the backtest's scores with `train_<metric>` columns; `audit`: runs the leakage audit."
-    return (warn_too_good(ev, audit) + (warn_overfitting(fold_scores) if fold_scores is not None else [])
+    "All five warnings and the missing-target note; `fold_scores`: the backtest's scores with `train_<metric>` columns; `audit`: runs the leakage audit."
+    return (note_missing_targets(ev) + warn_too_good(ev, audit) + (warn_overfitting(fold_scores) if fold_scores is not None else [])
             + warn_instability(ev) + warn_misleading_metric(ev) + warn_no_better_than_baseline(ev))
 
 # %% ../nbs/05_evaluation.ipynb #0083e5ee

@@ -4,20 +4,24 @@
 
 # %% ../nbs/leakage.ipynb #a3f20384
 from __future__ import annotations
+import re
 from dataclasses import dataclass
 from itertools import combinations
 import numpy as np, pandas as pd
+from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from .core import Finding
 
 # %% auto #0
-__all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point', 'fit_score', 'single_feature_scores',
-           'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction', 'check_granularity',
-           'identifier_columns', 'check_identifiers', 'check_duplicates', 'lead_lag_correlations',
-           'check_future_values', 'split_scores', 'check_split_optimism', 'check_preprocessing_data',
-           'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage']
+__all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point', 'fit_score', 'finite_target',
+           'far_repeated_values', 'treat_placeholders', 'grid_positions', 'shifted', 'recompute_past', 'verify_past',
+           'calendar_keys', 'calendar_function', 'feature_provenance', 'beats', 'past_reference',
+           'single_feature_scores', 'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction',
+           'check_granularity', 'identifier_columns', 'check_identifiers', 'repeat_share', 'check_duplicates',
+           'lead_matrix', 'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
+           'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage']
 
 # %% ../nbs/leakage.ipynb #6dc2347d
 LEAK_KINDS = ('clean', 'feature_alone', 'reconstructed', 'identifier', 'duplicates', 'future_shift',
@@ -59,14 +63,14 @@ def planted_leak_case(kind:str='clean', n:int=2000, seed:int=0) -> tuple[pd.Data
 
 # %% ../nbs/leakage.ipynb #65599021
 def numeric_features(X:pd.DataFrame) -> pd.DataFrame:
-    "`X` with categories as integer codes, booleans as 0/1 and timestamps as seconds (NaN kept)."
+    "`X` with categories as integer codes, booleans as 0/1 and timestamps as seconds (NaN kept, ±inf made NaN)."
     out = {}
     for c in X.columns:
         s = X[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = (s - pd.Timestamp(0)).dt.total_seconds()
         elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s): out[c] = s.astype(float)
         else: out[c] = pd.Series(pd.factorize(s, sort=True)[0], index=s.index).replace(-1, np.nan).astype(float)
-    return pd.DataFrame(out, index=X.index)
+    return pd.DataFrame(out, index=X.index).replace([np.inf, -np.inf], np.nan)
 
 def split_point(n:int, test_size:float=.25) -> int:
     "Index of the first test row when the last `test_size` of `n` time-ordered rows are the test part."
@@ -94,6 +98,181 @@ def _boosting(task:str, seed:int):
     kw = dict(max_iter=100, learning_rate=.1, random_state=seed)
     return HistGradientBoostingRegressor(**kw) if task == 'regression' else HistGradientBoostingClassifier(**kw)
 
+# %% ../nbs/leakage.ipynb #92345899
+def finite_target(y:pd.Series) -> np.ndarray:
+    "True where the target has a value: not missing, and not ±inf for a number."
+    y = pd.Series(y)
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return np.isfinite(y.to_numpy(float, na_value=np.nan))
+    return y.notna().to_numpy()
+
+def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
+    "End values of `s` repeated `min_count`+ times, further outside the 1-99% range of the rest than that range is wide."
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s): return []
+    v = s.to_numpy(float, na_value=np.nan); counts = pd.Series(v[np.isfinite(v)]).value_counts().sort_index()
+    out = []
+    for _ in range(4):  # peel placeholders off both ends (-999 and -200 may both be there)
+        if counts.sum() < 20 or len(counts) < 3: break
+        rest = lambda drop: np.repeat(counts.index.drop(drop).to_numpy(), counts.drop(drop).to_numpy())
+        for end in (counts.index[0], counts.index[-1]):
+            lo, hi = np.quantile(rest(end), [.01, .99]); width = max(hi - lo, 1e-12)
+            if counts[end] >= min_count and (end < lo - width or end > hi + width):
+                out.append(float(end)); counts = counts.drop(end); break
+        else: break
+    return sorted(out)
+
+def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:dict|None=None) -> tuple:
+    "`X`, `y` with placeholders as missing (`missing_values`, and the target's far repeated values with columns sharing them), and what was treated."
+    X, y, notes, given = X.copy(), y.copy(), {}, dict(missing_values or {})
+    def drop(col, values, source):
+        nonlocal y
+        s = y if col == target else X[col]
+        hit = s.isin(values).to_numpy()
+        if not hit.any(): return hit
+        note = notes.setdefault(col, dict(values=[], rows=0, source=source))
+        note['values'] = sorted(set(note['values']) | {float(v) for v in values}); note['rows'] += int(hit.sum())
+        if col == target: y = y.mask(hit)
+        else: X[col] = X[col].mask(hit)
+        return hit
+    for c, values in given.items():
+        if (c == target or c in X) and pd.api.types.is_numeric_dtype(y if c == target else X[c]):
+            drop(c, list(values), 'missing_values')
+    if target in given or not pd.api.types.is_numeric_dtype(y): return X, y, notes
+    for v in far_repeated_values(y):  # the safeguard: a repeated value far from the target's bulk is a placeholder
+        rows = drop(target, [v], 'repeated far outside the bulk')
+        for c in X.select_dtypes('number').columns.drop(list(given), errors='ignore'):
+            shared = X.loc[rows, c].value_counts()
+            if len(shared) and shared.iloc[0] >= .5 * rows.sum() and float(shared.index[0]) in far_repeated_values(X[c]):
+                drop(c, [shared.index[0]], f'shares placeholder rows with {target}')
+    return X, y, notes
+
+# %% ../nbs/leakage.ipynb #2225c42d
+def grid_positions(time, n:int) -> np.ndarray:
+    "Slot of each row on the regular grid of the median time step; row numbers without times or off a grid."
+    if time is None or n < 3: return np.arange(n)
+    t = pd.DatetimeIndex(time).as_unit('ns').asi8
+    step = float(np.median(np.diff(t)))
+    if not step > 0: return np.arange(n)
+    rel = (t - t[0]) / step; pos = np.round(rel).astype(np.int64)
+    if np.abs(rel - pos).max() > .25 or (np.diff(pos) <= 0).any() or pos[-1] > 20 * n: return np.arange(n)
+    return pos
+
+def shifted(values, pos:np.ndarray, k:int) -> np.ndarray:
+    "The value `k` grid slots before each row (`k` < 0: after it); NaN where that slot has no row."
+    g = np.full(int(pos[-1]) + 1 if len(pos) else 0, np.nan); g[pos] = np.asarray(values, float)
+    src, out = pos - k, np.full(len(pos), np.nan)
+    ok = (src >= 0) & (src < len(g)); out[ok] = g[src[ok]]
+    return out
+
+# %% ../nbs/leakage.ipynb #2f9969ff
+_PAST = re.compile(r'^(?P<base>.+?)_(?:lag(?P<lag>\d+)|roll(?P<window>\d+)_(?P<stat>[a-z]+)|diff(?P<diff>\d+)|expanding_(?P<exp>[a-z]+))$')
+
+def _target_series_named(base:str, y:pd.Series, target:str) -> np.ndarray|None:
+    "The target (as floats) when `base` is its name, the 0/1 indicator of a class for `target=class`, else None."
+    if base == str(target):
+        return y.to_numpy(float, na_value=np.nan) if pd.api.types.is_numeric_dtype(y) else None
+    if base.startswith(f'{target}='):
+        return (y.astype(str) == base[len(str(target)) + 1:]).astype(float).where(y.notna()).to_numpy(float)
+    return None
+
+def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> tuple[np.ndarray, bool]|None:
+    "Target feature `name` (`<target>_lag<k>`, `_roll<w>_<stat>`, `_diff<k>`, `_expanding_<stat>`) recomputed from `y`; is it exact?"
+    m = _PAST.match(str(name))
+    v = _target_series_named(m['base'], y, target) if m else None
+    if v is None: return None
+    if m['lag']: return shifted(v, pos, int(m['lag'])), True
+    if m['diff']: return shifted(v, pos, horizon) - shifted(v, pos, horizon + int(m['diff'])), True
+    g = np.full(int(pos[-1]) + 1, np.nan); g[pos] = v
+    past = pd.Series(g).shift(horizon)
+    win = past.rolling(int(m['window']), min_periods=1) if m['window'] else past.expanding()
+    stat = m['stat'] or m['exp']
+    if not hasattr(win, stat): return None
+    out = getattr(win, stat)().to_numpy()[pos]
+    if m['window']:  # only windows the audit sees whole: rows dropped before (or left out of) the table change the others
+        out[past.rolling(int(m['window'])).count().to_numpy()[pos] < int(m['window'])] = np.nan
+    return out, bool(m['window'])
+
+def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> str|None:
+    "Evidence that `x` is the target's own past as its name says: a sentence, or None when it is not (or cannot be shown)."
+    rec = recompute_past(name, y, target, pos, horizon)
+    if rec is None: return None
+    r, exact = rec
+    m = _PAST.match(str(name))
+    if m['lag'] and int(m['lag']) < horizon: return None
+    xv = pd.to_numeric(x, errors='coerce').to_numpy(float)
+    both = np.isfinite(xv) & np.isfinite(r)
+    if both.sum() < max(10, .05 * len(xv)): return None
+    if exact:
+        scale = np.nanmax(np.abs(r[both])) or 1.
+        agree = float(np.mean(np.isclose(xv[both], r[both], rtol=1e-6, atol=1e-9 * scale)))
+        return f'equals its recomputation from the target on {agree:.1%} of {int(both.sum())} rows' if agree >= .95 else None
+    half = both & (np.arange(len(xv)) >= len(xv) // 2)
+    varies = half.sum() > 10 and np.ptp(xv[half]) > 0 and np.ptp(r[half]) > 0
+    corr = np.corrcoef(xv[half], r[half])[0, 1] if varies else np.nan
+    return f'tracks its recomputation from the target (r {corr:.4f} on the later half)' if corr >= .99 else None
+
+def calendar_keys(time) -> dict:
+    "Recurring calendar values of each timestamp that recur over two periods (days, weeks, years) for half the rows."
+    t = pd.DatetimeIndex(time).as_unit('ns')
+    day = t.normalize(); tod = (t - day).asi8; dow = t.day_of_week.to_numpy().astype(np.int64)
+    week, year = day.asi8 - dow * 86_400_000_000_000, t.year.to_numpy()
+    keys = {'time of day': (tod, day.asi8), 'day of week': (dow, week),
+            'day of week and time of day': (dow * 86_400_000_000_000 + tod, week),
+            'month': (t.month.to_numpy(), year), 'day of year': (t.day_of_year.to_numpy(), year)}
+    recurs = lambda k, period: (pd.Series(period).groupby(k).transform('nunique').to_numpy() >= 2).mean() >= .5
+    return {name: pd.factorize(k)[0] for name, (k, period) in keys.items() if len(np.unique(k)) >= 2 and recurs(k, period)}
+
+def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
+    "The recurring calendar value that determines `x` (e.g. 'time of day'); 'undecided' if none recurs enough; None if none does."
+    keys = calendar_keys(time) if keys is None else keys
+    numeric = pd.api.types.is_numeric_dtype(x)
+    xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric else x.astype(str).to_numpy())
+    if not keys: return 'undecided'
+    n_values = xv.nunique(dropna=False)
+    if n_values < 2: return None
+    # a function of a calendar value has at most as many values as it (most columns are ruled out here)
+    return next((name for name, k in keys.items() if n_values <= k.max() + 1 and (xv.groupby(k).nunique(dropna=False) <= 1).all()), None)
+
+def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horizon:int=1,
+                       pos:np.ndarray|None=None) -> pd.DataFrame:
+    "Per column: `kind` ('target_past', 'calendar' or 'other'), whether the data confirm it, and the evidence."
+    pos = grid_positions(time, len(X)) if pos is None else pos
+    keys, rows = (calendar_keys(time) if time is not None else None), []
+    for c in X.columns:
+        claimed_past = bool(_PAST.match(str(c))) and _target_series_named(_PAST.match(str(c))['base'], y, target) is not None
+        ev = verify_past(X[c], c, y, target, pos, horizon) if claimed_past else None
+        if ev:
+            rows.append(dict(feature=c, kind='target_past', confirmed=True, evidence=f'the target {target} before the horizon: {ev}'))
+            continue
+        key = calendar_function(X[c], time, keys) if time is not None else 'undecided'
+        named_calendar = str(c).startswith(('cal_', 'hol_'))
+        if key not in (None, 'undecided'):
+            rows.append(dict(feature=c, kind='calendar', confirmed=True, evidence=f'a function of the {key}: known in advance'))
+        elif key == 'undecided' and named_calendar:
+            rows.append(dict(feature=c, kind='calendar', confirmed=False,
+                             evidence='named as a calendar feature; no calendar value recurs often enough here to confirm it'))
+        else:
+            why = (f'named like the target\'s past but not equal to it' if claimed_past else
+                   'named like a calendar feature but not a function of the calendar' if named_calendar else '')
+            rows.append(dict(feature=c, kind='other', confirmed=False, evidence=why))
+    return pd.DataFrame(rows, columns=['feature', 'kind', 'confirmed', 'evidence'])
+
+# %% ../nbs/leakage.ipynb #80ad161b
+def beats(score:float, reference:float, factor:float=.5) -> bool:
+    "Whether `score` leaves at most `factor` of what `reference` leaves unexplained (1 - score); True without a reference."
+    return bool(not np.isfinite(reference) or (1 - score) <= factor * (1 - reference))
+
+def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_size:float=.25, seed:int=0) -> dict:
+    "What the target `horizon` steps earlier achieves: the shallow tree's temporal-split score and (regression) r²."
+    yc = pd.Series(_target_codes(y, task), dtype=float).where(finite_target(y)).to_numpy()
+    past, cut = shifted(yc, pos, horizon), split_point(len(y), test_size)
+    ok = np.isfinite(past) & np.isfinite(yc)  # rows with a value and a past value
+    if ok[:cut].sum() < 20 or ok[cut:].sum() < 5: return dict(score=float('nan'), r2=float('nan'), horizon=horizon)
+    tr, te = ok & (np.arange(len(yc)) < cut), ok & (np.arange(len(yc)) >= cut)
+    score = fit_score(_tree(task, seed), past[tr, None], yc[tr], past[te, None], yc[te], task)
+    r2 = float(np.corrcoef(past[ok], yc[ok])[0, 1] ** 2) if task == 'regression' and np.ptp(past[ok]) > 0 else float('nan')
+    return dict(score=score, r2=r2, horizon=horizon)
+
 # %% ../nbs/leakage.ipynb #dc708fd6
 def single_feature_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float=.25, seed:int=0) -> pd.DataFrame:
     "Temporal-split score of a shallow tree on each feature alone, best first."
@@ -102,25 +281,35 @@ def single_feature_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float
             for c in Xn.columns]
     return pd.DataFrame(rows, columns=['feature', 'score']).sort_values('score', ascending=False, ignore_index=True)
 
-def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None) -> list[Finding]:
-    "A finding for each feature whose score alone reaches `threshold` (R² 0.9, or AUC 0.95 for classification)."
+def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None, reference:dict|None=None) -> list[Finding]:
+    "Critical: a feature alone reaching `threshold` (R² 0.9, AUC 0.95) and far beating the target's past (`reference`); else info."
     threshold = threshold if threshold is not None else (.9 if task == 'regression' else .95)
-    name = 'R²' if task == 'regression' else 'ROC-AUC'
-    return [Finding('leak_feature_alone', 'critical', r.feature,
-                    f"{r.feature} alone predicts the target with {name} {r.score:.3f} in a temporal split: it is probably "
-                    f"the target in disguise (a part of it, a copy, or a value recorded after it). Check how {r.feature} "
-                    f"is produced and drop it unless it is truly known before the target time.",
-                    dict(score=round(r.score, 4), metric=name, threshold=threshold))
-            for r in scores.itertuples() if r.score >= threshold]
+    name, ref = ('R²' if task == 'regression' else 'ROC-AUC'), (reference or {}).get('score', float('nan'))
+    h, out = (reference or {}).get('horizon', 1), []
+    past = (f"the target's own value {h} step(s) earlier scores {ref:.3f}" if np.isfinite(ref)
+            else "no past value of the target to compare with")
+    for r in scores[scores['score'] >= threshold].itertuples():
+        ev = dict(score=round(r.score, 4), metric=name, threshold=threshold, past_score=round(ref, 4) if np.isfinite(ref) else None)
+        if beats(r.score, ref):
+            out.append(Finding('leak_feature_alone', 'critical', r.feature,
+                f"{r.feature} alone predicts the target with {name} {r.score:.3f} in a temporal split ({past}): it is probably "
+                f"the target in disguise (a part of it, a copy, or a value recorded after it). Check how {r.feature} "
+                f"is produced and drop it unless it is truly known before the target time.", ev))
+        else:
+            out.append(Finding('strong_signal', 'info', r.feature,
+                f"{r.feature} alone predicts the target with {name} {r.score:.3f}, not much better than the target's own past "
+                f"({past}): a strong signal rather than the target in disguise. A model may use it only if its value is "
+                f"known when the prediction is made.", ev))
+    return out
 
 # %% ../nbs/leakage.ipynb #a65490c9
 def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -> dict|None:
     "The subset of at most `max_columns` numeric columns whose linear fit explains most of `y`: columns, R², coefficients."
     Xn = numeric_features(X).assign(_y=y.to_numpy(float)).dropna()
-    Xn = Xn.loc[:, Xn.std(ddof=0) > 0]
+    Xn = Xn.loc[:, Xn.std(ddof=0) > 1e-12 * Xn.abs().max().clip(lower=1)]
     cols = [c for c in Xn.columns if c != '_y']
     if not cols or '_y' not in Xn: return None
-    corr = np.corrcoef(Xn[cols + ['_y']].to_numpy().T)
+    corr = np.nan_to_num(np.corrcoef(Xn[cols + ['_y']].to_numpy().T))  # a column constant to rounding has no correlation
     R, r = corr[:-1, :-1], corr[:-1, -1]
     best = (-np.inf, ())
     for k in range(1, min(max_columns, len(cols)) + 1):
@@ -136,16 +325,22 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
     return dict(columns=names, r2=round(min(best[0], 1.0), 10), coefficients=dict(zip(names, (coef[:-1].round(4) + 0.).tolist())),
                 intercept=round(float(coef[-1]), 4) + 0.)
 
-def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999) -> list[Finding]:
-    "A critical finding when the target is (almost) a linear combination of at most three feature columns."
-    if task != 'regression': return []
-    rec = best_linear_reconstruction(X, y)
-    if rec is None or rec['r2'] < threshold: return []
-    formula = ' + '.join(f"{v:g}·{c}" for c, v in rec['coefficients'].items())
-    return [Finding('leak_reconstructed_target', 'critical', ', '.join(rec['columns']),
+def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999,
+                         reference:dict|None=None) -> list[Finding]|None:
+    "Critical: each set of up to 3 columns that rebuilds the target linearly, far closer than its past does; None for classes."
+    if task != 'regression': return None
+    ref, out = (reference or {}).get('r2', float('nan')), []
+    while X.shape[1] and len(out) < 5:  # one rebuild can hide another (casual + registered, and a copy): look again without it
+        rec = best_linear_reconstruction(X, y)
+        if rec is None or rec['r2'] < threshold or not beats(rec['r2'], ref, .1): break
+        formula = ' + '.join(f"{v:g}·{c}" for c, v in rec['coefficients'].items())
+        out.append(Finding('leak_reconstructed_target', 'critical', ', '.join(rec['columns']),
                     f"The target {target} is rebuilt almost exactly from {', '.join(rec['columns'])}: {target} ≈ {formula} "
                     f"(R² {rec['r2']:.4f}). These columns are parts of the target, recorded with it: drop them, or use "
-                    f"only their past values.", dict(rec, r2=round(rec['r2'], 6)))]
+                    f"only their past values.",
+                    dict(rec, r2=round(rec['r2'], 6), past_r2=round(ref, 6) if np.isfinite(ref) else None)))
+        X = X.drop(columns=rec['columns'])
+    return out
 
 # %% ../nbs/leakage.ipynb #9244d652
 _PERIODS = {'D': ('day', pd.Timedelta(days=1)), 'W': ('week', pd.Timedelta(days=7)), 'M': ('month', pd.Timedelta(days=28))}
@@ -202,39 +397,72 @@ def check_identifiers(X:pd.DataFrame, y:pd.Series, task:str, seed:int=0, thresho
     return out
 
 # %% ../nbs/leakage.ipynb #49a2f6b3
-def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01) -> list[Finding]:
-    "A finding when at least `min_share` of the test rows (features and target) also appear among training rows."
+def repeat_share(keys:np.ndarray, cut:int) -> float:
+    "Share of the rows from `cut` on whose key also occurs before `cut`."
+    return float(np.isin(keys[cut:], keys[:cut]).mean()) if 0 < cut < len(keys) else 0.
+
+def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01, alpha:float=1e-3) -> list[Finding]:
+    "A finding when `min_share`+ of the test rows (features and target) repeat training rows, far more often than by chance."
     cut = split_point(len(X), test_size)
     keys = pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
     dup = np.isin(keys[cut:], keys[:cut])
-    share = float(dup.mean()) if len(dup) else 0.
-    if share < min_share or dup.sum() < 3: return []
-    rows = (np.flatnonzero(dup)[:5] + cut).tolist()
+    share, n_dup = (float(dup.mean()) if len(dup) else 0.), int(dup.sum())
+    if share < min_share or n_dup < 3: return []
+    inner = cut // 2  # the same comparison within the training part (later half against earlier half): repeats by chance
+    chance = repeat_share(keys[:cut], inner)
+    p = float(stats.binom.sf(n_dup - 1, len(dup), max(chance, .5 / max(cut - inner, 1))))
+    ev = dict(duplicated_test_rows=n_dup, share=round(share, 4), share_within_training=round(chance, 4),
+              p_value=float(f'{p:.3g}'), first_rows=(np.flatnonzero(dup)[:5] + cut).tolist())
+    if p >= alpha or share < 2 * chance:
+        return [Finding('repeated_rows', 'info', None,
+                        f"{n_dup} test rows ({share:.1%}) repeat training rows exactly, about as often as later training rows "
+                        f"repeat earlier ones ({chance:.1%}): rounded values recur by chance in this data, so these are not "
+                        f"taken for copied rows.", ev)]
     return [Finding('leak_duplicates', 'critical' if share >= .05 else 'warning', None,
-                    f"{int(dup.sum())} test rows ({share:.1%}) are exact copies of training rows (features and target): "
-                    f"the model is scored on answers it has seen. Remove the duplicates before splitting.",
-                    dict(duplicated_test_rows=int(dup.sum()), share=round(share, 4), first_rows=rows))]
+                    f"{n_dup} test rows ({share:.1%}) are exact copies of training rows (features and target), against "
+                    f"{chance:.1%} of repeats within the training part: the model is scored on answers it has seen. Remove "
+                    f"the duplicates before splitting.", ev)]
 
 # %% ../nbs/leakage.ipynb #f342822c
-def lead_lag_correlations(x:pd.Series, y:pd.Series, max_lead:int=24) -> pd.Series:
-    "Correlation of `x` at time t with `y` at t+k, for k from -`max_lead` to `max_lead`."
-    x, y = pd.Series(np.asarray(x, float)), pd.Series(np.asarray(y, float))
-    return pd.Series({k: x.corr(y.shift(-k)) for k in range(-max_lead, max_lead + 1)})
+def _row_corr(x:np.ndarray, Y:np.ndarray) -> np.ndarray:
+    "Pearson correlation of `x` with each row of `Y`, over the entries where both are finite (NaN if fewer than 10)."
+    ok = np.isfinite(Y) & np.isfinite(x)[None, :]
+    n = ok.sum(1); xs, ys = np.where(ok, x[None, :], 0.), np.where(ok, Y, 0.)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mx, my = xs.sum(1) / n, ys.sum(1) / n
+        cov = (xs * ys).sum(1) / n - mx * my
+        vx, vy = (xs * xs).sum(1) / n - mx ** 2, (ys * ys).sum(1) / n - my ** 2
+        r = cov / np.sqrt(vx * vy)
+    return np.where((n >= 10) & (vx > 1e-12 * np.maximum(mx ** 2, 1)) & (vy > 1e-12 * np.maximum(my ** 2, 1)), np.clip(r, -1, 1), np.nan)
 
-def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_lead:int=24, threshold:float=.9) -> list[Finding]:
-    "A critical finding for each feature that matches the target `k` steps ahead better than now or before."
-    if task != 'regression' and y.nunique() > 2: return []
-    Xn, yc, out = numeric_features(X), pd.Series(_target_codes(y, task).astype(float)), []
+def lead_matrix(y, pos:np.ndarray, max_lead:int=24) -> np.ndarray:
+    "`y` at t+k for k from -`max_lead` to `max_lead`, one row per k (steps of the grid `pos`)."
+    return np.stack([shifted(y, pos, -k) for k in range(-max_lead, max_lead + 1)])
+
+def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None, leads:np.ndarray|None=None) -> pd.Series:
+    "Correlation of `x` at time t with `y` at t+k, k from -`max_lead` to `max_lead` (grid `pos`; `leads`: `lead_matrix`)."
+    x = np.asarray(x, float); pos = np.arange(len(x)) if pos is None else pos
+    leads = lead_matrix(np.asarray(y, float), pos, max_lead) if leads is None else leads
+    return pd.Series(_row_corr(x, leads), index=range(-max_lead, max_lead + 1))
+
+def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_lead:int=24, threshold:float=.9,
+                        pos:np.ndarray|None=None) -> list[Finding]|None:
+    "Critical: a feature matching the target `k` steps ahead (|r| >= `threshold`) far closer than now or before; None for 3+ classes."
+    if task != 'regression' and y.nunique() > 2: return None
+    Xn, yc, out = numeric_features(X), _target_codes(y, task).astype(float), []
+    pos = np.arange(len(yc)) if pos is None else pos
+    leads = lead_matrix(yc, pos, max_lead)  # once for every column
     for c in Xn.columns:
-        if Xn[c].nunique() < 3: continue
-        r = lead_lag_correlations(Xn[c], yc, max_lead).abs()
-        ahead, now_or_before = r[r.index > 0], r[r.index <= 0]
-        if ahead.max() >= threshold and ahead.max() > now_or_before.max() + .02:
-            k = int(ahead.idxmax())
+        if Xn[c].nunique() < 2: continue
+        r = lead_lag_correlations(Xn[c].to_numpy(), yc, max_lead, pos, leads).abs()
+        ahead, now_or_before = r[r.index > 0].max(), r[r.index <= 0].max()
+        if ahead >= threshold and ahead > now_or_before and beats(ahead, now_or_before):
+            k = int(r[r.index > 0].idxmax())
             out.append(Finding('leak_future_values', 'critical', c,
-                f"{c} matches {target} {k} step(s) ahead (|r| {ahead.max():.3f}) better than at the same time "
-                f"(|r| {r[0]:.3f}): it is known only after the target time. Shift it to a past value or drop it.",
-                dict(lead_steps=k, corr_ahead=round(float(ahead.max()), 4), corr_now=round(float(r[0]), 4))))
+                f"{c} matches {target} {k} step(s) ahead (|r| {ahead:.3f}) far more closely than at the same time or before "
+                f"(|r| {now_or_before:.3f}): it is known only after the target time. Shift it to a past value or drop it.",
+                dict(lead_steps=k, corr_ahead=round(float(ahead), 4), corr_now=round(float(r[0]), 4),
+                     corr_now_or_before=round(float(now_or_before), 4))))
     return out
 
 # %% ../nbs/leakage.ipynb #0c031963
@@ -246,12 +474,12 @@ def split_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float=.25, see
     return dict(temporal=fit_score(_boosting(task, seed), Xn.iloc[:cut], yc[:cut], Xn.iloc[cut:], yc[cut:], task),
                 random=fit_score(_boosting(task, seed), Xn.iloc[tr], yc[tr], Xn.iloc[te], yc[te], task))
 
-def check_split_optimism(scores:dict, task:str, info_gap:float=.05, warn_gap:float=.15) -> list[Finding]:
-    "A finding when the random-split score exceeds the temporal-split score by `info_gap` or more."
+def check_split_optimism(scores:dict, task:str, info_gap:float=.05) -> list[Finding]:
+    "An info finding when the random-split score exceeds the temporal-split score by `info_gap` or more."
     gap = scores['random'] - scores['temporal']
     if not gap >= info_gap: return []
     name = 'R²' if task == 'regression' else 'ROC-AUC'
-    return [Finding('random_split_optimism', 'warning' if gap >= warn_gap else 'info', None,
+    return [Finding('random_split_optimism', 'info', None,
                     f"A random split would report {name} {scores['random']:.3f}; the temporal split gives {scores['temporal']:.3f} "
                     f"(optimism {gap:+.3f}). Rows near in time are alike, so shuffled folds overstate the score: judge "
                     f"the model only on later data, as the backtest does.",
@@ -296,9 +524,10 @@ def check_preprocessing_pipeline(fitted, n_train:int) -> list[Finding]:
 # %% ../nbs/leakage.ipynb #d6acd6b6
 @dataclass
 class LeakageAudit:
-    "The result of `audit_leakage`: findings and one line per check."
+    "The result of `audit_leakage`: findings, one line per check, and the provenance of each feature."
     findings: list  # of `Finding`, most severe first
-    checks: pd.DataFrame  # check, status ('flagged', 'clear', 'skipped'), columns flagged, what was tested
+    checks: pd.DataFrame  # check, status ('flagged', 'noted', 'clear', 'skipped'), columns flagged, what was tested
+    provenance: pd.DataFrame|None = None  # per feature: kind ('target_past', 'calendar', 'other'), confirmed, evidence
 
     @property
     def flagged(self) -> bool: return any(f.severity != 'info' for f in self.findings)
@@ -311,29 +540,92 @@ class LeakageAudit:
 
     def to_dict(self) -> dict:
         "A JSON-able form, for evidence and reports."
-        return dict(summary=self.summary(), checks=self.checks.to_dict('records'))
+        p = self.provenance
+        legit = {} if p is None else p[p['kind'] != 'other'].groupby('kind')['feature'].apply(list).to_dict()
+        return dict(summary=self.summary(), checks=self.checks.to_dict('records'), not_leak_candidates=legit)
+
+def _skip_reasons(task:str, y:pd.Series, time, pos:np.ndarray, prov:pd.DataFrame) -> dict:
+    "What the audit cannot decide on this table, by check."
+    out = {}
+    if time is None: out['granularity'] = 'no time column: coarser periods cannot be formed'
+    if task != 'regression': out['reconstructed_target'] = 'a class target is not a sum of columns: rebuilding does not apply'
+    off_grid = time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all() and pd.Series(time).diff().nunique() > 1
+    if task != 'regression' and y.nunique() > 2: out['future_values'] = f'{y.nunique()} classes: correlation with future labels is undefined'
+    elif off_grid:
+        out['future_values'] = 'timestamps off a regular grid: steps ahead are counted in rows, not in time'
+    undecided = prov.loc[(prov['kind'] == 'calendar') & ~prov['confirmed'], 'feature'].tolist()
+    if undecided:
+        out['calendar'] = f"{', '.join(undecided)} taken as calendar features by name: no calendar value recurs enough to confirm it"
+    return out
 
 def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='regression', time:pd.Series|None=None,
-                  pipeline=None, test_size:float=.25, seed:int=0) -> LeakageAudit:
-    "Run every leakage check on features `X` (rows in time order) and target `y`; `pipeline`: a fitted estimator to inspect."
-    X, y = X.reset_index(drop=True), y.reset_index(drop=True)
+                  pipeline=None, # a fitted estimator or Pipeline to inspect for preprocessing fitted on test rows
+                  test_size:float=.25, seed:int=0,
+                  horizon:int=1, # steps ahead the models forecast: the target's past at this lag or more is no leak
+                  missing_values:dict|None=None, # {column: values meaning missing}, e.g. -200 in every measured column
+                  ) -> LeakageAudit:
+    "Run every leakage check on features `X` (rows in time order) and target `y`, on the rows that have a target."
+    X, y = X.reset_index(drop=True), pd.Series(y).reset_index(drop=True)
+    time = None if time is None else pd.Series(pd.DatetimeIndex(time))
+    X, y, treated = treat_placeholders(X, y, target, missing_values)
+    said = '; '.join(f"{c}: {v['values']} on {v['rows']} rows" for c, v in treated.items())
+    notes = [Finding('leak_placeholders', 'info', ', '.join(treated),
+                     f"Placeholder values were treated as missing before judging leaks ({said}): "
+                     f"a value written for 'missing' on the same rows of target and column is not the target in disguise.", treated)] if treated else []
+    keep, pos = finite_target(y), grid_positions(time, len(y))
+    if not keep.all():
+        inf = int(np.isinf(y.to_numpy(float, na_value=np.nan)).sum()) if pd.api.types.is_numeric_dtype(y) else 0
+        held = treated.get(target, {}).get('rows', 0)
+        counts = ((int((~keep).sum()) - inf - held, 'missing'), (inf, 'infinite'), (held, 'placeholders'))
+        parts = ', '.join(f'{k} {w}' for k, w in counts if k)
+        notes.append(Finding('leak_missing_target', 'info', target,
+            f"{int((~keep).sum())} of {len(y)} rows have no target value ({parts}): they are left out of every leakage check.",
+            dict(rows=int((~keep).sum()), infinite=inf, placeholders=held, first_rows=np.flatnonzero(~keep)[:5].tolist())))
+        X, y, pos = X[keep].reset_index(drop=True), y[keep].reset_index(drop=True), pos[keep]
+        time = None if time is None else time[keep].reset_index(drop=True)
     X = X.loc[:, X.notna().any()]  # a column without values can leak nothing (and breaks the tree models' binning)
-    n_train = split_point(len(X), test_size)
-    scores = single_feature_scores(X, y, task, test_size, seed)
-    runs = [('feature_alone', 'each feature alone, temporal split', lambda: check_feature_alone(scores, task)),
-            ('reconstructed_target', 'target as a combination of up to 3 columns', lambda: check_reconstruction(X, y, target, task)),
-            ('granularity', 'columns constant per day/week/month that track the target', lambda: check_granularity(X, pd.Series(_target_codes(y, task), dtype=float), time, target) if time is not None else None),
-            ('identifiers', 'row numbers, keys and timestamps', lambda: check_identifiers(X, y, task, seed)),
-            ('duplicates', 'test rows copied from training rows', lambda: check_duplicates(X, y, test_size)),
-            ('future_values', 'features that match the future target', lambda: check_future_values(X, y, target, task)),
+    prov = feature_provenance(X, y, target, time, horizon, pos)
+    candidates = X[prov.loc[prov['kind'] == 'other', 'feature'].tolist()]
+    too_few = len(y) < 20 or y.nunique() < 2
+    cut, keys = split_point(len(X), test_size), pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
+    own = np.r_[np.ones(cut, bool), ~np.isin(keys[cut:], keys[:cut])]  # copied rows are the duplicates check's, not scored
+    ref = past_reference(y.where(own), task, pos, horizon, test_size, seed) if not too_few else {}
+    scores = (single_feature_scores(X[own], y[own], task, test_size, seed) if not too_few
+              else pd.DataFrame(columns=['feature', 'score']))
+    is_candidate = scores['feature'].isin(candidates.columns)
+    skip = _skip_reasons(task, y, time, pos, prov)
+    runs = [('feature_alone', 'each feature alone, temporal split, against the target\'s own past',
+             lambda: check_feature_alone(scores[is_candidate], task, reference=ref)),
+            ('reconstructed_target', 'target as a combination of up to 3 columns', lambda: check_reconstruction(candidates, y, target, task, reference=ref)),
+            ('granularity', 'columns constant per day/week/month that track the target',
+             lambda: check_granularity(candidates, pd.Series(_target_codes(y, task), dtype=float), time, target) if time is not None else None),
+            ('identifiers', 'row numbers, keys and timestamps', lambda: check_identifiers(candidates, y, task, seed)),
+            ('duplicates', 'test rows copied from training rows, against repeats within training', lambda: check_duplicates(X, y, test_size)),
+            ('future_values', 'features that match the future target', lambda: check_future_values(candidates, y, target, task, pos=pos)),
             ('random_split_optimism', 'random split against temporal split', lambda: check_split_optimism(split_scores(X, y, task, test_size, seed), task)),
             ('preprocessing', 'scaling fitted on all rows (data and pipeline)',
-             lambda: check_preprocessing_data(X, test_size) + (check_preprocessing_pipeline(pipeline, n_train) if pipeline is not None else []))]
-    findings, lines = [], []
+             lambda: check_preprocessing_data(candidates, test_size) + (check_preprocessing_pipeline(pipeline, cut) if pipeline is not None else []))]
+    findings, lines = list(notes), []
     for name, what, run in runs:
-        found = run()
+        found = None if too_few or X.shape[1] == 0 else run()
         status = 'skipped' if found is None else 'flagged' if any(f.severity != 'info' for f in found) else 'noted' if found else 'clear'
         findings += found or []
-        lines.append(dict(check=name, status=status, columns=', '.join(sorted({f.column for f in found or [] if f.column})), tested=what))
+        why = skip.get(name, '')
+        if found is None and (too_few or X.shape[1] == 0):
+            why = 'fewer than 20 rows with a target, or one target value' if too_few else 'no feature columns'
+        lines.append(dict(check=name, status=status, columns=', '.join(sorted({f.column for f in found or [] if f.column})),
+                          tested=what + (f' (not decided: {why})' if found is None else '')))
+    legit = scores[~is_candidate & (scores['score'] >= (.9 if task == 'regression' else .95))]
+    if len(legit):
+        kinds = prov.set_index('feature')['kind']
+        findings.append(Finding('leak_not_candidates', 'info', ', '.join(legit['feature']),
+            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well "
+            f"(best {legit['score'].iloc[0]:.3f}), but they are the "
+            f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
+            dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4)) for r in legit.itertuples()})))
+    limits = {k: v for k, v in skip.items() if k != 'reconstructed_target'}  # rebuilding a class from a sum does not apply
+    if limits:
+        findings.append(Finding('leak_audit_limits', 'info', None,
+            "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.', limits))
     order = {'critical': 0, 'warning': 1, 'info': 2}
-    return LeakageAudit(sorted(findings, key=lambda f: order[f.severity]), pd.DataFrame(lines))
+    return LeakageAudit(sorted(findings, key=lambda f: order[f.severity]), pd.DataFrame(lines), prov)

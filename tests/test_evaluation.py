@@ -7,7 +7,7 @@ from mlkit.core import RunDir
 from mlkit.datasets import load_bike_sharing
 from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics,
                               diebold_mariano, dm_test, evaluate, evaluation_table, evaluation_warnings,
-                              long_run_variance, regression_metrics, select_threshold)
+                              long_run_variance, regression_metrics, select_threshold, warn_too_good)
 from mlkit.leakage import audit_leakage
 
 # Out-of-sample one-step errors of ETS and ARIMA on WWWusage[81:100], the worked example of R's forecast::dm.test
@@ -137,3 +137,70 @@ def test_instability_names_folds_without_a_score():
     found = evaluation_warnings(ev)
     unstable = [f for f in found if f.check == 'unstable_folds']
     assert ev.primary == 'roc_auc' and unstable and 'Fold(s) 0 have no roc_auc' in unstable[0].message
+
+def test_missing_and_infinite_actuals_are_left_out_and_noted():
+    "Test times without an actual value (NaN, ±inf) are scored by nobody, counted, and noted as info."
+    df, preds, scores = _bike_predictions()
+    times = preds['time'].drop_duplicates().sample(40, random_state=0)
+    gappy = preds.copy()
+    gappy.loc[gappy['time'].isin(times[:30]), 'y_true'] = np.nan
+    gappy.loc[gappy['time'].isin(times[30:]), 'y_true'] = np.inf
+    history = df.set_index('timestamp')['cnt'].astype(float)
+    history[times[:30]] = np.nan; history[times[30:]] = -np.inf
+    ev = evaluate(gappy, 'regression', history, season=24, n_boot=30)
+    same = evaluate(preds[~preds['time'].isin(times)], 'regression', history.where(np.isfinite(history)), season=24, n_boot=30)
+    assert ev.missing_targets == 40 and np.isfinite(ev.metrics.loc[ev.metrics['metric'] != 'mape', 'value']).all()  # MAPE: zero counts
+    pd.testing.assert_frame_equal(ev.metrics, same.metrics)
+    assert np.isfinite(ev.folds['mase']).all() and ev.context['max'] < np.inf
+    notes = [f for f in evaluation_warnings(ev) if f.check == 'missing_target']
+    assert len(notes) == 1 and notes[0].severity == 'info' and notes[0].evidence['test_times_without_target'] == 40
+
+def test_notebook_on_real_data_with_target_gaps(tmp_path):
+    "ETTh1 (real, not ours) with 2,000 missing and 20 infinite target values: 05 completes and reports them, no false leak."
+    import papermill as pm
+    from pathlib import Path
+    real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv'
+    real = real if real.exists() else Path('/work/shared/data/real/etth1/ETTh1.csv')
+    if not real.exists(): pytest.skip('the real datasets (../shared/data/real) are not beside the checkout')
+    df = pd.read_csv(real); rng = np.random.default_rng(4)
+    gaps = rng.choice(len(df), 2020, replace=False)
+    df.loc[gaps[:2000], 'OT'] = np.nan; df.loc[gaps[2000:], 'OT'] = np.inf
+    df.to_csv(tmp_path/'etth1_gaps.csv', index=False)
+    t, y = pd.to_datetime(df['date']), df['OT'].astype(float)
+    start, size, rows = 12000, 800, []
+    for fold in range(5):
+        te = slice(start + fold * size, start + (fold + 1) * size)
+        for m, (p, base) in {'naive': (y.shift(1), True), 'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
+                             'lag2': (y.shift(2), False)}.items():
+            rows.append(pd.DataFrame({'model': m, 'fold': fold, 'time': t.iloc[te], 'y_true': y.iloc[te], 'y_pred': p.iloc[te], 'is_baseline': base}))
+    preds = pd.concat(rows, ignore_index=True).dropna(subset=['y_pred'])
+    rd = RunDir(tmp_path/'run')
+    rd.save('backtest_predictions', preds)
+    rd.save('backtest_scores', pd.DataFrame([dict(model=m, fold=f, is_baseline=m != 'lag2', mae=1.) for m in ('naive', 'mean', 'lag2') for f in range(5)]))
+    rd.save('backtest_summary', dict(models=['lag2'], baselines=['naive', 'mean'], metrics=['mae'], seasonal_period=24, horizon=1, n_folds=5))
+    pm.execute_notebook('nbs/05_evaluation.ipynb', str(tmp_path/'out.ipynb'), kernel_name='python3', progress_bar=False,
+                        parameters=dict(run_dir=str(rd.path), data_path=str(tmp_path/'etth1_gaps.csv'), target='OT'))
+    findings = json.loads((rd.path/'findings'/'05_evaluation.json').read_text())
+    assert not [f for f in findings if f['check'].startswith('leak_') and f['severity'] != 'info'], findings
+    missing = [f for f in findings if f['check'] == 'leak_missing_target']
+    assert missing and missing[0]['evidence']['infinite'] == 20 and missing[0]['evidence']['rows'] == 2020  # the table as given
+    noted = [f for f in findings if f['check'] == 'missing_target']
+    assert noted and noted[0]['evidence']['test_times_without_target'] == int((~np.isfinite(y.iloc[12000:16000])).sum())
+    assert len(rd.load('evaluation')) == 3
+
+def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
+    "ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of the target is."
+    from pathlib import Path
+    real = Path('/work/shared/data/real/etth1/ETTh1.csv')
+    real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv' if not real.exists() else real
+    if not real.exists(): pytest.skip('the real datasets (../shared/data/real) are not beside the checkout')
+    y = pd.read_csv(real)['OT']; t = pd.date_range('2016-07-01', periods=len(y), freq='h')
+    te = slice(13000, 17000); rng = np.random.default_rng(0)
+    def preds(models):
+        return pd.concat([pd.DataFrame({'model': m, 'fold': np.arange(4000) // 800, 'time': t[te], 'y_true': y.iloc[te].to_numpy(),
+                                        'y_pred': p.iloc[te].to_numpy(), 'is_baseline': b}) for m, (p, b) in models.items()], ignore_index=True)
+    honest = preds({'naive': (y.shift(1), True), 'model': (y.shift(1) * .7 + y.shift(2) * .3, False)})
+    ev = evaluate(honest, 'regression', n_boot=20)
+    assert ev.metrics.query("model == 'model' and metric == 'r2'")['value'].iloc[0] > .95 and warn_too_good(ev) == []
+    leaky = preds({'naive': (y.shift(1), True), 'copy': (y + rng.normal(0, .05, len(y)), False)})
+    assert [f.evidence['model'] for f in warn_too_good(evaluate(leaky, 'regression', n_boot=20))] == ['copy']

@@ -89,3 +89,119 @@ def test_bike_row_index_is_flagged(bike):
     df, X = bike
     a = audit_leakage(X.assign(instant=df['instant']), df['cnt'], 'cnt', time=df['timestamp'])
     assert [f.column for f in a.findings if f.check == 'leak_identifier'] == ['instant']
+
+# ---- real data nobody here wrote (../shared/data/real): gaps, placeholders, the target's past, calendar features
+import sys
+from pathlib import Path
+REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'
+REAL = REAL if REAL.exists() else Path('/work/shared/data/real')
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
+needs_real = pytest.mark.skipif(not REAL.exists(), reason='the real datasets (../shared/data/real) are not beside the checkout')
+
+def _alarms(a): return [(f.check, f.column) for f in a.findings if f.severity != 'info']
+
+@pytest.fixture(scope='module')
+def etth1():
+    from leakage_real import load_real
+    return load_real('etth1')
+
+def _features(df, target, tcol, task='regression'):
+    "The features 03_features builds from `df`, as 05_evaluation audits them."
+    from leakage_real import audit_features
+    from mlkit.core import Dataset, Run, RunConfig, infer_freq
+    from mlkit.features import features_for_run
+    ds = Dataset(df, target, tcol, task, infer_freq(df[tcol]), 'test', '')
+    return features_for_run(Run(RunConfig(data='test', target=target, time_col=tcol, task=task), None, ds))[0]
+
+@needs_real
+def test_real_target_gaps_and_infinities_are_left_out_and_counted(etth1):
+    df, target, tcol, task = etth1
+    rng = np.random.default_rng(7)
+    y = df[target].copy()
+    gaps = rng.choice(len(df), 900, replace=False); y[gaps[:850]] = np.nan; y[gaps[850:]] = np.inf * rng.choice([-1, 1], 50)
+    y[4000:4300] = np.nan  # and a long gap
+    a = audit_leakage(df.drop(columns=[target, tcol]), y, target, task, time=df[tcol])
+    note = next(f for f in a.findings if f.check == 'leak_missing_target')
+    assert note.severity == 'info' and note.evidence['rows'] == int((~np.isfinite(y)).sum()) and note.evidence['infinite'] == 50
+    assert _alarms(a) == []
+    gapped = df.assign(**{target: y})
+    feats = _features(gapped.assign(**{target: gapped[target].replace([np.inf, -np.inf], np.nan)}), target, tcol)
+    b = audit_leakage(feats.drop(columns=[target, tcol]), feats[target], target, task, time=feats[tcol])
+    assert _alarms(b) == [], b.findings
+    kinds = b.provenance.set_index('feature')['kind']
+    assert kinds['OT_lag1'] == 'target_past' and kinds['cal_hour_sin'] == 'calendar' and kinds['HUFL_lag1'] == 'other'
+
+@needs_real
+def test_real_target_past_and_calendar_are_signal_not_leaks(etth1):
+    "OT_lag1 alone has R² 0.97 on ETTh1 and cal_hour_sin tracks a daily cycle: neither is a leak candidate."
+    df, target, tcol, task = etth1
+    feats = _features(df, target, tcol)
+    a = audit_leakage(feats.drop(columns=[target, tcol]), feats[target], target, task, time=feats[tcol])
+    assert _alarms(a) == []
+    note = next(f for f in a.findings if f.check == 'leak_not_candidates')
+    assert 'OT_lag1' in note.evidence['features'] and note.evidence['features']['OT_lag1']['kind'] == 'target_past'
+    # a copy of the target that calls itself a lag is not taken at its word
+    fake = feats.assign(OT_lag5=feats[target] * 2 + 1)
+    b = audit_leakage(fake.drop(columns=[target, tcol]), fake[target], target, task, time=fake[tcol])
+    assert ('leak_reconstructed_target', 'OT_lag5') in _alarms(b)
+
+def test_calendar_feature_on_a_daily_cycle_is_not_a_leak():
+    "The issue's case: cal_hour_sin alone reached R² 0.915 on data with a daily cycle and was called a leak."
+    rng = np.random.default_rng(0); ts = pd.date_range('2024-01-01', periods=24 * 200, freq='h')
+    hour = np.sin(2 * np.pi * ts.hour / 24)
+    y = pd.Series(100 + 40 * hour + rng.normal(0, 4, len(ts)))
+    X = pd.DataFrame({'cal_hour_sin': hour, 'cal_hour_cos': np.cos(2 * np.pi * ts.hour / 24), 'temp': rng.normal(size=len(ts))})
+    a = audit_leakage(X, y, 'y', time=ts)
+    assert _alarms(a) == [] and 'cal_hour_sin' in next(f for f in a.findings if f.check == 'leak_not_candidates').evidence['features']
+    # the same values under a user's name are recognised by what they are, and a noisy copy named cal_ is not
+    assert _alarms(audit_leakage(X.rename(columns={'cal_hour_sin': 'hour_wave'}), y, 'y', time=ts)) == []
+    b = audit_leakage(X.assign(cal_fake=y + rng.normal(0, .5, len(ts))), y, 'y', time=ts)
+    assert ('leak_feature_alone', 'cal_fake') in _alarms(b)
+
+@needs_real
+def test_real_placeholders_shared_with_the_target_are_not_a_leak(etth1):
+    "-200 for 'missing' in the target and two columns on the same rows (as in UCI Air Quality): no leak, with or without the dict."
+    df, target, tcol, task = etth1
+    rng = np.random.default_rng(3); rows = rng.choice(len(df), 400, replace=False)
+    bad = df.copy(); bad.loc[rows, [target, 'HUFL', 'MULL']] = -200.
+    X, y = bad.drop(columns=[target, tcol]), bad[target]
+    a = audit_leakage(X, y, target, task, time=bad[tcol])
+    assert _alarms(a) == [] and set(next(f for f in a.findings if f.check == 'leak_placeholders').evidence) == {target, 'HUFL', 'MULL'}
+    b = audit_leakage(X, y, target, task, time=bad[tcol], missing_values={target: [-200.], 'HUFL': [-200.], 'MULL': [-200.]})
+    assert _alarms(b) == [] and next(f for f in b.findings if f.check == 'leak_placeholders').evidence['HUFL']['source'] == 'missing_values'
+    # a real leak among the placeholders is still found
+    c = audit_leakage(X.assign(part=y * .3), y, target, task, time=bad[tcol])
+    assert any(ch == 'leak_reconstructed_target' for ch, _ in _alarms(c))
+
+@needs_real
+def test_real_rounded_repeats_are_not_copies_but_planted_copies_are():
+    from leakage_real import load_real, plant_leak
+    df, target, tcol, task = load_real('wind')
+    df = df.iloc[-12000:].reset_index(drop=True)
+    coarse = df.assign(**{c: df[c].round(0) for c in df.columns if c not in (tcol,)})  # hourly weather, rounded: rows recur
+    X, y = coarse.drop(columns=[target, tcol]), coarse[target]
+    a = audit_leakage(X, y, target, task, time=coarse[tcol])
+    assert not any(ch == 'leak_duplicates' for ch, _ in _alarms(a))
+    planted, what = plant_leak(coarse, target, 'copied_rows', np.random.default_rng(0), tcol)
+    b = audit_leakage(planted.drop(columns=[target, tcol]), planted[target], target, task, time=planted[tcol])
+    assert any(ch == 'leak_duplicates' for ch, _ in _alarms(b)), (what, b.findings)
+
+@needs_real
+@pytest.mark.parametrize('kind', ['parts', 'future_shift', 'row_index', 'target_copy'])
+def test_real_planted_leaks_are_found(etth1, kind):
+    from leakage_real import plant_leak
+    df, target, tcol, task = etth1
+    planted, what = plant_leak(df, target, kind, np.random.default_rng(11), tcol)
+    a = audit_leakage(planted.drop(columns=[target, tcol]), planted[target], target, task, time=planted[tcol])
+    named = {c for _, col in _alarms(a) for c in str(col).split(', ')}
+    assert set(what['columns']) <= named and named <= set(what['columns']), (what, a.findings)
+
+@needs_real
+def test_real_occupancy_light_is_a_strong_signal_and_a_disguised_label_a_leak():
+    from leakage_real import load_real, plant_leak
+    df, target, tcol, task = load_real('occupancy')
+    a = audit_leakage(df.drop(columns=[target, tcol]), df[target], target, task, time=df[tcol])
+    assert _alarms(a) == [] and [f.column for f in a.findings if f.check == 'strong_signal'] == ['Light']
+    planted, what = plant_leak(df, target, 'disguised_category', np.random.default_rng(0), tcol)
+    b = audit_leakage(planted.drop(columns=[target, tcol]), planted[target], target, task, time=planted[tcol])
+    assert _alarms(b) == [('leak_feature_alone', what['columns'][0])]
