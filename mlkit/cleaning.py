@@ -20,12 +20,13 @@ from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
            'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
-           'time_steps', 'ratio_candidates', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case',
-           'unit_mix', 'check_mixed_units', 'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values',
-           'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values',
-           'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'time_steps', 'ratio_candidates', 'totals_before_empty', 'totals_beyond_tail', 'granularity_mix',
+           'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix', 'check_mixed_units',
+           'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
            'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
-           'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
+           'running_sum', 'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
            'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
            'plot_before_after']
 
@@ -240,6 +241,79 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
     near = (ratio >= up) | (ratio <= down)
     return maybe[near], ratio[near]
 
+def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray) -> np.ndarray:
+    "The mean of the finite values of `x` within `h` rows of each of `rows`, leaving out the rows marked in `leave_out` and the row itself."
+    ok = np.isfinite(x) & ~leave_out
+    sums, counts = np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)]
+    lo, hi = np.clip(rows - h, 0, len(x)), np.clip(rows + h + 1, 0, len(x))
+    own = ok[rows]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return (sums[hi] - sums[lo] - np.where(own, x[rows], 0.)) / (counts[hi] - counts[lo] - own)
+
+def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4) -> dict|None:
+    "Rows of `x` that hold a period's total next to a run of about `L` empty (missing or zero) rows: the rest of that period."
+    empty = ~np.isfinite(x) | (x == 0)
+    if np.count_nonzero(empty) < L: return None
+    starts, lengths = _runs(empty)
+    keep = empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)
+    if np.count_nonzero(keep) < 2: return None
+    in_runs = np.repeat(keep, lengths)
+    starts, ends = starts[keep], (starts + lengths)[keep]
+    before, after = np.clip(starts - 1, 0, len(x) - 1), np.clip(ends, 0, len(x) - 1)
+    beside = np.zeros(len(x), bool); beside[before] = beside[after] = True
+    h = int(2 * L)
+    ratio = lambda rows: np.where(in_runs[rows], np.nan, x[rows]) / _window_mean(x, rows, h, in_runs | beside)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r_before, r_after = ratio(before), ratio(after)
+        fits = lambda r: (r >= L / 4) & (r <= 3 * L)
+        side = np.where(fits(r_before), before, np.where(fits(r_after), after, -1))
+    hits = side[side >= 0]
+    if len(hits) < 2: return None
+    xs = estimate(x)
+    xs = xs[np.isfinite(xs)]
+    base = float(np.mean(xs >= L / 4 * np.mean(xs))) if len(xs) else 1.  # how often a value that large occurs anywhere
+    p = stats.binomtest(len(hits), len(starts), min(1., 2 * base), alternative='greater').pvalue
+    if p >= alpha: return None
+    flagged = np.zeros(len(x), bool); flagged[hits] = True
+    r = np.where(fits(r_before), r_before, r_after)[side >= 0]
+    return dict(flagged=flagged, ratio=float(np.median(r)), support=dict(
+        empty_runs=int(len(starts)), runs_beside_a_total=int(len(hits)), base_share=round(base, 4), p_value=float(f'{p:.3g}'),
+        describe=f"each sits next to a run of about {L:.0f} empty (missing or zero) rows, the rest of its {{period}}"))
+
+def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6) -> dict|None:
+    "Rows of `x` about `L` times their local mean (the mean over a period around them), far more of them than the column's own tail predicts."
+    xs = estimate(x)
+    xs = xs[np.isfinite(xs)]
+    mean = float(np.mean(xs)) if len(xs) else np.nan
+    if not mean > 0: return None
+    B = L / 2  # a total of L values lies near L times their mean: [L/2, 2L] is its band
+    big = x >= B * mean / 4  # rows that might be totals (a season can be four times below the mean); left out of the means
+    with np.errstate(invalid='ignore'): cand = np.flatnonzero(big)
+    if len(cand) < 3: return None
+    h = int(round(L))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r_cand = x[cand] / _window_mean(x, cand, h, big)
+        rows = estimate_rows(len(x))
+        sample = np.arange(len(x))[rows]
+        r_sample = x[sample] / _window_mean(x, sample, h, big)
+    in_band = (r_cand >= B) & (r_cand <= 2 * L)
+    k = int(np.count_nonzero(in_band))
+    if k < 3: return None
+    # the tail below the band, in two bins of equal width on the log scale: a Pareto tail through them (heavier than
+    # most real tails, so a generous expectation) predicts how many rows the band holds without any totals
+    per_row = len(x) / max(len(sample), 1)
+    n1 = per_row * np.count_nonzero((r_sample >= B / 4) & (r_sample < B / 2))
+    n2 = per_row * np.count_nonzero((r_sample >= B / 2) & (r_sample < B))
+    q = (n2 + 1) / (n1 + 1)  # the tail's decay over a factor of 2
+    if q >= .9: return dict(undecided=True, reason=f"the column's tail does not thin out below {B:.0f}x its local mean")
+    expected = n2 * q / (1 - q) * (1 - q ** 2)
+    p = float(stats.poisson.sf(k - 1, expected))
+    if p >= alpha: return None
+    flagged = np.zeros(len(x), bool); flagged[cand[in_band]] = True
+    return dict(flagged=flagged, ratio=float(np.median(r_cand[in_band])), support=dict(
+        rows_in_band=k, expected_from_tail=round(float(expected), 2), p_value=float(f'{p:.3g}'),
+        describe=f"far more rows lie there than the column's own tail predicts ({k} against {expected:.1f} expected)"))
+
 def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                     gap:np.ndarray|None=None) -> tuple|None:
     "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
@@ -278,6 +352,12 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                 flagged = np.zeros(len(x), bool)
                 flagged[spanning] = True
                 return flagged, period, L, float(r), 'totals after a one-period gap', None
+    for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
+        if L < 4: continue
+        for kind, found in (('totals followed by an empty period', totals_before_empty(x, L)),
+                            ('totals on arbitrary rows', totals_beyond_tail(x, L) if L >= 7 else None)):
+            if found and not found.get('undecided'):
+                return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
 
 def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
@@ -288,15 +368,18 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
 
 def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -> Finding:
     "The finding for rows of `s` that hold `period` totals (or per-step values among totals)."
-    where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} ({alignment['position']}), "
-             f"where chance would put {alignment['base_share']:.1%}" if alignment else f"and each follows a gap of one {period}")
+    if alignment and 'describe' in alignment: where = 'and ' + alignment['describe'].format(period=period)
+    elif alignment: where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} ({alignment['position']}), "
+                             f"where chance would put {alignment['base_share']:.1%}")
+    else: where = f"and each follows a gap of one {period}"
     what = ('per-step values mixed among period totals' if direction.startswith('per-step') else f'{period} totals mixed among per-step values')
     return Finding('mixed_granularity', 'critical', s.name,
         f"{s.name} looks like {what}: {int(flagged.sum())} rows are about {r:.0f}x their neighbours, close to the "
         f"{L:.0f} steps in a {period}, {where}. A model would read a total as a huge value. Check how the data was "
         f"assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop them.",
         dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3), kind=direction,
-             alignment=alignment, examples=examples(s, flagged, time)))
+             alignment=None if alignment and 'describe' in alignment else alignment,
+             support={k: v for k, v in alignment.items() if k != 'describe'} if alignment and 'describe' in alignment else None, examples=examples(s, flagged, time)))
 
 # %% ../nbs/02_cleaning.ipynb #2beea9db
 def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
@@ -363,37 +446,101 @@ def _num_without(s:pd.Series, ignore:np.ndarray|None) -> np.ndarray:
     x = _num(s)
     return x if ignore is None else np.where(ignore, np.nan, x)
 
+def _edge_rows(x:np.ndarray, a:int, b:int, majority:float, back) -> np.ndarray:
+    "Rows a..b-1 that sit closer to the `majority` level converted back with `back` than as they are."
+    v = x[max(a, 0):max(b, 0)]
+    with np.errstate(invalid='ignore'): return np.flatnonzero(np.abs(back(v) - majority) < np.abs(v - majority)) + max(a, 0)
+
+def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|None:
+    "Contiguous segments of `x` in another unit: the level jumps by a known conversion where they start and end, and converted back they match the rest in level and spread."
+    n = len(x)
+    if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return None
+    stride = max(1, n // SAMPLE_ROWS)  # boundaries are looked for on every `stride`-th row, then placed row by row
+    c = forward_filled(x)[::stride]
+    w = min(window, len(c) // 4)
+    med = bn.move_median(c, w)  # the median of the w rows up to each row
+    left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
+    d = right - left  # how the level changes across each row: small, except where a segment starts or ends
+    noise = robust_scale(d)
+    if not noise > 0: return None
+    with np.errstate(invalid='ignore'): big = np.abs(d) > 10 * noise
+    if not big.any(): return None
+    peak = np.flatnonzero(big & (np.abs(d) >= bn.move_max(np.nan_to_num(np.abs(d)), 2 * w + 1)[np.minimum(np.arange(len(d)) + w, len(d) - 1)]))
+    rest_q = np.nanquantile(estimate(x), [.01, .99])
+    best = None
+    for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
+        events = []  # (row, +1 where the segment starts, -1 where it ends)
+        for b in peak:
+            with np.errstate(invalid='ignore'):
+                if abs(back(right[b]) - left[b]) <= 3 * noise: events.append((b, +1))
+                elif abs(back(left[b]) - right[b]) <= 3 * noise: events.append((b, -1))
+        segments, start = [], None
+        for b, kind in events:
+            if kind > 0 and start is None: start = b
+            elif kind < 0: segments.append((0 if start is None else start, b)); start = None
+        if start is not None: segments.append((start, len(c)))
+        mask = np.zeros(n, bool)
+        kept = []
+        for a, e in segments:
+            A, E = a * stride, min(e * stride, n)
+            if e - a < w or E - A > .5 * n: continue
+            before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
+            rest = np.r_[before, after]
+            rest = rest[np.isfinite(rest)]
+            seg = back(x[A:E][np.isfinite(x[A:E])])
+            if len(rest) < w or len(seg) < w: continue
+            q01, q99 = np.quantile(rest, [.01, .99])
+            if not (lo <= q01 and q99 <= hi and lo <= rest_q[0] and rest_q[1] <= hi): continue
+            spread = robust_scale(seg) / robust_scale(rest) if robust_scale(rest) > 0 else np.nan
+            q05, q95 = np.quantile(rest, [.05, .95])
+            if not (.6 <= spread <= 1 / .6 and q05 <= np.median(seg) <= q95): continue  # level AND spread map onto the rest
+            # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
+            lvl = np.median(rest)
+            mask[A + stride:max(A + stride, E - stride)] = True
+            mask[_edge_rows(x, A - stride, A + stride, lvl, back)] = True
+            mask[_edge_rows(x, E - stride, E + stride, lvl, back)] = True
+            kept.append((A, E))
+        mask &= np.isfinite(x)
+        if kept and (best is None or mask.sum() > best[1].sum()): best = (name, mask, kept)
+    return best
+
 def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray]|None:
-    "The conversion that best explains the far-off rows of `s` (leaving out the rows to `ignore`) and their mask, or None."
+    "The conversion that best explains rows of `s` in another unit (leaving out the rows to `ignore`) and their mask, or None."
     x = _num_without(s, ignore)
     if np.count_nonzero(np.isfinite(x)) < 10: return None
-    xs = estimate(x)
-    bulk = xs[np.abs(xs - nanmedian(xs)) <= 6 * robust_scale(xs)]  # the column's values without the far-off ones
-    centre, spread = (np.median(bulk), robust_scale(bulk)) if len(bulk) else (np.nan, np.nan)
-    ref = ref or local_reference(s)
-    # two references: each row's neighbours (a few rows in another unit) and the column's bulk (long runs in another unit)
-    refs = [(ref.scale, lambda: ref.far(x, 6), ref.at),
-            (spread, lambda: outside(x, centre - 6 * spread, centre + 6 * spread), lambda rows: np.full(len(rows), centre))]
-    best, rows = None, estimate_rows(len(x))
-    for scale, far_rows_of, median_at in refs:
-        if not scale > 0: continue
-        with np.errstate(invalid='ignore'): far_rows = far_rows_of()  # only far-off rows can be explained: convert those, not the whole column
-        if len(far_rows) < 3: continue
-        far = np.zeros(len(x), bool)
-        far[far_rows] = True
-        q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority, once per reference
-        x_far, ref_far = x[far_rows], median_at(far_rows)
-        for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
-            if not (lo <= q01 and q99 <= hi): continue
-            fits = np.abs(back(x_far) - ref_far) <= 3 * scale
-            if factor and fits.any():  # a change of scale: the typical ratio to the neighbours must be its factor
-                with np.errstate(divide='ignore', invalid='ignore'):
-                    if not abs(np.log(np.nanmedian(x_far[fits] / ref_far[fits]) / factor)) < np.log(2): continue
-            if fits.sum() >= 3 and fits.sum() >= .5 * len(far_rows) and (best is None or fits.sum() > best[1].sum()):
-                explained = np.zeros(len(x), bool)
-                explained[far_rows[fits]] = True
-                best = (name, explained)
+    # two references: contiguous segments whose boundaries jump by a conversion (a whole year in another unit: its
+    # neighbours share the unit), and each row's neighbours (a few scattered rows in another unit)
+    found = unit_segments(x)
+    if found: x = np.where(found[1], np.nan, x)
+    ref = ref if ref is not None and not found else local_reference(pd.Series(x))
+    best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
+    scale = ref.scale
+    if not scale > 0: return best
+    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6)  # only far-off rows can be explained: convert those, not the whole column
+    if len(far_rows) < 3: return best
+    far = np.zeros(len(x), bool)
+    far[far_rows] = True
+    q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority
+    x_far, ref_far = x[far_rows], ref.at(far_rows)
+    for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
+        if not (lo <= q01 and q99 <= hi): continue
+        fits = np.abs(back(x_far) - ref_far) <= 3 * scale
+        if factor and fits.any():  # a change of scale: the typical ratio to the neighbours must be its factor
+            with np.errstate(divide='ignore', invalid='ignore'):
+                if not abs(np.log(np.nanmedian(x_far[fits] / ref_far[fits]) / factor)) < np.log(2): continue
+        if fits.sum() >= 3 and fits.sum() >= .5 * len(far_rows):
+            explained = np.zeros(len(x), bool)
+            explained[far_rows[fits]] = True
+            if found and name == found[0]: explained |= found[1]
+            if best is None or explained.sum() > best[1].sum(): best = (name, explained)
     return best
+
+def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -> list[dict]:
+    "The first `n` stretches of at least `min_rows` consecutive flagged rows: first and last row (and time)."
+    starts, lengths = _runs(mask)
+    keep = mask[starts] & (lengths >= min_rows)
+    at = lambda i: {'row': int(i), **({'time': _jsonable(time.iloc[i])} if time is not None else {})}
+    return [{'start': at(a), 'end': at(a + k - 1), 'rows': int(k)} for a, k in zip(starts[keep][:n], lengths[keep][:n])]
 
 def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are in another unit than the rest (by a known conversion)."
@@ -410,7 +557,7 @@ def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
         f"{majority} values{such_as}; converted back they sit right among their neighbours. Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
-        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), examples=ex))]
+        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=_stretches(rows, time), examples=ex))]
 
 # %% ../nbs/02_cleaning.ipynb #98561bb7
 def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[Finding]:
@@ -605,29 +752,52 @@ def _counts(s:pd.Series, counts:dict|None) -> pd.Series|None:
     "The `value_counts` of text column `s`: from `counts` (computed once per frame by `detect_problems`) or counted now."
     return counts[s.name] if counts is not None and s.name in counts else value_counts(s)
 
-def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
-    "Values of `s` that probably stand for 'missing': sentinel numbers far from the rest, an isolated zero, null-like strings."
-    if is_numeric(s):
-        x = _num(s)
-        if np.count_nonzero(np.isfinite(x)) < 10: return []
-        lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)  # ignoring NaN
-        if np.isinf([lo, hi]).any(): lo, hi = np.min(x[np.isfinite(x)]), np.max(x[np.isfinite(x)])  # infinities are no sentinels
-        # a sentinel lies beyond every other value, so it is the column's minimum or maximum: no other value needs a look
-        sentinels = [v for v in (*SENTINELS, 0) if v in (lo, hi)]
-        if not sentinels: return []
-        x = x[np.isfinite(x)]
-        found, xs = [], estimate(x)
-        for v in sentinels:
+def _code_like(v:float) -> bool:
+    "Whether `v` reads like a code someone typed for 'missing': 0, a round number (-200, 1000) or nines (-999, 9999)."
+    if v != np.round(v) or abs(v) >= 1e15: return False
+    digits = str(abs(int(v))).rstrip('0')
+    return len(digits) <= 2 or set(digits) == {'9'}
+
+def _far_ends(x:np.ndarray, limit:int=3) -> list[float]:
+    "Values at either end of the finite values `x` that stand apart from the rest: far from its bulk and beyond a gap, repeated exactly."
+    found, xs = [], estimate(x)
+    for side in (np.fmin, np.fmax):  # a placeholder lies beyond every real value: only the extremes need a look
+        seen = np.zeros(len(x), bool)
+        for _ in range(limit):  # a column can use more than one code (-999 and -200)
+            rest = x if not seen.any() else x[~seen]
+            if not len(rest): break
+            v = float(side.reduce(rest))
             hit = x == v
             hits = np.count_nonzero(hit)
-            if not hits or hits > .5 * len(x): continue
-            rest_min = np.min(x, where=~hit, initial=np.inf)
-            if v == 0 and (rest_min <= 0 or hits < 3): continue
-            if v == -1 and rest_min < 0: continue
-            rest = xs[xs != v]  # the other values of the estimate rows: their median and scale
-            scale = robust_scale(rest)
-            if scale > 0 and abs(v - nanmedian(rest)) > 6 * scale: found.append(float(v))  # beyond the rest: it is an extreme
-        return found
+            if hits > .5 * len(x): break
+            others = xs[~np.isin(xs, [*found, v])]  # the other values of the estimate rows: their median and scale
+            if len(others) < 10: break
+            centre, scale = nanmedian(others), robust_scale(others)
+            if not scale > 0: scale = float(np.std(others))
+            nearest = np.min(np.abs(x[~hit & ~seen] - v), initial=np.inf)  # the gap to the closest other value
+            # a code for 'missing' is repeated exactly (a known sentinel once is enough), far out, and apart from the tail
+            repeated = hits >= 3 or (v in SENTINELS and hits >= 1)
+            if not (repeated and scale > 0 and abs(v - centre) > 6 * scale and nearest > 3 * scale): break
+            with np.errstate(invalid='ignore'): beyond = x[(x - centre) * np.sign(v - centre) > 6 * scale]
+            if len(np.unique(beyond)) > limit: break  # one of many far values (totals, a heavy tail), not a code
+            found.append(v)
+            seen |= hit
+    return found
+
+def disguised_null_values(s:pd.Series, counts:dict|None=None,
+                          code_like:bool=True, # numbers: only values that read like typed codes (-200, -999, 0); False: any
+                         ) -> list:
+    "Values of `s` that probably stand for 'missing': a code repeated exactly far beyond the rest (-999, -200, 0 among pressures), null-like strings."
+    if is_numeric(s):
+        x = _num(s)
+        x = x[np.isfinite(x)] if np.count_nonzero(np.isfinite(x)) < len(x) else x
+        if len(x) < 10: return []
+        xs = estimate(x)
+        centre, scale = nanmedian(xs), robust_scale(xs)
+        # the ends are read once: most columns have no value far out, and the counting below is spared
+        lo, hi = float(np.min(x)), float(np.max(x))
+        if scale > 0 and abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale: return []
+        return sorted(v for v in _far_ends(x) if _code_like(v) or not code_like)
     if is_text(s):
         vc = _counts(s, counts)
         tokens = vc.index.to_series() if vc is not None else s.dropna().astype(str)  # a key or free text: every value is read
@@ -635,21 +805,52 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None) -> list:
         return sorted(pd.unique(tokens[hit]).tolist())
     return []
 
-def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|None=None) -> list[Finding]:
-    "A warning for each column where values such as -999, 0, 'NA' or '?' probably stand for missing."
+def placeholder_values(df:pd.DataFrame, time_col:str|None=None) -> dict[str, list[float]]:
+    "Per numeric column of `df` (all but `time_col`), the values that stand for 'missing': typed codes, and far repeated values that other columns share row for row."
+    cols = [c for c in df.columns if c != time_col and is_numeric(df[c])]
+    far = {c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))}
+    masks = {c: np.isin(_num(df[c]), v) for c, v in far.items()}
+    out = {}
+    for c, vals in far.items():
+        x = _num(df[c])
+        # a value that is no typed code (a repeated total, a capped reading) counts only where another column's far values fall on its rows
+        keep = [v for v in vals if _code_like(v) or any(np.count_nonzero((x == v) & masks[o]) >= .5 * np.count_nonzero(x == v)
+                                                         for o in masks if o != c)]
+        if keep: out[c] = keep
+    return out
+
+def placeholder_masks(df:pd.DataFrame, placeholders:dict) -> dict[str, np.ndarray]:
+    "Per column of `placeholders`, the mask of its rows that hold one of its placeholder values."
+    return {c: np.isin(_num(df[c]), v) for c, v in placeholders.items() if c in df}
+
+def _sharing(masks:dict, c:str) -> list[str]:
+    "The other columns whose placeholders fall on at least half of the rows of column `c`'s (one fault writes them all)."
+    m = masks[c]
+    return [o for o, mo in masks.items() if o != c and np.count_nonzero(m & mo) >= .5 * np.count_nonzero(m)]
+
+def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|None=None,
+                          masks:dict|None=None, # `placeholder_masks` of the whole frame: the columns that share the rows
+                         ) -> list[Finding]:
+    "A warning for each column where values such as -999, -200, 0 among pressures, 'NA' or '?' probably stand for missing."
+    masks = placeholder_masks(df, placeholder_values(df)) if masks is None else masks
     out = []
     for c in df.columns:
-        vals = disguised_null_values(df[c], counts)
-        if not vals: continue
         s = df[c]
-        if is_numeric(s): m = np.isin(_num(s), vals)
+        vals = sorted({float(v) for v in _num(s)[masks[c]]}) if c in masks else (disguised_null_values(s, counts) if is_text(s) else [])
+        if not vals: continue
+        if is_numeric(s): m = masks[c]
         else:  # Python objects are matched as they are and as text (the values were found as text)
             m = s.isin(vals).to_numpy()
             if pd.api.types.is_object_dtype(s): m = m | s.astype(str).isin(vals).to_numpy()
+        shared = _sharing(masks, c) if is_numeric(s) else []
+        also = f" The same rows hold placeholders in {', '.join(map(str, shared[:5]))}: one fault wrote them all." if shared else ''
+        per_value = {str(_jsonable(v)): int(np.count_nonzero(_num(s) == v)) for v in vals} if is_numeric(s) else None
         out.append(Finding('disguised_null', 'warning', c,
-            f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing. Read them as "
-            f"missing (the cleaning step does): as numbers they drag means and fits, as categories they form a fake class.",
-            dict(values=vals, rows=int(m.sum()), examples=examples(df[c], m, time))))
+            f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing (repeated "
+            f"exactly, far from every other value).{also} Read them as missing (the cleaning step does): as numbers they drag "
+            f"means, fits and bounds, as categories they form a fake class.",
+            dict(values=vals, rows=int(m.sum()), counts=per_value, co_occurring=shared,
+                 row_positions=np.flatnonzero(m)[:50].tolist(), examples=examples(df[c], m, time))))
     return out
 
 def numbers_and_words(values:pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -738,7 +939,22 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     jump, extreme = np.zeros(len(x), bool), np.zeros(len(x), bool)  # a jump away from the neighbours matters only where the value is extreme
     extreme[rows] = True
     if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.at(rows)) > spike * ref.scale]] = True
-    return extreme & jump, extreme & ~jump
+    apart = _apart_from_tail(x, rows, lo, hi, scale, log)
+    return extreme & jump & apart, extreme & ~(jump & apart)
+
+def _apart_from_tail(x:np.ndarray, rows:np.ndarray, lo:float, hi:float, scale:float, log:bool) -> np.ndarray:
+    "Mask of the extreme `rows` of `x` that lie beyond a gap of more than `scale` from the column's tail (a heavy tail has no such gap)."
+    f = np.log1p if log else (lambda v: v)
+    apart = np.zeros(len(x), bool)
+    for side, edge in ((1, hi), (-1, lo)):
+        r = rows[side * (x[rows] - edge) > 0]
+        if not len(r): continue
+        inner = np.max(np.where(x <= edge, x, -np.inf)) if side > 0 else np.min(np.where(x >= edge, x, np.inf))  # the last value inside
+        order = np.argsort(side * x[r])
+        steps = np.diff(np.r_[side * f(inner), side * f(x[r][order])]) if np.isfinite(inner) else np.full(len(r), np.inf)
+        first_gap = np.argmax(steps > scale) if (steps > scale).any() else len(r)  # the tail runs on until its first wide gap
+        apart[r[order][first_gap:]] = True
+    return apart
 
 def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
     "A warning for isolated outliers of `s` and an info finding for extremes that its neighbours support."
@@ -773,6 +989,7 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None
         else: distinct = unique[c]
         if distinct / n < .95 and not (is_numeric(s) and distinct / n >= .5): continue
         if is_numeric(s):  # the rank correlation with the row order, on the estimate rows
+            if not np.all(np.mod(estimate(_num(s)), 1) == 0): continue  # a level that grows (prices, population) is no ID: IDs are whole numbers
             sample = s.iloc[rows]
             r = np.corrcoef(sample.rank().fillna(len(sample) / 2).to_numpy(), np.arange(n)[rows])[0, 1] if distinct > 1 else 0
             if abs(r) >= .99: out[c] = f'one value per row, rank correlation {r:.3f} with time'
@@ -788,9 +1005,34 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
              last=_jsonable(df[c].iloc[-1])))
         for c, why in identifier_columns(df, time_col, unique).items()]
 
+# %% ../nbs/02_cleaning.ipynb #a1c0e5d2
+def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
+    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row, falls back now and then; None if it is not one."
+    def rising(v):
+        d = np.diff(v[np.isfinite(v)])
+        up, down = np.count_nonzero(d > 0), np.count_nonzero(d < 0)
+        return up, down, d
+    head = x[:2000][np.isfinite(x[:2000])]
+    if len(head) and np.all(head == np.round(head)) and np.min(head) >= 0 and np.max(head) <= 366:
+        return None  # whole numbers within a calendar's range: an hour, day or month number, which resets by nature
+    up, down, _ = rising(x[:2000])  # most columns move both ways within their first rows: no pass over the column
+    if up + down >= min_moves and up < .8 * (up + down): return None
+    up, down, d = rising(x)
+    if up + down < min_moves or up < .9 * (up + down) or not down: return None
+    falls = -d[d < 0]
+    step = np.median(d[d > 0])
+    resets = int(np.count_nonzero(falls > 5 * step))  # a reset falls back far more than a typical rise
+    return dict(resets=resets, rising_share=round(up / (up + down), 4)) if resets else None
+
 # %% ../nbs/02_cleaning.ipynb #ad755728
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
-    "The checks that compare each value of numeric column `s` with its neighbours."
+    "The checks that compare each value of numeric column `s` with its neighbours (placeholders already read as missing)."
+    counter = running_sum(_num(s))
+    if counter:  # a running sum's level is no measurement: another unit, an outlier or a total it would seem, and is not
+        return [Finding('running_sum', 'info', s.name,
+            f"{s.name} rises from row to row and falls back {counter['resets']} times: a running sum or a counter that resets. "
+            f"It is not checked for units, outliers or period totals; as a feature, its differences are the measurement.",
+            counter)]
     ref = local_reference(s)
     mix = granularity_mix(s, time, ref, step=step, gap=gap) if gap is not None else None
     # rows explained as period totals are not also another unit or outliers (dividing a monthly total by 1000 would
@@ -805,8 +1047,12 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     "Every silent-data-error check over `df`: findings, most severe first."
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
     body = df.drop(columns=[time_col])
+    # placeholders (-200, -999, 0 among pressures) are read as missing by every other check: found once, reported once
+    masks = placeholder_masks(body, placeholder_values(body))
+    seen = body.copy(deep=False) if masks else body
+    for c, m in masks.items(): seen[c] = body[c].mask(m)
     ordered = time.is_monotonic_increasing
-    frames = {c: body[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
+    frames = {c: seen[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
     unique = profile['unique'].to_dict() if profile is not None else None
     missing = profile['missing'].to_dict() if profile is not None else {}
     numeric = [c for c in body.columns if is_numeric(body[c]) and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
@@ -820,16 +1066,20 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
-        stuck = pool.submit(check_stuck_values, body, time)  # the longest single check starts first
+        stuck = pool.submit(check_stuck_values, seen, time)  # the longest single check starts first
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
-        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(body[c], time, *steps.result()) for c in numeric],
+        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
                   stuck.result, *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
-                  *[lambda c=c: check_disguised_nulls(frames[c], time, counts()) for c in body.columns],
+                  *[lambda c=c: check_disguised_nulls(body[c].to_frame(), time, counts(), masks) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
                   *[lambda c=c: check_category_variants(frames[c], counts()) for c in text],
                   lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
+    if not ordered and numeric:
+        out.append(Finding('unchecked', 'info', time_col,
+            f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period totals, "
+            f"running sums) were not run. Sort by {time_col} and run again.", dict(columns=numeric[:20])))
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return sorted(out, key=lambda f: order[f.severity])
 
