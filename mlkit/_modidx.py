@@ -104,6 +104,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning._sharing': ('cleaning.html#_sharing', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._skewed_positive': ('cleaning.html#_skewed_positive', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._stretches': ('cleaning.html#_stretches', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning._units_finding': ('cleaning.html#_units_finding', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._window_mean': ('cleaning.html#_window_mean', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.category_variants': ('cleaning.html#category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_category_variants': ('cleaning.html#check_category_variants', 'mlkit/cleaning.py'),

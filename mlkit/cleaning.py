@@ -457,7 +457,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return None
     stride = max(1, n // SAMPLE_ROWS)  # boundaries are looked for on every `stride`-th row, then placed row by row
     c = forward_filled(x)[::stride]
-    w = min(window, len(c) // 4)
+    w = min(window, max(5, len(c) // 40))  # short series: shorter windows, so that a block of a few years still spans one
     med = bn.move_median(c, w)  # the median of the w rows up to each row
     left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
@@ -465,15 +465,16 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     if not noise > 0: return None
     with np.errstate(invalid='ignore'): big = np.abs(d) > 10 * noise
     if not big.any(): return None
-    peak = np.flatnonzero(big & (np.abs(d) >= bn.move_max(np.nan_to_num(np.abs(d)), 2 * w + 1)[np.minimum(np.arange(len(d)) + w, len(d) - 1)]))
-    rest_q = np.nanquantile(estimate(x), [.01, .99])
+    def boundaries(match):  # the middle of each cluster of rows where the level jumps as `match` says
+        rows = np.flatnonzero(big & match)
+        if not len(rows): return rows
+        first = np.r_[True, np.diff(rows) > w]
+        return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
     best = None
     for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
-        events = []  # (row, +1 where the segment starts, -1 where it ends)
-        for b in peak:
-            with np.errstate(invalid='ignore'):
-                if abs(back(right[b]) - left[b]) <= 3 * noise: events.append((b, +1))
-                elif abs(back(left[b]) - right[b]) <= 3 * noise: events.append((b, -1))
+        with np.errstate(invalid='ignore'):
+            events = sorted([(b, +1) for b in boundaries(np.abs(back(right) - left) <= 4 * noise)] +  # a segment starts
+                            [(b, -1) for b in boundaries(np.abs(back(left) - right) <= 4 * noise)])  # a segment ends
         segments, start = [], None
         for b, kind in events:
             if kind > 0 and start is None: start = b
@@ -490,15 +491,17 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             seg = back(x[A:E][np.isfinite(x[A:E])])
             if len(rest) < w or len(seg) < w: continue
             q01, q99 = np.quantile(rest, [.01, .99])
-            if not (lo <= q01 and q99 <= hi and lo <= rest_q[0] and rest_q[1] <= hi): continue
-            spread = robust_scale(seg) / robust_scale(rest) if robust_scale(rest) > 0 else np.nan
+            if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
+            # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
+            moves = lambda v: robust_scale(np.diff(v))
+            spread = moves(seg) / moves(rest) if moves(rest) > 0 else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             if not (.6 <= spread <= 1 / .6 and q05 <= np.median(seg) <= q95): continue  # level AND spread map onto the rest
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
-            lvl = np.median(rest)
-            mask[A + stride:max(A + stride, E - stride)] = True
-            mask[_edge_rows(x, A - stride, A + stride, lvl, back)] = True
-            mask[_edge_rows(x, E - stride, E + stride, lvl, back)] = True
+            lvl, edge = np.median(rest), w * stride
+            mask[A + edge:max(A + edge, E - edge)] = True
+            mask[_edge_rows(x, A - edge, A + edge, lvl, back)] = True
+            mask[_edge_rows(x, E - edge, min(E + edge, n), lvl, back)] = True
             kept.append((A, E))
         mask &= np.isfinite(x)
         if kept and (best is None or mask.sum() > best[1].sum()): best = (name, mask, kept)
@@ -522,13 +525,15 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     far[far_rows] = True
     q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority
     x_far, ref_far = x[far_rows], ref.at(far_rows)
-    for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
+    for name, (forward, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
         if not (lo <= q01 and q99 <= hi): continue
-        fits = np.abs(back(x_far) - ref_far) <= 3 * scale
-        if factor and fits.any():  # a change of scale: the typical ratio to the neighbours must be its factor
-            with np.errstate(divide='ignore', invalid='ignore'):
-                if not abs(np.log(np.nanmedian(x_far[fits] / ref_far[fits]) / factor)) < np.log(2): continue
-        if fits.sum() >= 3 and fits.sum() >= .5 * len(far_rows):
+        # the far rows on the conversion's side of their neighbours (about `factor` times them, or moved its way), and
+        # among those the rows that converted back are no longer far: most of them must be
+        with np.errstate(divide='ignore', invalid='ignore'):
+            if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(2)
+            else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
+        fits = side & (np.abs(back(x_far) - ref_far) <= 6 * scale)
+        if fits.sum() >= 3 and fits.sum() >= .5 * side.sum():
             explained = np.zeros(len(x), bool)
             explained[far_rows[fits]] = True
             if found and name == found[0]: explained |= found[1]
@@ -545,19 +550,25 @@ def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -
 def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are in another unit than the rest (by a known conversion)."
     mix = unit_mix(s, ref, ignore)
-    if mix is None: return []
-    name, rows = mix
+    return [] if mix is None else [_units_finding(s, time, *mix)]
+
+def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray) -> Finding:
+    "The finding for the rows of `s` that look like another unit by conversion `name`."
     back = UNIT_CONVERSIONS[name][1]
     ex = examples(s, rows, time)
     for e in ex: e['converted_back'] = _jsonable(back(float(e['value'])))
     units, _, such_as = name.partition(' (')  # 'thousand -> unit (km -> m, kg -> g, s -> ms)'
     majority, minority = units.split(' -> ')
     such_as = f' ({such_as}' if such_as else ''
-    return [Finding('mixed_units', 'critical', s.name,
+    stretches = _stretches(rows, time)
+    dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from {stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
+             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level jumps by the conversion."
+             if stretches else '')
+    return Finding('mixed_units', 'critical', s.name,
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
-        f"{majority} values{such_as}; converted back they sit right among their neighbours. Convert them (the cleaning "
+        f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
-        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=_stretches(rows, time), examples=ex))]
+        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex))
 
 # %% ../nbs/02_cleaning.ipynb #98561bb7
 def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[Finding]:
@@ -1012,14 +1023,12 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         d = np.diff(v[np.isfinite(v)])
         up, down = np.count_nonzero(d > 0), np.count_nonzero(d < 0)
         return up, down, d
-    head = x[:2000][np.isfinite(x[:2000])]
-    if len(head) and np.all(head == np.round(head)) and np.min(head) >= 0 and np.max(head) <= 366:
-        return None  # whole numbers within a calendar's range: an hour, day or month number, which resets by nature
     up, down, _ = rising(x[:2000])  # most columns move both ways within their first rows: no pass over the column
     if up + down >= min_moves and up < .8 * (up + down): return None
     up, down, d = rising(x)
     if up + down < min_moves or up < .9 * (up + down) or not down: return None
     falls = -d[d < 0]
+    if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
     step = np.median(d[d > 0])
     resets = int(np.count_nonzero(falls > 5 * step))  # a reset falls back far more than a typical rise
     return dict(resets=resets, rising_share=round(up / (up + down), 4)) if resets else None
@@ -1038,7 +1047,10 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     # rows explained as period totals are not also another unit or outliers (dividing a monthly total by 1000 would
     # be the wrong repair): the other checks see the rest of the column
     ignore = mix[0] if mix else None
-    return ([_granularity_finding(s, time, *mix)] if mix else []) + check_mixed_units(s, time, ref, ignore) + check_outliers(s, time, ref, ignore)
+    units = unit_mix(s, ref, ignore)
+    if units: ignore = units[1] if ignore is None else ignore | units[1]  # nor are rows in another unit outliers
+    return (([_granularity_finding(s, time, *mix)] if mix else []) + ([_units_finding(s, time, *units)] if units else [])
+            + check_outliers(s, time, ref, ignore))
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
