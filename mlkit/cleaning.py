@@ -480,6 +480,11 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             if kind > 0 and start is None: start = b
             elif kind < 0: segments.append((0 if start is None else start, b)); start = None
         if start is not None: segments.append((start, len(c)))
+        merged = []  # near zero a unit hides (0 km is 0 m): segments apart by such a stretch are one
+        for a, e in segments:
+            if merged and abs(back(m := np.nanmedian(c[merged[-1][1]:a])) - m) <= 10 * noise: merged[-1] = (merged[-1][0], e)
+            else: merged.append((a, e))
+        segments = merged
         mask = np.zeros(n, bool)
         kept = []
         for a, e in segments:
@@ -493,10 +498,12 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
-            moves = lambda v: robust_scale(np.diff(v))
+            moves = lambda v: np.quantile(np.abs(np.diff(v)), .9)  # not the MAD: rounded readings often repeat
             spread = moves(seg) / moves(rest) if moves(rest) > 0 else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
-            if not (.6 <= spread <= 1 / .6 and q05 <= np.median(seg) <= q95): continue  # level AND spread map onto the rest
+            # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for chance
+            tol = 2 if factor else 1 / .6
+            if not (1 / tol <= spread <= tol and q05 <= np.median(seg) <= q95): continue
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
             lvl, edge = np.median(rest), w * stride
             mask[A + edge:max(A + edge, E - edge)] = True
