@@ -75,6 +75,7 @@ def _measurements(df:pd.DataFrame, time_col:str, nonneg:bool=False) -> list[str]
     out = []
     for c in df.columns:
         if c == time_col or not is_numeric(df[c]) or df[c].nunique() <= 20: continue
+        if (df[c].diff() == 1).mean() > .9: continue  # a row number is no measurement
         if nonneg and (df[c] < 0).mean() > .01: continue
         out.append(c)
     return out

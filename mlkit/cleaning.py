@@ -204,7 +204,7 @@ CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, w
 
 def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
-    return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 4}
+    return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 3.9}  # a year of quarters counts
 
 def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4, sample_positions:np.ndarray|None=None) -> dict|None:
     "Whether the `rows` share one calendar position of `period` far beyond its base rate (binomial test at `alpha`; the base rate from the positions of `estimate_rows`)."
@@ -265,13 +265,14 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4) -> dict|None:
     ratio = lambda rows: np.where(in_runs[rows], np.nan, x[rows]) / _window_mean(x, rows, h, in_runs | beside)
     with np.errstate(divide='ignore', invalid='ignore'):
         r_before, r_after = ratio(before), ratio(after)
-        fits = lambda r: (r >= L / 4) & (r <= 3 * L)
+        fits = lambda r: (r >= L / 2) & (r <= 2 * L)
         side = np.where(fits(r_before), before, np.where(fits(r_after), after, -1))
     hits = side[side >= 0]
     if len(hits) < 2: return None
-    xs = estimate(x)
-    xs = xs[np.isfinite(xs)]
-    base = float(np.mean(xs >= L / 4 * np.mean(xs))) if len(xs) else 1.  # how often a value that large occurs anywhere
+    sample = np.arange(len(x))[estimate_rows(len(x))]
+    sample = sample[~in_runs[sample] & ~beside[sample]]
+    with np.errstate(divide='ignore', invalid='ignore'): base = fits(ratio(sample))
+    base = float(np.mean(base)) if len(base) else 1.  # how often a row that large against its surroundings occurs anywhere
     p = stats.binomtest(len(hits), len(starts), min(1., 2 * base), alternative='greater').pvalue
     if p >= alpha: return None
     flagged = np.zeros(len(x), bool); flagged[hits] = True
@@ -287,11 +288,13 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6) -> dict|None:
     mean = float(np.mean(xs)) if len(xs) else np.nan
     if not mean > 0: return None
     B = L / 2  # a total of L values lies near L times their mean: [L/2, 2L] is its band
-    big = x >= B * mean / 4  # rows that might be totals (a season can be four times below the mean); left out of the means
-    with np.errstate(invalid='ignore'): cand = np.flatnonzero(big)
+    with np.errstate(invalid='ignore'): cand = np.flatnonzero(x >= B * mean / 4)  # rows that might be totals (a season can be 4x below the mean)
     if len(cand) < 3: return None
     h = int(round(L))
     with np.errstate(divide='ignore', invalid='ignore'):
+        # the rows at least half the band above their surroundings are left out of the means (a total would double them)
+        big = np.zeros(len(x), bool)
+        big[cand[x[cand] / _window_mean(x, cand, h, big) >= B / 2]] = True
         r_cand = x[cand] / _window_mean(x, cand, h, big)
         rows = estimate_rows(len(x))
         sample = np.arange(len(x))[rows]
@@ -302,11 +305,14 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6) -> dict|None:
     # the tail below the band, in two bins of equal width on the log scale: a Pareto tail through them (heavier than
     # most real tails, so a generous expectation) predicts how many rows the band holds without any totals
     per_row = len(x) / max(len(sample), 1)
-    n1 = per_row * np.count_nonzero((r_sample >= B / 4) & (r_sample < B / 2))
-    n2 = per_row * np.count_nonzero((r_sample >= B / 2) & (r_sample < B))
-    q = (n2 + 1) / (n1 + 1)  # the tail's decay over a factor of 2
-    if q >= .9: return dict(undecided=True, reason=f"the column's tail does not thin out below {B:.0f}x its local mean")
-    expected = n2 * q / (1 - q) * (1 - q ** 2)
+    f = np.sqrt(B / max(B / 4, 1.25))  # two bins below the band, each `f` times wide, above the typical row (ratio 1)
+    n1 = per_row * np.count_nonzero((r_sample >= B / f ** 2) & (r_sample < B / f))
+    n2 = per_row * np.count_nonzero((r_sample >= B / f) & (r_sample < B))
+    if n1 + n2 < 20: expected = max(n2, .05)  # too few to fit: no more than the bin below (a tail thins out), at least 1 in 20
+    else:
+        q = n2 / n1 if n1 else 1.  # the tail's decay over one bin
+        if q >= .9: return dict(undecided=True, reason=f"its tail does not thin out below {B:.0f}x its local mean")
+        expected = n2 * q / (1 - q) * (1 - q ** (np.log(4) / np.log(f)))  # the band spans a factor of 4
     p = float(stats.poisson.sf(k - 1, expected))
     if p >= alpha: return None
     flagged = np.zeros(len(x), bool); flagged[cand[in_band]] = True
@@ -353,9 +359,9 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                 flagged[spanning] = True
                 return flagged, period, L, float(r), 'totals after a one-period gap', None
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
-        if L < 4: continue
+        if L < 3.9: continue
         for kind, found in (('totals followed by an empty period', totals_before_empty(x, L)),
-                            ('totals on arbitrary rows', totals_beyond_tail(x, L) if L >= 7 else None)):
+                            ('totals on arbitrary rows', totals_beyond_tail(x, L))):
             if found and not found.get('undecided'):
                 return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
@@ -1025,20 +1031,20 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
 
 # %% ../nbs/02_cleaning.ipynb #a1c0e5d2
 def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
-    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row, falls back now and then; None if it is not one."
-    def rising(v):
-        d = np.diff(v[np.isfinite(v)])
-        up, down = np.count_nonzero(d > 0), np.count_nonzero(d < 0)
-        return up, down, d
-    up, down, _ = rising(x[:2000])  # most columns move both ways within their first rows: no pass over the column
-    if up + down >= min_moves and up < .8 * (up + down): return None
-    up, down, d = rising(x)
-    if up + down < min_moves or up < .9 * (up + down) or not down: return None
-    falls = -d[d < 0]
+    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row and only falls back to restart; None if it is not one."
+    def moves(v):
+        v = v[np.isfinite(v)]
+        d = np.diff(v)
+        fall = d < 0
+        restart = fall & (v[1:] < v[:-1] / 2)  # a restart loses more than half of what was summed
+        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), np.count_nonzero(restart), d
+    n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
+    if n >= min_moves and small_falls > .2 * n: return None
+    n, up, small_falls, resets, d = moves(x)
+    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
+    if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets: return None
     if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
-    step = np.median(d[d > 0])
-    resets = int(np.count_nonzero(falls > 5 * step))  # a reset falls back far more than a typical rise
-    return dict(resets=resets, rising_share=round(up / (up + down), 4)) if resets else None
+    return dict(resets=resets, rising_share=round(up / n, 4))
 
 # %% ../nbs/02_cleaning.ipynb #ad755728
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
