@@ -126,6 +126,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.estimate_rows': ('cleaning.html#estimate_rows', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.examples': ('cleaning.html#examples', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.forward_filled': ('cleaning.html#forward_filled', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.frozen_runs': ('cleaning.html#frozen_runs', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.granularity_mix': ('cleaning.html#granularity_mix', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.identifier_columns': ('cleaning.html#identifier_columns', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.impossible_rules': ('cleaning.html#impossible_rules', 'mlkit/cleaning.py'),

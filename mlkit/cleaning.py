@@ -22,13 +22,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'totals_before_empty', 'totals_beyond_tail', 'granularity_mix',
            'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix', 'check_mixed_units',
-           'check_time_index', 'stuck_models', 'stuck_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask',
-           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
-           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
-           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
-           'running_sum', 'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
-           'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
-           'plot_before_after']
+           'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs', 'check_stuck_values',
+           'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values',
+           'placeholder_values', 'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types',
+           'category_variants', 'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns',
+           'check_identifiers', 'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser',
+           'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset',
+           'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -635,6 +635,23 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
             f"compute features by time, and check whether the gaps are random or systematic (e.g. outages at night).", ev))
     return out
 
+# %% ../nbs/02_cleaning.ipynb #a1c0e5d2
+def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
+    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row and only falls back to restart; None if it is not one."
+    def moves(v):
+        v = v[np.isfinite(v)]
+        d = np.diff(v)
+        fall = d < 0
+        restart = fall & (v[1:] < v[:-1] / 2)  # a restart loses more than half of what was summed
+        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), np.count_nonzero(restart), d
+    n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
+    if n >= min_moves and small_falls > .2 * n: return None
+    n, up, small_falls, resets, d = moves(x)
+    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
+    if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets: return None
+    if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
+    return dict(resets=resets, rising_share=round(up / n, 4))
+
 # %% ../nbs/02_cleaning.ipynb #8a91b185
 def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     "For each numeric column with a strongly correlated partner: the partner and the line relating them (slope, intercept, scale)."
@@ -682,8 +699,30 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
         if mask.any(): out[c] = mask
     return out
 
+def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None:
+    "Mask of the runs of equal values of `x` far longer than its own runs make likely (runs at its minimum, maximum or 0, where a quantity saturates, aside)."
+    same = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
+    streak = same
+    for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
+    if not streak.any(): return None
+    starts, lengths = _runs(x)
+    v = x[starts]
+    ok = np.isfinite(v) & (v != 0) & (v != np.nanmin(x)) & (v != np.nanmax(x))
+    if not np.any(ok & (lengths >= min_run)): return None
+    # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
+    # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
+    # on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
+    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
+    k = int(np.flatnonzero(at_least >= 5).max(initial=1))
+    beyond = at_least[2 * k] if 2 * k < len(at_least) else 0
+    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] else .9
+    with np.errstate(divide='ignore', over='ignore', under='ignore'):
+        expected = (at_least[k] if k < len(at_least) else 1) * decay ** (lengths - k)
+    long = ok & (lengths >= min_run) & (lengths > k) & (expected < alpha)
+    return np.repeat(long, lengths) if long.any() else None
+
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None) -> list[Finding]:
-    "A warning for each column frozen at one value while its related column moves and disagrees with it."
+    "A warning for each column frozen at one value while its related column moves and disagrees with it, or for far longer than its own repeats explain."
     models = stuck_models(df) if models is None else models
     out = []
     for c, mask in stuck_runs(df, models, min_run).items():
@@ -696,6 +735,20 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
             f"closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. "
             f"Probably a stuck sensor or a value carried forward: treat those rows as missing (the cleaning step masks them).",
             dict(partner=m['partner'], runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
+    done = {f.column for f in out}
+    for c in df.columns:
+        if c in done or not is_numeric(df[c]): continue
+        x = _num(df[c])
+        if not more_distinct_than(x, 20): continue  # a code or a category stays put by nature
+        if (mask := frozen_runs(x, min_run)) is None or running_sum(x): continue  # a running sum stands still while nothing adds
+        starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
+        runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(x[i]),
+                 'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
+        out.append(Finding('stuck_sensor', 'warning', c,
+            f"{c} repeats one value in {len(starts)} run(s) ({int(mask.sum())} rows), far longer than its other repeats make "
+            f"likely: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. Probably a stuck sensor "
+            f"or a value carried forward over missing data: check those rows and treat them as missing if so.",
+            dict(partner=None, runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
     return out
 
 # %% ../nbs/02_cleaning.ipynb #5ed6c821
@@ -801,9 +854,11 @@ def _far_ends(x:np.ndarray, limit:int=3) -> list[float]:
             nearest = np.min(np.abs(x[~hit & ~seen] - v), initial=np.inf)  # the gap to the closest other value
             # a code for 'missing' is repeated exactly (a known sentinel once is enough), far out, and apart from the tail
             repeated = hits >= 3 or (v in SENTINELS and hits >= 1)
-            if not (repeated and scale > 0 and abs(v - centre) > 6 * scale and nearest > 3 * scale): break
-            with np.errstate(invalid='ignore'): beyond = x[(x - centre) * np.sign(v - centre) > 6 * scale]
-            if len(np.unique(beyond)) > limit: break  # one of many far values (totals, a heavy tail), not a code
+            # far out: beyond 6 scales, or negative where every other value is not (-200 among concentrations)
+            far = abs(v - centre) > 6 * scale or (v < 0 <= np.min(x[~hit & ~seen], initial=0))
+            if not (repeated and scale > 0 and far and nearest > 3 * scale): break
+            near = x[np.abs(x - v) < .5 * abs(v - centre)]
+            if len(np.unique(near)) > limit: break  # one of several far values close together (totals, a tail), not a code
             found.append(v)
             seen |= hit
     return found
@@ -1028,23 +1083,6 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
         dict(reason=why, unique=int(unique[c] if unique and c in unique else df[c].nunique()), first=_jsonable(df[c].iloc[0]),
              last=_jsonable(df[c].iloc[-1])))
         for c, why in identifier_columns(df, time_col, unique).items()]
-
-# %% ../nbs/02_cleaning.ipynb #a1c0e5d2
-def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
-    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row and only falls back to restart; None if it is not one."
-    def moves(v):
-        v = v[np.isfinite(v)]
-        d = np.diff(v)
-        fall = d < 0
-        restart = fall & (v[1:] < v[:-1] / 2)  # a restart loses more than half of what was summed
-        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), np.count_nonzero(restart), d
-    n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
-    if n >= min_moves and small_falls > .2 * n: return None
-    n, up, small_falls, resets, d = moves(x)
-    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
-    if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets: return None
-    if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
-    return dict(resets=resets, rising_share=round(up / n, 4))
 
 # %% ../nbs/02_cleaning.ipynb #ad755728
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
