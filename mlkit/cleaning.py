@@ -854,9 +854,9 @@ def _far_ends(x:np.ndarray, limit:int=3) -> list[float]:
             nearest = np.min(np.abs(x[~hit & ~seen] - v), initial=np.inf)  # the gap to the closest other value
             # a code for 'missing' is repeated exactly (a known sentinel once is enough), far out, and apart from the tail
             repeated = hits >= 3 or (v in SENTINELS and hits >= 1)
-            # far out: beyond 6 scales, or negative where every other value is not (-200 among concentrations)
-            far = abs(v - centre) > 6 * scale or (v < 0 <= np.min(x[~hit & ~seen], initial=0))
-            if not (repeated and scale > 0 and far and nearest > 3 * scale): break
+            # far out and apart: beyond 6 scales with a gap, or negative where no other value is (-200 among counts)
+            signed = hits >= 3 and v < 0 <= np.min(x[~hit & ~seen], initial=0)
+            if not (signed or repeated and scale > 0 and abs(v - centre) > 6 * scale and nearest > 3 * scale): break
             near = x[np.abs(x - v) < .5 * abs(v - centre)]
             if len(np.unique(near)) > limit: break  # one of several far values close together (totals, a tail), not a code
             found.append(v)
@@ -875,7 +875,7 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None,
         centre, scale = nanmedian(xs), robust_scale(xs)
         # the ends are read once: most columns have no value far out, and the counting below is spared
         lo, hi = float(np.min(x)), float(np.max(x))
-        if scale > 0 and abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale: return []
+        if scale > 0 and abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale and not lo < 0 <= centre: return []
         return sorted(v for v in _far_ends(x) if _code_like(v) or not code_like)
     if is_text(s):
         vc = _counts(s, counts)
