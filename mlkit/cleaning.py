@@ -545,7 +545,7 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
         with np.errstate(divide='ignore', invalid='ignore'):
             if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(2)
             else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
-        fits = side & (np.abs(back(x_far) - ref_far) <= 6 * scale)
+        fits = side & (np.abs(back(x_far) - ref_far) <= 3 * scale)
         if fits.sum() >= 3 and fits.sum() >= .5 * side.sum():
             explained = np.zeros(len(x), bool)
             explained[far_rows[fits]] = True
@@ -1099,7 +1099,10 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     # be the wrong repair): the other checks see the rest of the column
     ignore = mix[0] if mix else None
     units = unit_mix(s, ref, ignore)
-    if units: ignore = units[1] if ignore is None else ignore | units[1]  # nor are rows in another unit outliers
+    if units:  # nor are the stretches of rows in another unit outliers (a few scattered rows can be either: both are said)
+        starts, lengths = _runs(units[1])
+        stretch = np.repeat(units[1][starts] & (lengths >= 10), lengths)
+        ignore = stretch if ignore is None else ignore | stretch
     return (([_granularity_finding(s, time, *mix)] if mix else []) + ([_units_finding(s, time, *units)] if units else [])
             + check_outliers(s, time, ref, ignore))
 
