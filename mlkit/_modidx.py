@@ -122,6 +122,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.cleaning_pipeline': ('cleaning.html#cleaning_pipeline', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.detect_problems': ('cleaning.html#detect_problems', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.disguised_null_values': ('cleaning.html#disguised_null_values', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.empty_runs': ('cleaning.html#empty_runs', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.estimate': ('cleaning.html#estimate', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.estimate_rows': ('cleaning.html#estimate_rows', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.examples': ('cleaning.html#examples', 'mlkit/cleaning.py'),

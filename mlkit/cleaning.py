@@ -20,15 +20,15 @@ from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
            'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
-           'time_steps', 'ratio_candidates', 'totals_before_empty', 'totals_beyond_tail', 'granularity_mix',
-           'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix', 'check_mixed_units',
-           'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs', 'check_stuck_values',
-           'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values',
-           'placeholder_values', 'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types',
-           'category_variants', 'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns',
-           'check_identifiers', 'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser',
-           'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset',
-           'cleaning_findings', 'plot_before_after']
+           'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
+           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix',
+           'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs',
+           'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts',
+           'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
+           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
+           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker',
+           'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer',
+           'cleaning_pipeline', 'clean_dataset', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -241,28 +241,46 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
     near = (ratio >= up) | (ratio <= down)
     return maybe[near], ratio[near]
 
-def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray) -> np.ndarray:
-    "The mean of the finite values of `x` within `h` rows of each of `rows`, leaving out the rows marked in `leave_out` and the row itself."
-    ok = np.isfinite(x) & ~leave_out
-    sums, counts = np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)]
+def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None=None, sums:tuple|None=None) -> np.ndarray:
+    "The mean of the finite values of `x` within `h` rows of each of `rows`, leaving out the row itself and the sorted positions `leave_out`."
+    ok = np.isfinite(x)
+    # running totals of the values and of their count (`sums`: computed once per column): a window is a difference of two
+    cum, count = sums if sums is not None else (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
     lo, hi = np.clip(rows - h, 0, len(x)), np.clip(rows + h + 1, 0, len(x))
+    total, n = cum[hi] - cum[lo], count[hi] - count[lo]
     own = ok[rows]
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return (sums[hi] - sums[lo] - np.where(own, x[rows], 0.)) / (counts[hi] - counts[lo] - own)
+    if leave_out is not None and len(leave_out):
+        gone = np.zeros(len(x), bool)
+        gone[leave_out] = True
+        own = own & ~gone[rows]
+    total, n = total - np.where(own, x[rows], 0.), n - own
+    if leave_out is not None and len(leave_out):  # the rows left out, few: their own running totals, by position
+        out = leave_out[ok[leave_out]]
+        out_cum = np.r_[0., np.cumsum(x[out])]
+        a, b = np.searchsorted(out, lo), np.searchsorted(out, hi)
+        total, n = total - (out_cum[b] - out_cum[a]), n - (b - a)
+    with np.errstate(divide='ignore', invalid='ignore'): return total / n
 
-def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4) -> dict|None:
-    "Rows of `x` that hold a period's total next to a run of about `L` empty (missing or zero) rows: the rest of that period."
+def empty_runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Which rows of `x` are empty (missing or zero), and where each run of empty or non-empty rows starts and how long it is."
     empty = ~np.isfinite(x) | (x == 0)
-    if np.count_nonzero(empty) < L: return None
-    starts, lengths = _runs(empty)
+    return (empty, *_runs(empty)) if empty.any() else (empty, np.zeros(1, np.int64), np.full(1, len(x)))
+
+def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None=None) -> dict|None:
+    "Rows of `x` that hold a period's total next to a run of about `L` empty (missing or zero) rows: the rest of that period."
+    empty, starts, lengths = empty_runs(x) if runs is None else runs  # `runs`: the column's `empty_runs`, found once for every period
+    if np.count_nonzero(empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)) < 2: return None
     keep = empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)
     if np.count_nonzero(keep) < 2: return None
+    if np.count_nonzero(keep) > 2000:  # runs that long are common here (a dry climate): 2,000 of them, at random, settle it
+        keep[np.flatnonzero(keep)[np.random.default_rng(0).permutation(np.count_nonzero(keep))[2000:]]] = False
     in_runs = np.repeat(keep, lengths)
     starts, ends = starts[keep], (starts + lengths)[keep]
     before, after = np.clip(starts - 1, 0, len(x) - 1), np.clip(ends, 0, len(x) - 1)
     beside = np.zeros(len(x), bool); beside[before] = beside[after] = True
     h = int(2 * L)
-    ratio = lambda rows: np.where(in_runs[rows], np.nan, x[rows]) / _window_mean(x, rows, h, in_runs | beside)
+    left_out = np.flatnonzero(in_runs | beside)
+    ratio = lambda rows: np.where(in_runs[rows], np.nan, x[rows]) / _window_mean(x, rows, h, left_out)
     with np.errstate(divide='ignore', invalid='ignore'):
         r_before, r_after = ratio(before), ratio(after)
         fits = lambda r: (r >= L / 2) & (r <= 2 * L)
@@ -270,7 +288,7 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4) -> dict|None:
     hits = side[side >= 0]
     if len(hits) < 2: return None
     sample = np.arange(len(x))[estimate_rows(len(x))]
-    sample = sample[~in_runs[sample] & ~beside[sample]]
+    sample = sample[~empty[sample] & ~beside[sample]]  # a total is never empty: its base rate is among the rows that are not
     with np.errstate(divide='ignore', invalid='ignore'): base = fits(ratio(sample))
     base = float(np.mean(base)) if len(base) else 1.  # how often a row that large against its surroundings occurs anywhere
     p = stats.binomtest(len(hits), len(starts), min(1., 2 * base), alternative='greater').pvalue
@@ -281,7 +299,7 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4) -> dict|None:
         empty_runs=int(len(starts)), runs_beside_a_total=int(len(hits)), base_share=round(base, 4), p_value=float(f'{p:.3g}'),
         describe=f"each sits next to a run of about {L:.0f} empty (missing or zero) rows, the rest of its {{period}}"))
 
-def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6) -> dict|None:
+def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=None) -> dict|None:
     "Rows of `x` about `L` times their local mean (the mean over a period around them), far more of them than the column's own tail predicts."
     xs = estimate(x)
     xs = xs[np.isfinite(xs)]
@@ -290,15 +308,14 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6) -> dict|None:
     B = L / 2  # a total of L values lies near L times their mean: [L/2, 2L] is its band
     with np.errstate(invalid='ignore'): cand = np.flatnonzero(x >= B * mean / 4)  # rows that might be totals (a season can be 4x below the mean)
     if len(cand) < 3: return None
+    if sums is None: sums = (np.r_[0., np.cumsum(np.where(np.isfinite(x), x, 0.))], np.r_[0, np.cumsum(np.isfinite(x))])
     h = int(round(L))
     with np.errstate(divide='ignore', invalid='ignore'):
         # the rows at least half the band above their surroundings are left out of the means (a total would double them)
-        big = np.zeros(len(x), bool)
-        big[cand[x[cand] / _window_mean(x, cand, h, big) >= B / 2]] = True
-        r_cand = x[cand] / _window_mean(x, cand, h, big)
-        rows = estimate_rows(len(x))
-        sample = np.arange(len(x))[rows]
-        r_sample = x[sample] / _window_mean(x, sample, h, big)
+        big = cand[x[cand] / _window_mean(x, cand, h, sums=sums) >= B / 2]
+        r_cand = x[cand] / _window_mean(x, cand, h, big, sums)
+        sample = np.arange(len(x))[estimate_rows(len(x))]
+        r_sample = x[sample] / _window_mean(x, sample, h, big, sums)
     in_band = (r_cand >= B) & (r_cand <= 2 * L)
     k = int(np.count_nonzero(in_band))
     if k < 3: return None
@@ -358,11 +375,16 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                 flagged = np.zeros(len(x), bool)
                 flagged[spanning] = True
                 return flagged, period, L, float(r), 'totals after a one-period gap', None
+    runs, sums = empty_runs(x), None
+    def totals(L):  # the running totals of the column, for the local means: once for every period
+        nonlocal sums
+        if sums is None: sums = (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
+        return totals_beyond_tail(x, L, sums=sums)
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
         if L < 3.9: continue
-        for kind, found in (('totals followed by an empty period', totals_before_empty(x, L)),
-                            ('totals on arbitrary rows', totals_beyond_tail(x, L))):
-            if found and not found.get('undecided'):
+        for kind, find in (('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
+                           ('totals on arbitrary rows', lambda: totals(L))):
+            if (found := find()) and not found.get('undecided'):
                 return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
 
@@ -648,7 +670,8 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
     # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
-    if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets: return None
+    # and it rises several times before each restart (a burst of rain falls back to 0 after every rise or two)
+    if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets or resets > .5 * up: return None
     if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
     return dict(resets=resets, rising_share=round(up / n, 4))
 
@@ -701,13 +724,15 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
 
 def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None:
     "Mask of the runs of equal values of `x` far longer than its own runs make likely (runs at its minimum, maximum or 0, where a quantity saturates, aside)."
-    same = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
+    lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
+    # NaN != NaN: a missing value is never part of a run; nor are runs at 0 or at the ends looked at
+    same = (x[1:] == x[:-1]) & (x[1:] != 0) & (x[1:] != lo) & (x[1:] != hi)
     streak = same
     for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
     if not streak.any(): return None
     starts, lengths = _runs(x)
     v = x[starts]
-    ok = np.isfinite(v) & (v != 0) & (v != np.nanmin(x)) & (v != np.nanmax(x))
+    ok = np.isfinite(v) & (v != 0) & (v != lo) & (v != hi)
     if not np.any(ok & (lengths >= min_run)): return None
     # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
     # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
@@ -835,32 +860,28 @@ def _code_like(v:float) -> bool:
     digits = str(abs(int(v))).rstrip('0')
     return len(digits) <= 2 or set(digits) == {'9'}
 
-def _far_ends(x:np.ndarray, limit:int=3) -> list[float]:
-    "Values at either end of the finite values `x` that stand apart from the rest: far from its bulk and beyond a gap, repeated exactly."
-    found, xs = [], estimate(x)
-    for side in (np.fmin, np.fmax):  # a placeholder lies beyond every real value: only the extremes need a look
-        seen = np.zeros(len(x), bool)
-        for _ in range(limit):  # a column can use more than one code (-999 and -200)
-            rest = x if not seen.any() else x[~seen]
-            if not len(rest): break
-            v = float(side.reduce(rest))
-            hit = x == v
-            hits = np.count_nonzero(hit)
-            if hits > .5 * len(x): break
-            others = xs[~np.isin(xs, [*found, v])]  # the other values of the estimate rows: their median and scale
-            if len(others) < 10: break
-            centre, scale = nanmedian(others), robust_scale(others)
-            if not scale > 0: scale = float(np.std(others))
-            nearest = np.min(np.abs(x[~hit & ~seen] - v), initial=np.inf)  # the gap to the closest other value
-            # a code for 'missing' is repeated exactly (a known sentinel once is enough), far out, and apart from the tail
+def _far_ends(x:np.ndarray, centre:float, scale:float, limit:int=3) -> list[float]:
+    "Values at either end of the finite values `x` that stand apart from the rest: repeated exactly, far from the bulk (`centre`, `scale`) beyond a gap, or negative where nothing else is."
+    found = []
+    nonneg = centre >= 0
+    for side in (-1, 1):
+        with np.errstate(invalid='ignore'):  # the values far out on this side (one pass): usually none, else a few
+            out = side * (x - centre) > 6 * scale
+            if side < 0 and nonneg: out |= x < 0
+        if not out.any(): continue
+        far = x[out]
+        values, counts = np.unique(far, return_counts=True)
+        if side > 0: values, counts = values[::-1], counts[::-1]  # from the extreme inwards
+        inner = np.min(x, where=~out, initial=np.inf) if side < 0 else np.max(x, where=~out, initial=-np.inf)  # the bulk's edge
+        for i, (v, hits) in enumerate(zip(values[:limit], counts[:limit])):
+            nxt = values[i + 1] if i + 1 < len(values) else inner  # the closest other value inwards
             repeated = hits >= 3 or (v in SENTINELS and hits >= 1)
-            # far out and apart: beyond 6 scales with a gap, or negative where no other value is (-200 among counts)
-            signed = hits >= 3 and v < 0 <= np.min(x[~hit & ~seen], initial=0)
-            if not (signed or repeated and scale > 0 and abs(v - centre) > 6 * scale and nearest > 3 * scale): break
-            near = x[np.abs(x - v) < .5 * abs(v - centre)]
-            if len(np.unique(near)) > limit: break  # one of several far values close together (totals, a tail), not a code
-            found.append(v)
-            seen |= hit
+            signed = hits >= 3 and v < 0 and (nxt >= 0 if np.isfinite(nxt) else True)  # -200 among counts
+            apart = repeated and abs(v - centre) > 6 * scale and abs(nxt - v) > 3 * scale
+            if not (signed or apart) or hits > .5 * len(x): break
+            near = values[np.abs(values - v) < .5 * abs(v - centre)]
+            if len(near) > limit: break  # one of several far values close together (totals, a tail), not a code
+            found.append(float(v))
     return found
 
 def disguised_null_values(s:pd.Series, counts:dict|None=None,
@@ -869,14 +890,18 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None,
     "Values of `s` that probably stand for 'missing': a code repeated exactly far beyond the rest (-999, -200, 0 among pressures), null-like strings."
     if is_numeric(s):
         x = _num(s)
-        x = x[np.isfinite(x)] if np.count_nonzero(np.isfinite(x)) < len(x) else x
-        if len(x) < 10: return []
         xs = estimate(x)
-        centre, scale = nanmedian(xs), robust_scale(xs)
-        # the ends are read once: most columns have no value far out, and the counting below is spared
-        lo, hi = float(np.min(x)), float(np.max(x))
-        if scale > 0 and abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale and not lo < 0 <= centre: return []
-        return sorted(v for v in _far_ends(x) if _code_like(v) or not code_like)
+        xs = xs[np.isfinite(xs)]
+        if len(xs) < 10 or not more_distinct_than(x, 3): return []  # a flag (0/1) has no code for 'missing' to find
+        centre, scale = float(bn.median(xs)), robust_scale(xs)
+        if not scale > 0: scale = float(np.std(xs))  # most rows share one value (zeros): the spread of all
+        if not scale > 0: return []
+        # the ends are read once: most columns have no value far out (nor a negative one among non-negative values)
+        lo, hi = float(np.fmin.reduce(x)), float(np.fmax.reduce(x))
+        if abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale and not (lo < 0 <= centre and np.all(xs[xs < 0] == lo)):
+            return []
+        x = x[np.isfinite(x)] if np.isnan(x).any() else x
+        return sorted(v for v in _far_ends(x, centre, scale) if _code_like(v) or not code_like)
     if is_text(s):
         vc = _counts(s, counts)
         tokens = vc.index.to_series() if vc is not None else s.dropna().astype(str)  # a key or free text: every value is read
