@@ -17,14 +17,14 @@ from .core import Finding, findings_frame
 from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 
 # %% auto #0
-__all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS', 'MAX_CATEGORIES',
-           'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
-           'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
-           'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
-           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix',
-           'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs',
-           'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts',
-           'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
+__all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNIT_CONVERSIONS', 'NULL_TOKENS', 'SENTINELS',
+           'MAX_CATEGORIES', 'TRAIN_FRACTION', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate',
+           'nanmedian', 'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference',
+           'local_reference', 'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty',
+           'totals_beyond_tail', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments',
+           'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs',
+           'frozen_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values',
+           'value_counts', 'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
            'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
            'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker',
            'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer',
@@ -202,6 +202,8 @@ CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, w
     'month': (pd.Timedelta(days=30.44), lambda t: np.where(t.is_month_end, 0, t.day), 'day of the month (0 = last day)'),
     'year': (pd.Timedelta(days=365.25), lambda t: t.month, 'month of the year')}
 
+PERIOD_FREQ = {'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # each calendar period as a pandas period frequency
+
 def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
     return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 3.9}  # a year of quarters counts
@@ -299,7 +301,9 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None
         empty_runs=int(len(starts)), runs_beside_a_total=int(len(hits)), base_share=round(base, 4), p_value=float(f'{p:.3g}'),
         describe=f"each sits next to a run of about {L:.0f} empty (missing or zero) rows, the rest of its {{period}}"))
 
-def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=None) -> dict|None:
+def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=None,
+                       periods=None, # a function giving each row's calendar period (an integer), asked only when the tail leaves a doubt
+                      ) -> dict|None:
     "Rows of `x` about `L` times their local mean (the mean over a period around them), far more of them than the column's own tail predicts."
     xs = estimate(x)
     xs = xs[np.isfinite(xs)]
@@ -331,11 +335,20 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
         if q >= .9: return dict(undecided=True, reason=f"its tail does not thin out below {B:.0f}x its local mean")
         expected = n2 * q / (1 - q) * (1 - q ** (np.log(4) / np.log(f)))  # the band spans a factor of 4
     p = float(stats.poisson.sf(k - 1, expected))
-    if p >= alpha: return None
+    # one total per period: the rows in the band fall into nearly every calendar period, where as many rows placed at
+    # random (as heavy days fall) would leave many periods without one
+    regular = 1.
+    if alpha <= p < .01 and periods is not None:
+        ids = periods()
+        covered, n_periods = len(np.unique(ids[cand[in_band]])), len(np.unique(ids))
+        regular = stats.binomtest(covered, n_periods, 1 - np.exp(-k / len(x) * L), alternative='greater').pvalue
+    if not (p < alpha or regular < alpha): return None
     flagged = np.zeros(len(x), bool); flagged[cand[in_band]] = True
     return dict(flagged=flagged, ratio=float(np.median(r_cand[in_band])), support=dict(
         rows_in_band=k, expected_from_tail=round(float(expected), 2), p_value=float(f'{p:.3g}'),
-        describe=f"far more rows lie there than the column's own tail predicts ({k} against {expected:.1f} expected)"))
+        one_per_period_p_value=float(f'{regular:.3g}'),
+        describe=f"more rows lie there than the column's own tail predicts ({k} against {expected:.1f} expected)"
+                 + (", about one per period" if regular < alpha else '')))
 
 def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                     gap:np.ndarray|None=None) -> tuple|None:
@@ -376,14 +389,14 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                 flagged[spanning] = True
                 return flagged, period, L, float(r), 'totals after a one-period gap', None
     runs, sums = empty_runs(x), None
-    def totals(L):  # the running totals of the column, for the local means: once for every period
+    def totals(L, period):  # the running totals of the column, for the local means: once for every period
         nonlocal sums
         if sums is None: sums = (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
-        return totals_beyond_tail(x, L, sums=sums)
+        return totals_beyond_tail(x, L, sums=sums, periods=lambda: t.to_period(PERIOD_FREQ[period]).asi8)
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
         if L < 3.9: continue
         for kind, find in (('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
-                           ('totals on arbitrary rows', lambda: totals(L))):
+                           ('totals on arbitrary rows', lambda: totals(L, period))):
             if (found := find()) and not found.get('undecided'):
                 return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
@@ -491,7 +504,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
     noise = robust_scale(d)
     if not noise > 0: return None
-    with np.errstate(invalid='ignore'): big = np.abs(d) > 10 * noise
+    with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
     if not big.any(): return None
     def boundaries(match):  # the middle of each cluster of rows where the level jumps as `match` says
         rows = np.flatnonzero(big & match)
@@ -510,7 +523,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         if start is not None: segments.append((start, len(c)))
         merged = []  # near zero a unit hides (0 km is 0 m): segments apart by such a stretch are one
         for a, e in segments:
-            if merged and abs(back(m := np.nanmedian(c[merged[-1][1]:a])) - m) <= 10 * noise: merged[-1] = (merged[-1][0], e)
+            between = c[merged[-1][1]:a] if merged else c[:0]
+            if merged and (not len(between) or abs(back(m := np.nanmedian(between)) - m) <= 10 * noise): merged[-1] = (merged[-1][0], e)
             else: merged.append((a, e))
         segments = merged
         mask = np.zeros(n, bool)
