@@ -678,8 +678,11 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         v = v[np.isfinite(v)]
         d = np.diff(v)
         fall = d < 0
-        restart = fall & (v[1:] < v[:-1] / 2)  # a restart loses more than half of what was summed
-        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), np.count_nonzero(restart), d
+        # a restart loses more than half of what was summed and lands low: below the column's median (a spike falling
+        # back to an ordinary value lands anywhere)
+        restart = fall & (v[1:] < v[:-1] / 2)
+        low = np.count_nonzero(v[1:][restart] < np.median(v)) if restart.any() else 0
+        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), low if low >= .8 * np.count_nonzero(restart) else 0, d
     n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
@@ -765,6 +768,7 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
     models = stuck_models(df) if models is None else models
     out = []
     for c, mask in stuck_runs(df, models, min_run).items():
+        if running_sum(_num(df[c])): continue  # a running sum stands still whenever nothing is added
         s, m = df[c], models[c]
         starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
         runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(s.iloc[i]),
@@ -804,7 +808,7 @@ def impossible_rules(df:pd.DataFrame) -> dict:
         if not is_numeric(df[c]): continue
         x = _num(df[c])
         if np.count_nonzero(finite := np.isfinite(x)) < len(x): x = x[finite]  # a copy only when values are missing
-        if not len(x): continue
+        if not len(x) or running_sum(x): continue  # a running sum's level is no humidity, count or temperature
         r, xs = {}, estimate(x)
         whole = lambda v: np.all(v == np.round(v))
         integral = whole(xs) and whole(x)  # one fraction among the estimate rows settles most measurements
@@ -1133,12 +1137,20 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
             f"It is not checked for units, outliers or period totals; as a feature, its differences are the measurement.",
             counter)]
     ref = local_reference(s)
+    # a conversion maps rows onto their neighbours exactly (x1000 is 1000 times, every time), a period total only
+    # about: rows in another unit are looked for first, and the granularity check sees the rest of the column
+    units = unit_mix(s, ref)
     mix = granularity_mix(s, time, ref, step=step, gap=gap) if gap is not None else None
-    # rows explained as period totals are not also another unit or outliers (dividing a monthly total by 1000 would
-    # be the wrong repair): the other checks see the rest of the column
+    if units and mix and (units[1] & mix[0]).any():  # the same rows, 1000 times or a month of hours (730) times their neighbours?
+        rows = np.flatnonzero(units[1])
+        factor = UNIT_CONVERSIONS[units[0]][3]
+        with np.errstate(divide='ignore', invalid='ignore'): ratio = np.nanmedian(_num(s)[rows] / ref.at(rows))
+        if factor and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None  # the period explains them better
+        else: mix = granularity_mix(s.mask(units[1]), time, step=step, gap=gap)
+    # rows explained as period totals are not also outliers, nor are stretches of rows in another unit (a few
+    # scattered rows can be either: both are said)
     ignore = mix[0] if mix else None
-    units = unit_mix(s, ref, ignore)
-    if units:  # nor are the stretches of rows in another unit outliers (a few scattered rows can be either: both are said)
+    if units:
         starts, lengths = _runs(units[1])
         stretch = np.repeat(units[1][starts] & (lengths >= 10), lengths)
         ignore = stretch if ignore is None else ignore | stretch
