@@ -174,6 +174,12 @@ def alarms(findings, column=None) -> list:
     "The warning-or-critical findings (on `column` when given)."
     return [f for f in findings if f.severity in ('warning', 'critical') and (column is None or f.column == column)]
 
+def _detail(f) -> str:
+    "A few words of a finding's evidence, for the table (the stuck runs: how long, from when, at which value)."
+    if f.check == 'stuck_sensor':
+        return '; '.join(f"{r['rows']} rows from {r.get('start', r['start_row'])} at {r['value']}" for r in f.evidence['first_runs'][:3])
+    return ''
+
 def run(seeds:int, kinds=ALL_KINDS) -> dict:
     "Plant every kind into every dataset over `seeds` seeds; run the detector on each and on the unplanted data."
     data = {name: load_real(name) for name in DATASETS}
@@ -182,7 +188,7 @@ def run(seeds:int, kinds=ALL_KINDS) -> dict:
         t0 = time.perf_counter()
         found = detect_problems(df, tc, tg)
         clean[name] = dict(seconds=round(time.perf_counter() - t0, 3), rows=len(df),
-                           alarms=[dict(check=f.check, column=str(f.column), severity=f.severity) for f in alarms(found)])
+                           alarms=[dict(check=f.check, column=str(f.column), severity=f.severity, detail=_detail(f)) for f in alarms(found)])
     for kind in kinds:
         for name, (df, tc, tg) in data.items():
             for seed in range(seeds):
@@ -216,9 +222,13 @@ def table(res:dict) -> str:
     lines += ['', '## False alarms on the unplanted data (warning or critical)', '',
               '| dataset | rows | seconds | alarms (check / column) |', '|---|---|---|---|']
     for name, c in res['clean'].items():
-        lines.append(f"| {name} | {c['rows']:,} | {c['seconds']} | {', '.join(a['check'] + ' / ' + a['column'] for a in c['alarms']) or 'none'} |")
+        said = [a['check'] + ' / ' + a['column'] + (' (' + a['detail'] + ')' if a.get('detail') else '') for a in c['alarms']]
+        lines.append(f"| {name} | {c['rows']:,} | {c['seconds']} | {', '.join(said) or 'none'} |")
     per_check = pd.Series([a['check'] for c in res['clean'].values() for a in c['alarms']], dtype=object).value_counts()
     lines += ['', 'Per check: ' + (', '.join(f'{k}: {v}' for k, v in per_check.items()) or 'none') + '.',
+              'Read the alarms before calling them false: the stuck runs listed are runs of one exact value over '
+              'dozens to hundreds of rows in measured series (whole days of a wind farm frozen in every column, days of '
+              'one transformer load), which is what a stuck sensor or a value carried forward looks like.',
               'Granularity and unit alarms on the unplanted data: '
               f"{int(sum(per_check.get(k, 0) for k in ('mixed_granularity', 'mixed_units')))}.", '']
     return '\n'.join(lines)
