@@ -521,17 +521,25 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             if kind > 0 and start is None: start = b
             elif kind < 0: segments.append((0 if start is None else start, b)); start = None
         if start is not None: segments.append((start, len(c)))
-        merged = []  # near zero a unit hides (0 km is 0 m): segments apart by such a stretch are one
+        # near zero a change of scale hides (0 km is 0 m, a calm hour is 0 in both): segments apart by a stretch that
+        # is no closer to the majority's level as it is than converted back are one
+        inside = np.zeros(len(c), bool)
+        for a, e in segments: inside[a:e] = True
+        level = np.nanmedian(c[~inside]) if (~inside).any() else np.nan
+        merged = []
         for a, e in segments:
             between = c[merged[-1][1]:a] if merged else c[:0]
-            if merged and (not len(between) or abs(back(m := np.nanmedian(between)) - m) <= 10 * noise): merged[-1] = (merged[-1][0], e)
+            m = np.nanmedian(between) if len(between) else np.nan
+            if merged and (not len(between) or factor and abs(back(m) - level) <= abs(m - level)): merged[-1] = (merged[-1][0], e)
             else: merged.append((a, e))
         segments = merged
         mask = np.zeros(n, bool)
         kept = []
         for a, e in segments:
             A, E = a * stride, min(e * stride, n)
-            if e - a < w or E - A > .5 * n: continue
+            # a shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle to a gust):
+            # it needs a longer segment than a change of scale
+            if e - a < (w if factor else 4 * w) or E - A > .5 * n: continue
             before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
@@ -540,12 +548,16 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
-            moves = lambda v: np.quantile(np.abs(np.diff(v)), .9)  # not the MAD: rounded readings often repeat
-            spread = moves(seg) / moves(rest) if moves(rest) > 0 else np.nan
+            # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
+            moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
+            ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
+            spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
-            # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for chance
-            tol = 2 if factor else 1 / .6
-            if not (1 / tol <= spread <= tol and q05 <= np.median(seg) <= q95): continue
+            # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
+            # chance (its boundaries alone say much), and a trend may carry the level a little beyond the rows around it
+            tol, reach = (2, .5 * (q95 - q05)) if factor else (1 / .6, 0)
+            if not (1 / tol <= spread <= tol and q05 - reach <= np.median(seg) <= q95 + reach): continue
+            if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
             lvl, edge = np.median(rest), w * stride
             mask[A + edge:max(A + edge, E - edge)] = True
