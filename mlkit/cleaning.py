@@ -551,7 +551,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
-            spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
+            with np.errstate(divide='ignore'): spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
             # chance (its boundaries alone say much), and a trend may carry the level a little beyond the rows around it
