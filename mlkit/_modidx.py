@@ -109,6 +109,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.category_variants': ('cleaning.html#category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_category_variants': ('cleaning.html#check_category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_disguised_nulls': ('cleaning.html#check_disguised_nulls', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.check_frozen_runs': ('cleaning.html#check_frozen_runs', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_identifiers': ('cleaning.html#check_identifiers', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_impossible_values': ('cleaning.html#check_impossible_values', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_mixed_granularity': ('cleaning.html#check_mixed_granularity', 'mlkit/cleaning.py'),

@@ -23,12 +23,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'local_reference', 'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty',
            'totals_beyond_tail', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments',
            'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs',
-           'frozen_runs', 'check_stuck_values', 'impossible_rules', 'rule_mask', 'check_impossible_values',
-           'value_counts', 'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
-           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
-           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems', 'FaultMasker',
-           'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer', 'RobustClipper', 'SkewTransformer',
-           'cleaning_pipeline', 'clean_dataset', 'cleaning_findings', 'plot_before_after']
+           'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems', 'FaultMasker', 'UnitHarmoniser', 'CategoryHarmoniser', 'TimeSeriesImputer',
+           'RobustClipper', 'SkewTransformer', 'cleaning_pipeline', 'clean_dataset', 'cleaning_findings',
+           'plot_before_after']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -775,7 +776,9 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     long = ok & (lengths >= min_run) & (lengths > k) & (expected < alpha)
     return np.repeat(long, lengths) if long.any() else None
 
-def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None) -> list[Finding]:
+def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None,
+                       own_runs:bool=True, # also judge each column by its own runs (`check_frozen_runs`); False: partners only
+                      ) -> list[Finding]:
     "A warning for each column frozen at one value while its related column moves and disagrees with it, or for far longer than its own repeats explain."
     models = stuck_models(df) if models is None else models
     out = []
@@ -790,21 +793,24 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
             f"closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. "
             f"Probably a stuck sensor or a value carried forward: treat those rows as missing (the cleaning step masks them).",
             dict(partner=m['partner'], runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
+    if not own_runs: return out
     done = {f.column for f in out}
-    for c in df.columns:
-        if c in done or not is_numeric(df[c]): continue
-        x = _num(df[c])
-        if not more_distinct_than(x, 20): continue  # a code or a category stays put by nature
-        if (mask := frozen_runs(x, min_run)) is None or running_sum(x): continue  # a running sum stands still while nothing adds
-        starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
-        runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(x[i]),
-                 'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
-        out.append(Finding('stuck_sensor', 'warning', c,
-            f"{c} repeats one value in {len(starts)} run(s) ({int(mask.sum())} rows), far longer than its other repeats make "
-            f"likely: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. Probably a stuck sensor "
-            f"or a value carried forward over missing data: check those rows and treat them as missing if so.",
-            dict(partner=None, runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
-    return out
+    return out + [f for c in df.columns if c not in done for f in check_frozen_runs(df[c], time, min_run)]
+
+def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6) -> list[Finding]:
+    "A warning when numeric column `s` repeats one value far longer than its own runs make likely (see `frozen_runs`)."
+    if not is_numeric(s): return []
+    x = _num(s)
+    if not more_distinct_than(x, 20): return []  # a code or a category stays put by nature
+    if (mask := frozen_runs(x, min_run)) is None or running_sum(x): return []  # a running sum stands still while nothing adds
+    starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
+    runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(x[i]),
+             'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
+    return [Finding('stuck_sensor', 'warning', s.name,
+        f"{s.name} repeats one value in {len(starts)} run(s) ({int(mask.sum())} rows), far longer than its other repeats make "
+        f"likely: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. Probably a stuck sensor "
+        f"or a value carried forward over missing data: check those rows and treat them as missing if so.",
+        dict(partner=None, runs=len(starts), rows=int(mask.sum()), first_runs=runs))]
 
 # %% ../nbs/02_cleaning.ipynb #5ed6c821
 _COUNT_NAME = re.compile(r'(^|_)(cnt|count|counts|num|qty|quantity|visits|orders|sales|users|rentals|casual|registered|units)($|_)', re.I)
@@ -939,10 +945,12 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None,
         return sorted(pd.unique(tokens[hit]).tolist())
     return []
 
-def placeholder_values(df:pd.DataFrame, time_col:str|None=None) -> dict[str, list[float]]:
+def placeholder_values(df:pd.DataFrame, time_col:str|None=None,
+                       far:dict|None=None, # per column, its far repeated values (`disguised_null_values(.., code_like=False)`) when known
+                      ) -> dict[str, list[float]]:
     "Per numeric column of `df` (all but `time_col`), the values that stand for 'missing': typed codes, and far repeated values that other columns share row for row."
     cols = [c for c in df.columns if c != time_col and is_numeric(df[c])]
-    far = {c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))}
+    far = {c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))} if far is None else {c: v for c, v in far.items() if v}
     masks = {c: np.isin(_num(df[c]), v) for c, v in far.items()}
     out = {}
     for c, vals in far.items():
@@ -1176,12 +1184,7 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     "Every silent-data-error check over `df`: findings, most severe first."
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
     body = df.drop(columns=[time_col])
-    # placeholders (-200, -999, 0 among pressures) are read as missing by every other check: found once, reported once
-    masks = placeholder_masks(body, placeholder_values(body))
-    seen = body.copy(deep=False) if masks else body
-    for c, m in masks.items(): seen[c] = body[c].mask(m)
     ordered = time.is_monotonic_increasing
-    frames = {c: seen[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
     unique = profile['unique'].to_dict() if profile is not None else None
     missing = profile['missing'].to_dict() if profile is not None else {}
     numeric = [c for c in body.columns if is_numeric(body[c]) and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
@@ -1191,20 +1194,32 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the sampling step and each row's distance from the previous one, for the column checks: first in the queue
         steps = pool.submit(lambda: (step := sampling_step(time), time_steps(time, step)) if ordered else (None, None))
+        # placeholders (-200, -999, 0 among pressures) are read as missing by every other check: found once (a column
+        # per thread), reported once
+        cols = [c for c in body.columns if is_numeric(body[c])]
+        far = dict(zip(cols, pool.map(lambda c: disguised_null_values(body[c], code_like=False), cols)))
+        masks = placeholder_masks(body, placeholder_values(body, far=far))
+        seen = body.copy(deep=False) if masks else body
+        for c, m in masks.items(): seen[c] = body[c].mask(m)
+        frames = {c: seen[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
         # each text column is counted once, early in the queue, and the three text checks read those counts
         pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
-        stuck = pool.submit(check_stuck_values, seen, time)  # the longest single check starts first
+        # the longest single check starts first: the partner lines only (each column's own runs are judged apart, below)
+        stuck = pool.submit(check_stuck_values, seen, time, own_runs=False)
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
-                  stuck.result, *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
+                  stuck.result, *[lambda c=c: check_frozen_runs(seen[c], time) for c in numeric],
+                  *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(body[c].to_frame(), time, counts(), masks) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
                   *[lambda c=c: check_category_variants(frames[c], counts()) for c in text],
                   lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
+    partnered = {f.column for f in out if f.check == 'stuck_sensor' and f.evidence['partner'] is not None}
+    out = [f for f in out if not (f.check == 'stuck_sensor' and f.evidence['partner'] is None and f.column in partnered)]
     if not ordered and numeric:
         out.append(Finding('unchecked', 'info', time_col,
             f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period totals, "
