@@ -352,7 +352,9 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
                  + (", about one per period" if regular < alpha else '')))
 
 def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
-                    gap:np.ndarray|None=None) -> tuple|None:
+                    gap:np.ndarray|None=None,
+                    undecided:list|None=None, # when given, gets (period, why) for each period the check could not decide
+                   ) -> tuple|None:
     "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
@@ -398,8 +400,9 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         if L < 3.9: continue
         for kind, find in (('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
                            ('totals on arbitrary rows', lambda: totals(L, period))):
-            if (found := find()) and not found.get('undecided'):
-                return found['flagged'], period, L, found['ratio'], kind, found['support']
+            if (found := find()) and found.get('undecided'):
+                if undecided is not None: undecided.append((period, found['reason']))
+            elif found: return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
 
 def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
@@ -702,7 +705,7 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
     # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
     # and it rises several times before each restart (a burst of rain falls back to 0 after every rise or two)
     if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets or resets > .5 * up: return None
-    if np.all(d[d > 0] == 1): return None  # rising by exactly one: an hour, day or month number, or a row number
+    if np.mean(d[d > 0] == 1) >= .95: return None  # rising by exactly one (a gap aside): an hour, day or month number, a row number
     return dict(resets=resets, rising_share=round(up / n, 4))
 
 # %% ../nbs/02_cleaning.ipynb #8a91b185
@@ -1159,8 +1162,8 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     ref = local_reference(s)
     # a conversion maps rows onto their neighbours exactly (x1000 is 1000 times, every time), a period total only
     # about: rows in another unit are looked for first, and the granularity check sees the rest of the column
-    units = unit_mix(s, ref)
-    mix = granularity_mix(s, time, ref, step=step, gap=gap) if gap is not None else None
+    units, undecided = unit_mix(s, ref), []
+    mix = granularity_mix(s, time, ref, step=step, gap=gap, undecided=undecided) if gap is not None else None
     if units and mix and (units[1] & mix[0]).any():  # the same rows, 1000 times or a month of hours (730) times their neighbours?
         rows = np.flatnonzero(units[1])
         factor = UNIT_CONVERSIONS[units[0]][3]
@@ -1174,8 +1177,12 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
         starts, lengths = _runs(units[1])
         stretch = np.repeat(units[1][starts] & (lengths >= 10), lengths)
         ignore = stretch if ignore is None else ignore | stretch
+    unsure = [Finding('unchecked', 'info', s.name,
+        f"Whether some rows of {s.name} are {period} totals written among per-step values could not be decided: {why}. "
+        f"If the data was assembled from reports of different periods, check it by hand.", dict(period=period, reason=why))
+        for period, why in undecided[:1]] if not mix else []
     return (([_granularity_finding(s, time, *mix)] if mix else []) + ([_units_finding(s, time, *units)] if units else [])
-            + check_outliers(s, time, ref, ignore))
+            + check_outliers(s, time, ref, ignore) + unsure)
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
