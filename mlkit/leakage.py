@@ -13,14 +13,15 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from .core import Finding
+from .cleaning import identifier_columns
 
 # %% auto #0
 __all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point', 'fit_score', 'finite_target',
            'far_repeated_values', 'treat_placeholders', 'grid_positions', 'shifted', 'recompute_past', 'verify_past',
            'calendar_keys', 'calendar_function', 'feature_provenance', 'beats', 'past_reference',
            'single_feature_scores', 'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction',
-           'check_granularity', 'identifier_columns', 'check_identifiers', 'repeat_share', 'check_duplicates',
-           'lead_matrix', 'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
+           'check_granularity', 'check_identifiers', 'repeat_share', 'check_duplicates', 'lead_matrix',
+           'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
            'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage']
 
 # %% ../nbs/leakage.ipynb #6dc2347d
@@ -368,20 +369,10 @@ def check_granularity(X:pd.DataFrame, y:pd.Series, time:pd.Series, target:str, t
     return out
 
 # %% ../nbs/leakage.ipynb #afd029a0
-def identifier_columns(X:pd.DataFrame) -> list:
-    "Columns that identify rows: timestamps, or values unique per row and monotonic in row order."
-    out = []
-    for c in X.columns:
-        s = X[c]
-        if pd.api.types.is_datetime64_any_dtype(s): out.append(c); continue
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s): continue
-        if s.notna().all() and s.is_unique and (s.is_monotonic_increasing or s.is_monotonic_decreasing): out.append(c)
-    return out
-
 def check_identifiers(X:pd.DataFrame, y:pd.Series, task:str, seed:int=0, threshold:float|None=None) -> list[Finding]:
     "A warning for each identifier or time-index column that predicts the target in a random split."
     threshold = threshold if threshold is not None else (.1 if task == 'regression' else .6)
-    ids = identifier_columns(X)
+    ids = list(identifier_columns(X))  # the detectors' rule: one definition of an identifier
     if not ids: return []
     Xn, yc = numeric_features(X[ids]), _target_codes(y, task)
     test = np.random.default_rng(seed).permutation(len(X))[:len(X) // 4]
