@@ -354,7 +354,9 @@ def run_audit(df, d:RealData) -> Outcome:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             X = df.drop(columns=[d.target, d.time_col])
-            a = audit_leakage(X, df[d.target], d.target, d.task, time=df[d.time_col], seed=0)
+            from mlkit.cleaning import placeholder_values
+            a = audit_leakage(X, df[d.target], d.target, d.task, time=df[d.time_col], seed=0,
+                              missing_values=placeholder_values(df, d.time_col))
         return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
     except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
 
@@ -446,15 +448,21 @@ def cleaning_changes(d:RealData) -> dict:
                 rows=len(before), seconds=round(time.perf_counter() - t0, 2))
 
 def features_audit(d:RealData) -> Outcome:
-    "The leakage audit on 03's feature table (mlkit.features.features_for_run), as 05_evaluation's second audit."
+    "The leakage audit on 03's feature table (mlkit.features.features_for_run), judged as 05_evaluation judges it."
     t0 = time.perf_counter()
     try:
         from mlkit.features import features_for_run
         feats = features_for_run(run_of(dataset_of(d)))[0]
+        from mlkit.leakage import judge_by_source
+        from mlkit.cleaning import placeholder_values
+        raw = d.frame
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
+            given = audit_leakage(raw.drop(columns=[d.target, d.time_col]), raw[d.target], d.target, d.task,
+                                  time=raw[d.time_col], seed=0, missing_values=placeholder_values(raw, d.time_col))
             a = audit_leakage(feats.drop(columns=[d.target, d.time_col]), feats[d.target], d.target, d.task,
                               time=feats[d.time_col], seed=0)
+        a = judge_by_source(a, given, raw.columns, d.target)  # as 05_evaluation judges past values of cleared columns
         return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
     except Exception as e: return Outcome([], _error(e), time.perf_counter() - t0)
 

@@ -334,6 +334,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.leakage.finite_target': ('leakage.html#finite_target', 'mlkit/leakage.py'),
                                'mlkit.leakage.fit_score': ('leakage.html#fit_score', 'mlkit/leakage.py'),
                                'mlkit.leakage.grid_positions': ('leakage.html#grid_positions', 'mlkit/leakage.py'),
+                               'mlkit.leakage.judge_by_source': ('leakage.html#judge_by_source', 'mlkit/leakage.py'),
                                'mlkit.leakage.lead_lag_correlations': ('leakage.html#lead_lag_correlations', 'mlkit/leakage.py'),
                                'mlkit.leakage.lead_matrix': ('leakage.html#lead_matrix', 'mlkit/leakage.py'),
                                'mlkit.leakage.numeric_features': ('leakage.html#numeric_features', 'mlkit/leakage.py'),

@@ -22,7 +22,8 @@ __all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point',
            'single_feature_scores', 'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction',
            'check_granularity', 'check_identifiers', 'repeat_share', 'check_duplicates', 'lead_matrix',
            'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
-           'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage']
+           'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage',
+           'judge_by_source']
 
 # %% ../nbs/leakage.ipynb #6dc2347d
 LEAK_KINDS = ('clean', 'feature_alone', 'reconstructed', 'identifier', 'duplicates', 'future_shift',
@@ -620,3 +621,23 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
             "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.', limits))
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return LeakageAudit(sorted(findings, key=lambda f: order[f.severity]), pd.DataFrame(lines), prov)
+
+# %% ../nbs/leakage.ipynb #judge-src-fn
+def judge_by_source(features_audit:LeakageAudit, raw_audit:LeakageAudit,
+                    raw_columns, target:str) -> LeakageAudit:
+    "`features_audit` with single-feature leaks on past values of raw columns that `raw_audit` cleared turned into info."
+    flagged_raw = {f.column for f in raw_audit.findings if f.severity != 'info'}
+    def source(feature):  # the raw column a past-value feature (`<column>_lag3`, `_roll24_mean`, ...) was built from
+        m = _PAST.match(str(feature))
+        if str(feature) in raw_columns or not m or m['base'] == target: return None  # raw or target: judged as is
+        return m['base'] if m['base'] in raw_columns else None
+    out = []
+    for f in features_audit.findings:
+        src = source(f.column) if f.check == 'leak_feature_alone' and f.severity != 'info' else None
+        if src is not None and src not in flagged_raw:
+            f = Finding('strong_signal', 'info', f.column, f"{f.column} is a past value of {src}, which the audit of "
+                        f"the raw table cleared: it predicts the target well, but that is signal known at prediction "
+                        f"time, not a leak.", f.evidence | {'source_column': src})
+        out.append(f)
+    order = {'critical': 0, 'warning': 1, 'info': 2}
+    return LeakageAudit(sorted(out, key=lambda f: order[f.severity]), features_audit.checks, features_audit.provenance)
