@@ -745,7 +745,14 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
         # stuck: far off the line, or the partner swings so much that the column should have moved well beyond its noise
         noise = max(m['scale'], 1e-12)
         off = (g['dev'].median() > 4 * noise) | (abs(m['slope']) * g['p'].std() > 2.5 * noise)
-        bad = off & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
+        # or the partner moves more often while the column holds still than the column's other runs make likely: where
+        # a whole record was carried forward the partner holds still too, and rounded readings repeat while it moves little
+        with np.errstate(invalid='ignore'): changed = np.r_[0, np.cumsum(p[1:] != p[:-1])]  # NaN != NaN: a move
+        during = changed[starts + lengths - 1] - changed[starts]  # the partner's moves while each run lasts
+        at_least = np.cumsum(np.bincount(during[~np.isnan(x[starts])])[::-1])[::-1]
+        unlikely = [k for k in np.unique(during[long]) if _runs_expected(at_least, k) < .01]
+        rare = pd.Series(np.isin(during, unlikely)[off.index], index=off.index)
+        bad = (off | rare) & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
         mask = np.isin(run, bad[bad].index.to_numpy()) & cand
         if mask.any(): out[c] = mask
     return out
@@ -762,17 +769,24 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     v = x[starts]
     ok = np.isfinite(v) & (v != 0) & (v != lo) & (v != hi)
     if not np.any(ok & (lengths >= min_run)): return None
+    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
+    # a run is no evidence for itself: each length is judged by the other runs (one stuck run of 12 among runs of at
+    # most 4 would otherwise say that runs of 6 or more happen)
+    unlikely = [L for L in np.unique(lengths[ok & (lengths >= min_run)]) if _runs_expected(at_least, L) < alpha]
+    long = ok & np.isin(lengths, unlikely)
+    return np.repeat(long, lengths) if long.any() else None
+
+def _runs_expected(at_least:np.ndarray, length:int) -> float:
+    "How many runs reach `length` (rows, or moves of a partner) as the other runs make likely (`at_least[k]`: how many reach k)."
+    at_least = at_least - (np.arange(len(at_least)) <= length)  # the run itself left out
     # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
     # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
     # on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
-    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
     k = int(np.flatnonzero(at_least >= 5).max(initial=1))
+    if length <= k: return np.inf  # as long runs are common
     beyond = at_least[2 * k] if 2 * k < len(at_least) else 0
-    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] else .9
-    with np.errstate(divide='ignore', over='ignore', under='ignore'):
-        expected = (at_least[k] if k < len(at_least) else 1) * decay ** (lengths - k)
-    long = ok & (lengths >= min_run) & (lengths > k) & (expected < alpha)
-    return np.repeat(long, lengths) if long.any() else None
+    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] > 0 else .9
+    return max(at_least[k] if k < len(at_least) else 1, 1) * decay ** (length - k)
 
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None,
                        own_runs:bool=True, # also judge each column by its own runs (`check_frozen_runs`); False: partners only
