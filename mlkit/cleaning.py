@@ -178,14 +178,15 @@ class LocalReference:
         b = -(-rows // self.block)
         return self.low[b], self.high[b]
 
-    def far(self, x:np.ndarray, k:float) -> np.ndarray:
-        "Positions of the rows of `x` more than `k` scales from their running median."
+    def far(self, x:np.ndarray, k:float, scale:float|None=None) -> np.ndarray:
+        "Positions of the rows of `x` more than `k` scales (`self.scale` unless given) from their running median."
+        d = k * (self.scale if scale is None else scale)
         # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far apart hold candidates
         with np.errstate(invalid='ignore'):
-            maybe = self.rows_of_blocks(np.flatnonzero((self.block_max - self.low > k * self.scale) | (self.high - self.block_min > k * self.scale)))
+            maybe = self.rows_of_blocks(np.flatnonzero((self.block_max - self.low > d) | (self.high - self.block_min > d)))
         low, high = self.bounds(maybe)
-        with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > k * self.scale) | (high - x[maybe] > k * self.scale)]
-        return maybe[np.abs(x[maybe] - self.at(maybe)) > k * self.scale]
+        with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > d) | (high - x[maybe] > d)]
+        return maybe[np.abs(x[maybe] - self.at(maybe)) > d]
 
 def local_reference(s:pd.Series, window:int=25) -> LocalReference:
     "Running median of `s` over `window` rows (gaps filled from neighbours) and the robust scale of deviations from it."
@@ -578,8 +579,11 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
     best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
     scale = ref.scale
+    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they do make are the scale
+        dev = np.abs(estimate(x) - ref.at(rows))
+        scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
     if not scale > 0: return best
-    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6)  # only far-off rows can be explained: convert those, not the whole column
+    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)  # only far-off rows can be explained: convert those, not the whole column
     if len(far_rows) < 3: return best
     far = np.zeros(len(x), bool)
     far[far_rows] = True
