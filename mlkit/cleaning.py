@@ -503,6 +503,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
     noise = robust_scale(d)
+    if noise == 0: noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))  # a level that mostly holds (lights off at night)
     if not noise > 0: return None
     with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
     if not big.any(): return None
@@ -513,13 +514,17 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
     best = None
     for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
-        with np.errstate(invalid='ignore'):
-            events = sorted([(b, +1) for b in boundaries(np.abs(back(right) - left) <= 4 * noise)] +  # a segment starts
-                            [(b, -1) for b in boundaries(np.abs(back(left) - right) <= 4 * noise)])  # a segment ends
+        # a change of scale also matches in ratio: near 0 any drop looks like a level divided by 1000 (a day without
+        # rentals after a busy one)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
+            events = sorted([(b, +1) for b in boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))] +  # a segment starts
+                            [(b, -1) for b in boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))])  # a segment ends
         segments, start = [], None
         for b, kind in events:
             if kind > 0 and start is None: start = b
-            elif kind < 0: segments.append((0 if start is None else start, b)); start = None
+            # an end with no start: the series starts in the other unit, if nothing came before
+            elif kind < 0 and (start is not None or not segments): segments.append((0 if start is None else start, b)); start = None
         if start is not None: segments.append((start, len(c)))
         # near zero a change of scale hides (0 km is 0 m, a calm hour is 0 in both): segments apart by a stretch that
         # is no closer to the majority's level as it is than converted back are one
@@ -551,12 +556,15 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
+            if not ratios and np.abs(np.diff(rest)).mean() > 0:  # most rows repeat the one before (a forecast held for hours)
+                ratios = [np.abs(np.diff(seg)).mean() / np.abs(np.diff(rest)).mean()]
             with np.errstate(divide='ignore'): spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
             # chance (its boundaries alone say much), and a trend may carry the level a little beyond the rows around it
-            tol, reach = (2, .5 * (q95 - q05)) if factor else (1 / .6, 0)
-            if not (1 / tol <= spread <= tol and q05 - reach <= np.median(seg) <= q95 + reach): continue
+            # (a change of scale is matched in ratio at both ends, a trend may carry the level to the rest's extremes)
+            tol, reach, (q_lo, q_hi) = (2, .5 * (q95 - q05), np.quantile(rest, [.01, .99])) if factor else (1 / .6, 0, (q05, q95))
+            if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
             lvl, edge = np.median(rest), w * stride
