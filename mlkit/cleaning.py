@@ -545,11 +545,13 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # a shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle to a gust):
             # it needs a longer segment than a change of scale
             if e - a < (w if factor else 4 * w) or E - A > .5 * n: continue
-            before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
+            # the boundaries are known to half a window: the rows that close to them are left out of both sides
+            m = w // 2 * stride
+            before, after = x[max(0, A - (E - A)):max(0, A - m)], x[E + m:E + (E - A)]
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
-            seg = back(x[A:E][np.isfinite(x[A:E])])
-            if len(rest) < w or len(seg) < w: continue
+            seg = back(x[A + m:E - m][np.isfinite(x[A + m:E - m])])
+            if len(rest) < w or len(seg) < min(w, E - A - 2 * m): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
@@ -561,9 +563,9 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             with np.errstate(divide='ignore'): spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
-            # chance (its boundaries alone say much), and a trend may carry the level a little beyond the rows around it
-            # (a change of scale is matched in ratio at both ends, a trend may carry the level to the rest's extremes)
-            tol, reach, (q_lo, q_hi) = (2, .5 * (q95 - q05), np.quantile(rest, [.01, .99])) if factor else (1 / .6, 0, (q05, q95))
+            # chance (its boundaries match in ratio at both ends), seasons of different strength (flu seasons) move
+            # counts up to a few times as much, and a trend may carry the level beyond the rows around it
+            tol, reach, (q_lo, q_hi) = (3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])) if factor else (1 / .6, 0, (q05, q95))
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
