@@ -183,7 +183,8 @@ class LocalReference:
         d = k * (self.scale if scale is None else scale)
         # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far apart hold candidates
         with np.errstate(invalid='ignore'):
-            maybe = self.rows_of_blocks(np.flatnonzero((self.block_max - self.low > d) | (self.high - self.block_min > d)))
+            far_blocks = (self.block_max - self.low > d) | (self.high - self.block_min > d)
+            maybe = self.rows_of_blocks(np.flatnonzero(far_blocks))
         low, high = self.bounds(maybe)
         with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > d) | (high - x[maybe] > d)]
         return maybe[np.abs(x[maybe] - self.at(maybe)) > d]
@@ -503,7 +504,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
     noise = robust_scale(d)
-    if noise == 0: noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))  # a level that mostly holds (lights off at night)
+    if noise == 0:  # a level that mostly holds (lights off at night): the changes it does make are the noise
+        noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))
     if not noise > 0: return None
     with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
     if not big.any(): return None
@@ -518,13 +520,15 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         # rentals after a busy one)
         with np.errstate(invalid='ignore', divide='ignore'):
             scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
-            events = sorted([(b, +1) for b in boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))] +  # a segment starts
-                            [(b, -1) for b in boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))])  # a segment ends
+            starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
+            ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
+        events = sorted([(b, +1) for b in starts] + [(b, -1) for b in ends])
         segments, start = [], None
         for b, kind in events:
             if kind > 0 and start is None: start = b
             # an end with no start: the series starts in the other unit, if nothing came before
-            elif kind < 0 and (start is not None or not segments): segments.append((0 if start is None else start, b)); start = None
+            elif kind < 0 and (start is not None or not segments):
+                segments.append((0 if start is None else start, b)); start = None
         if start is not None: segments.append((start, len(c)))
         # near zero a change of scale hides (0 km is 0 m, a calm hour is 0 in both): segments apart by a stretch that
         # is no closer to the majority's level as it is than converted back are one
@@ -558,14 +562,15 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
-            if not ratios and np.abs(np.diff(rest)).mean() > 0:  # most rows repeat the one before (a forecast held for hours)
+            if not ratios and np.abs(np.diff(rest)).mean() > 0:  # most rows repeat (a forecast held for hours)
                 ratios = [np.abs(np.diff(seg)).mean() / np.abs(np.diff(rest)).mean()]
             with np.errstate(divide='ignore'): spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
             # chance (its boundaries match in ratio at both ends), seasons of different strength (flu seasons) move
             # counts up to a few times as much, and a trend may carry the level beyond the rows around it
-            tol, reach, (q_lo, q_hi) = (3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])) if factor else (1 / .6, 0, (q05, q95))
+            if factor: tol, reach, (q_lo, q_hi) = 3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
@@ -589,11 +594,12 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
     best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
     scale = ref.scale
-    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they do make are the scale
+    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they make are the scale
         dev = np.abs(estimate(x) - ref.at(rows))
         scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
     if not scale > 0: return best
-    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)  # only far-off rows can be explained: convert those, not the whole column
+    # only far-off rows can be explained: convert those, not the whole column
+    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)
     if len(far_rows) < 3: return best
     far = np.zeros(len(x), bool)
     far[far_rows] = True
@@ -760,7 +766,7 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
         noise = max(m['scale'], 1e-12)
         off = (g['dev'].median() > 4 * noise) | (abs(m['slope']) * g['p'].std() > 2.5 * noise)
         # or the partner moves more often while the column holds still than the column's other runs make likely: where
-        # a whole record was carried forward the partner holds still too, and rounded readings repeat while it moves little
+        # a whole record was carried forward the partner holds still too; rounded readings repeat while it moves little
         with np.errstate(invalid='ignore'): changed = np.r_[0, np.cumsum(p[1:] != p[:-1])]  # NaN != NaN: a move
         during = changed[starts + lengths - 1] - changed[starts]  # the partner's moves while each run lasts
         at_least = np.cumsum(np.bincount(during[~np.isnan(x[starts])])[::-1])[::-1]
@@ -791,7 +797,7 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     return np.repeat(long, lengths) if long.any() else None
 
 def _runs_expected(at_least:np.ndarray, length:int) -> float:
-    "How many runs reach `length` (rows, or moves of a partner) as the other runs make likely (`at_least[k]`: how many reach k)."
+    "How many runs reach `length` (rows, or a partner's moves) by the other runs (`at_least[k]` of which reach k)."
     at_least = at_least - (np.arange(len(at_least)) <= length)  # the run itself left out
     # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
     # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
