@@ -178,14 +178,16 @@ class LocalReference:
         b = -(-rows // self.block)
         return self.low[b], self.high[b]
 
-    def far(self, x:np.ndarray, k:float) -> np.ndarray:
-        "Positions of the rows of `x` more than `k` scales from their running median."
+    def far(self, x:np.ndarray, k:float, scale:float|None=None) -> np.ndarray:
+        "Positions of the rows of `x` more than `k` scales (`self.scale` unless given) from their running median."
+        d = k * (self.scale if scale is None else scale)
         # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far apart hold candidates
         with np.errstate(invalid='ignore'):
-            maybe = self.rows_of_blocks(np.flatnonzero((self.block_max - self.low > k * self.scale) | (self.high - self.block_min > k * self.scale)))
+            far_blocks = (self.block_max - self.low > d) | (self.high - self.block_min > d)
+            maybe = self.rows_of_blocks(np.flatnonzero(far_blocks))
         low, high = self.bounds(maybe)
-        with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > k * self.scale) | (high - x[maybe] > k * self.scale)]
-        return maybe[np.abs(x[maybe] - self.at(maybe)) > k * self.scale]
+        with np.errstate(invalid='ignore'): maybe = maybe[(x[maybe] - low > d) | (high - x[maybe] > d)]
+        return maybe[np.abs(x[maybe] - self.at(maybe)) > d]
 
 def local_reference(s:pd.Series, window:int=25) -> LocalReference:
     "Running median of `s` over `window` rows (gaps filled from neighbours) and the robust scale of deviations from it."
@@ -502,6 +504,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
     noise = robust_scale(d)
+    if noise == 0:  # a level that mostly holds (lights off at night): the changes it does make are the noise
+        noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))
     if not noise > 0: return None
     with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
     if not big.any(): return None
@@ -512,13 +516,19 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
     best = None
     for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
-        with np.errstate(invalid='ignore'):
-            events = sorted([(b, +1) for b in boundaries(np.abs(back(right) - left) <= 4 * noise)] +  # a segment starts
-                            [(b, -1) for b in boundaries(np.abs(back(left) - right) <= 4 * noise)])  # a segment ends
+        # a change of scale also matches in ratio: near 0 any drop looks like a level divided by 1000 (a day without
+        # rentals after a busy one)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
+            starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
+            ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
+        events = sorted([(b, +1) for b in starts] + [(b, -1) for b in ends])
         segments, start = [], None
         for b, kind in events:
             if kind > 0 and start is None: start = b
-            elif kind < 0: segments.append((0 if start is None else start, b)); start = None
+            # an end with no start: the series starts in the other unit, if nothing came before
+            elif kind < 0 and (start is not None or not segments):
+                segments.append((0 if start is None else start, b)); start = None
         if start is not None: segments.append((start, len(c)))
         # near zero a change of scale hides (0 km is 0 m, a calm hour is 0 in both): segments apart by a stretch that
         # is no closer to the majority's level as it is than converted back are one
@@ -539,23 +549,29 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # a shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle to a gust):
             # it needs a longer segment than a change of scale
             if e - a < (w if factor else 4 * w) or E - A > .5 * n: continue
-            before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
+            # the boundaries are known to half a window: the rows that close to them are left out of both sides
+            m = w // 2 * stride
+            before, after = x[max(0, A - (E - A)):max(0, A - m)], x[E + m:E + (E - A)]
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
-            seg = back(x[A:E][np.isfinite(x[A:E])])
-            if len(rest) < w or len(seg) < w: continue
+            seg = back(x[A + m:E - m][np.isfinite(x[A + m:E - m])])
+            if len(rest) < w or len(seg) < min(w, E - A - 2 * m): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
+            if not ratios and np.abs(np.diff(rest)).mean() > 0:  # most rows repeat (a forecast held for hours)
+                ratios = [np.abs(np.diff(seg)).mean() / np.abs(np.diff(rest)).mean()]
             with np.errstate(divide='ignore'): spread = max(ratios, key=lambda r: abs(np.log(r))) if ratios else np.nan
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
-            # chance (its boundaries alone say much), and a trend may carry the level a little beyond the rows around it
-            tol, reach = (2, .5 * (q95 - q05)) if factor else (1 / .6, 0)
-            if not (1 / tol <= spread <= tol and q05 - reach <= np.median(seg) <= q95 + reach): continue
+            # chance (its boundaries match in ratio at both ends), seasons of different strength (flu seasons) move
+            # counts up to a few times as much, and a trend may carry the level beyond the rows around it
+            if factor: tol, reach, (q_lo, q_hi) = 3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
+            if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
             lvl, edge = np.median(rest), w * stride
@@ -578,8 +594,12 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
     best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
     scale = ref.scale
+    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they make are the scale
+        dev = np.abs(estimate(x) - ref.at(rows))
+        scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
     if not scale > 0: return best
-    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6)  # only far-off rows can be explained: convert those, not the whole column
+    # only far-off rows can be explained: convert those, not the whole column
+    with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)
     if len(far_rows) < 3: return best
     far = np.zeros(len(x), bool)
     far[far_rows] = True
@@ -745,7 +765,14 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
         # stuck: far off the line, or the partner swings so much that the column should have moved well beyond its noise
         noise = max(m['scale'], 1e-12)
         off = (g['dev'].median() > 4 * noise) | (abs(m['slope']) * g['p'].std() > 2.5 * noise)
-        bad = off & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
+        # or the partner moves more often while the column holds still than the column's other runs make likely: where
+        # a whole record was carried forward the partner holds still too; rounded readings repeat while it moves little
+        with np.errstate(invalid='ignore'): changed = np.r_[0, np.cumsum(p[1:] != p[:-1])]  # NaN != NaN: a move
+        during = changed[starts + lengths - 1] - changed[starts]  # the partner's moves while each run lasts
+        at_least = np.cumsum(np.bincount(during[~np.isnan(x[starts])])[::-1])[::-1]
+        unlikely = [k for k in np.unique(during[long]) if _runs_expected(at_least, k) < .01]
+        rare = pd.Series(np.isin(during, unlikely)[off.index], index=off.index)
+        bad = (off | rare) & (g['moves'].mean() >= .3) & (g['p'].nunique() >= 3)
         mask = np.isin(run, bad[bad].index.to_numpy()) & cand
         if mask.any(): out[c] = mask
     return out
@@ -762,17 +789,24 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     v = x[starts]
     ok = np.isfinite(v) & (v != 0) & (v != lo) & (v != hi)
     if not np.any(ok & (lengths >= min_run)): return None
+    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
+    # a run is no evidence for itself: each length is judged by the other runs (one stuck run of 12 among runs of at
+    # most 4 would otherwise say that runs of 6 or more happen)
+    unlikely = [L for L in np.unique(lengths[ok & (lengths >= min_run)]) if _runs_expected(at_least, L) < alpha]
+    long = ok & np.isin(lengths, unlikely)
+    return np.repeat(long, lengths) if long.any() else None
+
+def _runs_expected(at_least:np.ndarray, length:int) -> float:
+    "How many runs reach `length` (rows, or a partner's moves) by the other runs (`at_least[k]` of which reach k)."
+    at_least = at_least - (np.arange(len(at_least)) <= length)  # the run itself left out
     # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
     # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
     # on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
-    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
     k = int(np.flatnonzero(at_least >= 5).max(initial=1))
+    if length <= k: return np.inf  # as long runs are common
     beyond = at_least[2 * k] if 2 * k < len(at_least) else 0
-    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] else .9
-    with np.errstate(divide='ignore', over='ignore', under='ignore'):
-        expected = (at_least[k] if k < len(at_least) else 1) * decay ** (lengths - k)
-    long = ok & (lengths >= min_run) & (lengths > k) & (expected < alpha)
-    return np.repeat(long, lengths) if long.any() else None
+    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] > 0 else .9
+    return max(at_least[k] if k < len(at_least) else 1, 1) * decay ** (length - k)
 
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None,
                        own_runs:bool=True, # also judge each column by its own runs (`check_frozen_runs`); False: partners only
