@@ -70,6 +70,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning._number_share': ('cleaning.html#_number_share', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._periods': ('cleaning.html#_periods', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._runs': ('cleaning.html#_runs', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning._runs_expected': ('cleaning.html#_runs_expected', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._sharing': ('cleaning.html#_sharing', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._stretches': ('cleaning.html#_stretches', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._units_finding': ('cleaning.html#_units_finding', 'mlkit/cleaning.py'),
