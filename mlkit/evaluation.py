@@ -406,7 +406,8 @@ def plot_models(ev:Evaluation):
     t = ev.metrics[ev.metrics['metric'] == ev.primary].sort_values('value', ascending=not higher_is_better(ev.primary))
     fig, ax = plt.subplots(figsize=(7, .45 * len(t) + 1))
     colors = ['grey' if b else 'C0' for b in t['is_baseline']]
-    ax.errorbar(t['value'], t['model'], xerr=[t['value'] - t['ci_low'], t['ci_high'] - t['value']], fmt='none', ecolor=colors)
+    bars = np.clip([t['value'] - t['ci_low'], t['ci_high'] - t['value']], 0, None)  # a pooled value can lie outside its interval
+    ax.errorbar(t['value'], t['model'], xerr=bars, fmt='none', ecolor=colors)
     sns.scatterplot(x=t['value'], y=t['model'], hue=t['is_baseline'].map({True: 'baseline', False: 'model'}), ax=ax)
     ax.set(xlabel=f'{ev.primary} (95% block-bootstrap interval)', ylabel='', title='Models against baselines')
     return fig
