@@ -135,7 +135,8 @@ def _periods(d:RealData, rng):
     chosen = rng.choice(len(full), k, replace=False)
     return col, period, label, [full[i] for i in sorted(chosen)], int(sizes.median())
 
-def plant_granularity_aligned(d, rng):
+def _period_totals_first(d, rng, kind:str, empty_rest:bool):
+    "Chosen periods hold their total on their first row; with `empty_rest`, the rest of each period is empty."
     got = _periods(d, rng)
     if got is None: return None
     col, period, label, chosen, L = got
@@ -144,9 +145,12 @@ def plant_granularity_aligned(d, rng):
     for p in chosen:
         idx = np.flatnonzero(label == p)
         df.iloc[idx[0], df.columns.get_loc(col)] = d.frame[col].iloc[idx].sum()
+        if empty_rest: df.iloc[idx[1:], df.columns.get_loc(col)] = np.nan
         rows.append(int(idx[0]))
     detail = dict(period=period, periods=len(chosen), steps_per_period=L)
-    return df, Truth('granularity_aligned', [col], sorted(rows), detail)
+    return df, Truth(kind, [col], sorted(rows), detail)
+
+def plant_granularity_aligned(d, rng): return _period_totals_first(d, rng, 'granularity_aligned', empty_rest=False)
 
 def plant_granularity_arbitrary(d, rng):
     got = _periods(d, rng)
@@ -159,19 +163,7 @@ def plant_granularity_arbitrary(d, rng):
     detail = dict(period=period, totals=len(rows), steps_per_period=L)
     return df, Truth('granularity_arbitrary', [col], rows.tolist(), detail)
 
-def plant_granularity_then_empty(d, rng):
-    got = _periods(d, rng)
-    if got is None: return None
-    col, period, label, chosen, L = got
-    df = d.frame.copy(); df[col] = df[col].astype(float)
-    rows = []
-    for p in chosen:
-        idx = np.flatnonzero(label == p)
-        df.iloc[idx[0], df.columns.get_loc(col)] = d.frame[col].iloc[idx].sum()
-        df.iloc[idx[1:], df.columns.get_loc(col)] = np.nan
-        rows.append(int(idx[0]))
-    detail = dict(period=period, periods=len(chosen), steps_per_period=L)
-    return df, Truth('granularity_then_empty', [col], sorted(rows), detail)
+def plant_granularity_then_empty(d, rng): return _period_totals_first(d, rng, 'granularity_then_empty', empty_rest=True)
 
 CONVERSIONS = {  # name: (function, whether it fits a column with these 1%-99% quantiles)
     'C->F': (lambda v: v * 1.8 + 32, lambda lo, hi: -60 <= lo and hi <= 60),  # temperature-like columns only
