@@ -374,7 +374,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.repair.plan_for_run': ('repair.html#plan_for_run', 'mlkit/repair.py'),
                               'mlkit.repair.plan_frame': ('repair.html#plan_frame', 'mlkit/repair.py'),
                               'mlkit.repair.plan_from_records': ('repair.html#plan_from_records', 'mlkit/repair.py'),
-                              'mlkit.repair.plan_path_of': ('repair.html#plan_path_of', 'mlkit/repair.py'),
                               'mlkit.repair.plan_records': ('repair.html#plan_records', 'mlkit/repair.py'),
                               'mlkit.repair.plot_before_after': ('repair.html#plot_before_after', 'mlkit/repair.py'),
                               'mlkit.repair.ranges_mask': ('repair.html#ranges_mask', 'mlkit/repair.py'),

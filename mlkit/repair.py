@@ -19,8 +19,8 @@ from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is
 __all__ = ['ACTIONS', 'STATES', 'CARRY_LIMIT', 'FRAME_ACTIONS', 'Decision', 'decision', 'row_ranges', 'ranges_mask',
            'decision_mask', 'placeholders_from', 'surely_identifier', 'plan_cleaning', 'plan_records', 'plan_frame',
            'plan_from_records', 'read_user_plan', 'with_user_states', 'apply_plan', 'feature_source', 'no_carry',
-           'clip_bounds', 'FoldCleaner', 'transform_proposals', 'plan_path_of', 'plan_for_run', 'run_plan',
-           'clean_data', 'save_plan_file', 'cleaning_findings', 'plot_before_after']
+           'clip_bounds', 'FoldCleaner', 'transform_proposals', 'plan_for_run', 'run_plan', 'clean_data',
+           'save_plan_file', 'cleaning_findings', 'plot_before_after']
 
 # %% ../nbs/02b_repair.ipynb #56fdead6
 ACTIONS = ('drop_column', 'mask_as_missing', 'merge_categories', 'convert_unit', 'clip', 'impute', 'none')
@@ -297,13 +297,9 @@ def transform_proposals(X:pd.DataFrame, threshold:float=1.) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['column', 'skew_before', 'method', 'boxcox_lambda', 'skew_after'])
 
 # %% ../nbs/02b_repair.ipynb #ebf182ef
-def plan_path_of(run:Run) -> str|None:
-    "The user's cleaning plan file of `run` (`cleaning_plan` of its configuration), if any."
-    return getattr(run.cfg, 'cleaning_plan', None)
-
 def plan_for_run(run:Run, findings=None) -> list[Decision]:
     "The cleaning plan of `run`'s data from the detectors' `findings` (found now when None), with the user's states."
-    ds, path = run.dataset, plan_path_of(run)
+    ds, path = run.dataset, run.cfg.cleaning_plan  # the user's edited plan file, if any
     if findings is None: findings = detect_problems(ds.frame, ds.time_col, ds.target, ds.freq)
     plan = plan_cleaning(ds.frame, ds.time_col, ds.target, findings)
     return with_user_states(plan, read_user_plan(path), f'cleaning plan {path}') if path else plan
