@@ -505,6 +505,7 @@ def planted_trials(name:str, full:RealData, seeds:dict, a, tmp:Path) -> list:
     out = []
     for kind, sources in EXPECTED.items():
         if name.endswith('[y>median]') and kind != 'target_as_category': continue  # binary variants: that kind only
+        if a.kinds and kind not in a.kinds: continue
         for source in sources:
             d = per_source[source]
             for seed in range(seeds[source]):
@@ -544,8 +545,11 @@ def main(argv=None) -> dict:
     ap.add_argument('--audit-rows', type=int, default=3000, help='planted tables: the last this many rows (audit)')
     ap.add_argument('--datasets', nargs='*', default=None, help=f'subset of {list(LOADERS)}')
     ap.add_argument('--out', default=str(HERE/'trap_results'), help='output path without suffix (.md and .json)')
+    ap.add_argument('--kinds', nargs='*', default=None, help=f'subset of {list(EXPECTED)} (default: all)')
+    ap.add_argument('--no-unplanted', action='store_true', help='skip the unplanted datasets (false alarms, cleaning)')
     ap.add_argument('--render', action='store_true', help="only rewrite the .md from the existing .json (no run)")
     a = ap.parse_args(argv)
+    if unknown := set(a.kinds or []) - set(EXPECTED): ap.error(f'unknown kinds {sorted(unknown)}: choose from {list(EXPECTED)}')
     out = Path(a.out)
     if a.render:
         res = json.loads(out.with_suffix('.json').read_text())
@@ -562,6 +566,7 @@ def main(argv=None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         # 1. the unplanted datasets: every alarm is a false alarm unless shown otherwise; cleaning should change nothing
         for name, d in data.items():
+            if a.no_unplanted: break
             print(f'[unplanted] {name} {d.frame.shape}', flush=True)
             unplanted[name] = unplanted_facts(d, Path(tmp))
         # 2. planted traps (and binary variants of the regression datasets for the classification-only kind)
@@ -569,10 +574,11 @@ def main(argv=None) -> dict:
         for name, full in variants.items():
             print(f'[planted] {name}', flush=True)
             trials += planted_trials(name, full, per_source, a, Path(tmp))
-            if name in data: planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
+            if name in data and not a.no_unplanted: planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
     wall, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
     meta = dict(commit=git_commit(HERE.parent), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 mlkit=str(Path(mlkit.__file__).parent), quick=a.quick, seeds=seeds, audit_seeds=audit_seeds,
+                kinds=a.kinds or 'all', unplanted=not a.no_unplanted,
                 detect_rows=a.detect_rows, audit_rows=a.audit_rows, wall_seconds=round(wall, 1),
                 cpu_seconds=round(cpu, 1), cleaning_step=clean_step()[0], python=sys.version.split()[0],
                 pandas=pd.__version__, numpy=np.__version__)
