@@ -318,20 +318,20 @@ def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
             for m, reasons in out]
 
 def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -> list[Finding]:
-    "Models whose training score is far better than their test score (`train_<metric>` columns of the backtest)."
-    out = []
+    "One finding per model whose training scores are far better than its test scores (`train_<metric>` columns)."
+    gaps = {}  # model -> [(metric, train, test)]: one finding per model, however many metrics show the gap
     for metric in [c for c in fold_scores.columns if f'train_{c}' in fold_scores and higher_is_better(c) is not None]:
         means = fold_scores[~fold_scores['is_baseline'].astype(bool)].groupby('model')[[metric, f'train_{metric}']].mean()
         for m, r in means.iterrows():
             test, train = r[metric], r[f'train_{metric}']
-            bad = train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0)
-            if bad:
-                out.append(Finding('overfitting', 'warning', None,
-                    f"{m}: {metric} is {train:.4g} on training data but {test:.4g} on test folds. The model memorises "
-                    f"its training rows: simplify it (fewer features, stronger regularisation, shallower trees) or give it more data.",
-                    dict(model=m, metric=metric, train=round(float(train), 6), test=round(float(test), 6))))
-    return out
-
+            if train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0):
+                gaps.setdefault(m, []).append((metric, float(train), float(test)))
+    return [Finding('overfitting', 'warning', None,
+                    f"{m}: {'; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)}. "
+                    "The model fits its training rows far better than later data: simplify it (fewer features, stronger "
+                    "regularisation, shallower trees), give it more data, or check whether the later periods differ.",
+                    dict(model=m, metrics={k: dict(train=round(tr, 6), test=round(te, 6)) for k, tr, te in g}))
+            for m, g in gaps.items()]
 def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[Finding]:
     "Models whose primary-metric fold scores scatter widely."
     rows = ev.metrics[(ev.metrics['metric'] == ev.primary) & ~ev.metrics['is_baseline'] & (ev.metrics['n_folds'] >= 2)]
