@@ -21,8 +21,8 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from tqdm import tqdm  # the text bar: works in terminals, papermill logs and notebooks without ipywidgets
-from .core import Finding, MlkitError, Run
-from .features import check_time_order, features_for_run, lag_on_grid, on_grid, seasonal_period, time_positions
+from .core import Finding, MlkitError, Run, seasonal_period
+from .features import check_time_order, features_for_run, lag_on_grid, on_grid, time_positions
 from .repair import FoldCleaner, plan_records, run_plan
 
 # %% auto #0

@@ -15,9 +15,9 @@ from .datasets import BUNDLED, bundled_path, load_bike_sharing
 __all__ = ['SEVERITIES', 'TASKS', 'DATA_SUFFIXES', 'DUPLICATE_POLICIES', 'TIME_UNITS', 'MAX_CLASSES', 'MIN_ROWS', 'KEY_PACKAGES',
            'MlkitError', 'Finding', 'findings_frame', 'check_run_name', 'check_freq', 'check_tz', 'check_cleaning_plan',
            'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers', 'infer_time_col', 'parse_time', 'infer_freq',
-           'sort_by_time', 'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target', 'infinite_to_missing',
-           'target_gaps', 'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json', 'write_json',
-           'loads_strict_json', 'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
+           'seasonal_period', 'sort_by_time', 'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target',
+           'infinite_to_missing', 'target_gaps', 'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json',
+           'write_json', 'loads_strict_json', 'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #fe8c8920
 class MlkitError(ValueError):
@@ -380,6 +380,17 @@ def infer_freq(ts:pd.Series) -> str:
     if step >= pd.Timedelta(days=1) and step % pd.Timedelta(days=1) == pd.Timedelta(0):
         return f"{step.days if step.days > 1 else ''}D"
     return pd.tseries.frequencies.to_offset(step).freqstr
+
+# %% ../nbs/00_core.ipynb #1186a47e
+def seasonal_period(freq:str|None) -> int:
+    "The main seasonal period in steps at `freq`: a day for sub-daily data, a week for daily, a year beyond (1: none)."
+    if not freq: return 1
+    off = pd.tseries.frequencies.to_offset(freq)
+    try: step = pd.Timedelta(off)
+    except ValueError: return {'B': 5, 'W': 52, 'M': 12, 'Q': 4}.get(off.rule_code[0], 1)  # calendar offsets
+    day = pd.Timedelta(days=1)
+    if step < day: return max(1, int(day // step))
+    return {day: 7, 7 * day: 52}.get(step, 1)
 
 # %% ../nbs/00_core.ipynb #norder
 def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:

@@ -13,14 +13,15 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
+from .core import seasonal_period
+
 
 # %% auto #0
-__all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'SEASONAL_PERIODS', 'sorted_summary', 'skewness', 'profile',
-           'distinct_times', 'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps',
-           'time_coverage', 'resample_target', 'seasonal_period', 'regular_target', 'decompose_target',
-           'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares',
-           'plot_target_over_time', 'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance',
-           'plot_distributions']
+__all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'sorted_summary', 'skewness', 'profile', 'distinct_times',
+           'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps', 'time_coverage',
+           'resample_target', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
+           'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
+           'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
@@ -216,13 +217,6 @@ def resample_target(df:pd.DataFrame, target:str, time_col:str, period:str='D') -
     g = df.set_index(time_col)[target].resample(period)
     return pd.DataFrame({'mean': g.mean(), 'min': g.min(), 'max': g.max(), 'rows': g.count()})
 
-SEASONAL_PERIODS = {'h': 24, 'min': 60, 'D': 7, 'B': 5, 'W': 52, 'M': 12, 'MS': 12, 'ME': 12, 'Q': 4, 'QS': 4, 'QE': 4}
-
-def seasonal_period(freq:str) -> int:
-    "The natural seasonal period (in steps) of pandas frequency `freq`, e.g. 24 for hourly data; 2 when unknown."
-    base = pd.tseries.frequencies.to_offset(freq).rule_code.split('-')[0]
-    return SEASONAL_PERIODS.get(base, 2)
-
 def regular_target(df:pd.DataFrame, target:str, time_col:str, freq:str) -> pd.Series:
     "The numeric target on its regular grid at `freq`, missing slots filled by time interpolation."
     y = pd.to_numeric(df.set_index(time_col)[target], errors='coerce')
@@ -233,7 +227,7 @@ def decompose_target(df:pd.DataFrame, target:str, time_col:str, freq:str, period
     "Observed, trend, seasonal and remainder parts of the target (STL, robust) on its regular grid."
     y = regular_target(df, target, time_col, freq)
     period = period or seasonal_period(freq)
-    if len(y) < 2 * period + 1 or y.nunique() < 2: return pd.DataFrame({'observed': y, 'trend': np.nan, 'seasonal': np.nan, 'resid': np.nan})
+    if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2: return pd.DataFrame({'observed': y, 'trend': np.nan, 'seasonal': np.nan, 'resid': np.nan})
     r = STL(y, period=period, robust=True).fit()
     return pd.DataFrame({'observed': y, 'trend': r.trend, 'seasonal': r.seasonal, 'resid': r.resid})
 
@@ -246,7 +240,7 @@ def seasonality_strength(parts:pd.DataFrame) -> pd.DataFrame:
 def target_acf(df:pd.DataFrame, target:str, time_col:str, freq:str, nlags:int|None=None) -> pd.DataFrame:
     "Autocorrelation of the target per lag (up to two seasonal periods) with the white-noise 95% bound."
     y = regular_target(df, target, time_col, freq)
-    nlags = min(nlags or 2 * seasonal_period(freq), max(len(y) - 1, 0))
+    nlags = min(nlags or 2 * max(seasonal_period(freq), 10), max(len(y) - 1, 0))  # at least 20 lags (yearly: none)
     r = acf(y, nlags=nlags, fft=True) if nlags and y.nunique() > 1 else np.full(nlags + 1, np.nan)
     return pd.DataFrame({'lag': np.arange(nlags + 1), 'acf': r, 'bound': 1.96 / np.sqrt(max(len(y), 1))})
 

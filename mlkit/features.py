@@ -8,14 +8,14 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from sklearn.base import BaseEstimator, TransformerMixin
-from .core import MlkitError, Run, infer_freq
+from .core import MlkitError, Run, infer_freq, seasonal_period
 from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
 
 # %% auto #0
-__all__ = ['BIKE_KNOWN_COLS', 'check_time_order', 'seasonal_period', 'time_positions', 'on_grid', 'lag_on_grid',
-           'calendar_features', 'holiday_dates', 'holiday_features', 'longest_lag', 'default_lags', 'default_windows',
-           'PastFeatures', 'future_change_test', 'commute_hour', 'feature_config', 'clean_frame', 'with_target_values',
-           'make_features', 'features_for_run', 'plot_feature_correlations']
+__all__ = ['BIKE_KNOWN_COLS', 'check_time_order', 'time_positions', 'on_grid', 'lag_on_grid', 'calendar_features',
+           'holiday_dates', 'holiday_features', 'longest_lag', 'default_lags', 'default_windows', 'PastFeatures',
+           'future_change_test', 'commute_hour', 'feature_config', 'clean_frame', 'with_target_values', 'make_features',
+           'features_for_run', 'plot_feature_correlations']
 
 # %% ../nbs/03_features.ipynb #15c5ebee
 def check_time_order(ts) -> pd.DatetimeIndex:
@@ -29,16 +29,6 @@ def check_time_order(ts) -> pd.DatetimeIndex:
         i = int(np.flatnonzero(np.diff(ts.asi8) < 0)[0]) + 1
         raise MlkitError(f"timestamps are not sorted (row {i}: {ts[i]} comes after {ts[i-1]})", "sort the rows by time")
     return ts
-
-def seasonal_period(freq:str|None) -> int:
-    "The main seasonal period in steps at `freq`: a day for sub-daily data, a week for daily, a year beyond (1: none)."
-    if not freq: return 1
-    off = pd.tseries.frequencies.to_offset(freq)
-    try: step = pd.Timedelta(off)
-    except ValueError: return {'B': 5, 'W': 52, 'M': 12, 'Q': 4}.get(off.rule_code[0], 1)  # calendar offsets
-    day = pd.Timedelta(days=1)
-    if step < day: return max(1, int(day // step))
-    return {day: 7, 7 * day: 52}.get(step, 1)
 
 def time_positions(ts, freq:str|None=None) -> np.ndarray:
     "The slot of each timestamp on the regular grid at `freq` from the first one (row numbers when off-grid or no `freq`)."

@@ -1,8 +1,8 @@
 """mlkit.features: past-only features are leak-proof (the future cannot change the past), on the time grid, with clear errors."""
 import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
-from mlkit.core import MlkitError
-from mlkit.features import (PastFeatures, future_change_test, time_positions, check_time_order, seasonal_period,
+from mlkit.core import MlkitError, seasonal_period
+from mlkit.features import (PastFeatures, future_change_test, time_positions, check_time_order,
                             default_lags, make_features, holiday_features)
 
 def frame(n=400, seed=0, gaps=True):
