@@ -26,10 +26,10 @@ from .features import check_time_order, features_for_run, lag_on_grid, on_grid, 
 from .repair import FoldCleaner, plan_records, run_plan
 
 # %% auto #0
-__all__ = ['WINDOWS', 'METRICS', 'TemporalSplit', 'fold_table', 'LastValue', 'baseline_models', 'score', 'refit_schedule',
-           'ridge_fast_path', 'expanding_ridge', 'BacktestResult', 'compare_models', 'has_value', 'backtest',
-           'default_models', 'fold_settings', 'default_splitter', 'backtest_run', 'backtest_findings', 'plot_folds',
-           'plot_fold_scores', 'plot_predictions']
+__all__ = ['WINDOWS', 'METRICS', 'TemporalSplit', 'fold_table', 'LastValue', 'baseline_models', 'primary_metric', 'score',
+           'refit_schedule', 'ridge_fast_path', 'expanding_ridge', 'BacktestResult', 'compare_models', 'has_value',
+           'backtest', 'default_models', 'fold_settings', 'default_splitter', 'backtest_run', 'backtest_findings',
+           'plot_folds', 'plot_fold_scores', 'plot_predictions']
 
 # %% ../nbs/04_backtest.ipynb #193ca53a
 WINDOWS = ('expanding', 'sliding', 'blocked')
@@ -152,6 +152,11 @@ def baseline_models(y, times, task:str, horizon:int=1, freq:str|None=None) -> di
 # %% ../nbs/04_backtest.ipynb #f30d5922
 METRICS = {'regression': {'mae': True, 'rmse': True, 'r2': False},  # name: lower is better
            'classification': {'log_loss': True, 'accuracy': False, 'balanced_accuracy': False, 'roc_auc': False}}
+
+def primary_metric(task:str, binary:bool=False) -> str:
+    "The metric models are ranked and judged by: MAE (regression), ROC-AUC (two classes), else balanced accuracy."
+    if task == 'regression': return 'mae'
+    return 'roc_auc' if binary else 'balanced_accuracy'  # both stay meaningful when one class dominates
 
 def score(y_true, y_pred, proba=None, task:str='regression', classes=None) -> dict:
     "The metrics of `task` (see `METRICS`); rows without a prediction are left out, undefined metrics are NaN."
@@ -358,9 +363,9 @@ def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestR
         test, base = folds[r['fold']][1], cands[r['model']][2]
         rows.append(dict(model=r['model'], fold=r['fold'], is_baseline=base, **score(y[test], r['pred'], r['proba'], task, classes),
                          **{f'train_{k}': v for k, v in r['train'].items()}, fit_seconds=r['fit_seconds'], predict_seconds=r['predict_seconds']))
-    metrics = list(METRICS[task])
+    metrics, primary = list(METRICS[task]), primary_metric(task, binary)
     summary = dict(task=task, models=[k for k, v in cands.items() if not v[2]], baselines=[k for k, v in cands.items() if v[2]],
-                   metrics=metrics, primary_metric=metrics[0], lower_is_better=METRICS[task][metrics[0]],
+                   metrics=metrics, primary_metric=primary, lower_is_better=METRICS[task][primary],
                    seasonal_period=seasonal_period(info['freq']), n_folds=len(folds), **info,
                    single_class_folds=sorted({int(r['fold']) for r in records if r.get('single_class')}),
                    classes=[str(c) for c in classes] if classes is not None else None)
@@ -419,7 +424,7 @@ def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataF
     return res, feats
 
 def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
-    "The folds used (info), and warnings for folds too small to judge a model and candidates that lose to a baseline."
+    "The folds used (info), and a warning when folds are too small to judge a model (05 judges models against baselines)."
     out, f, m = [], res.folds, res.summary['seasonal_period']
     n, missing = res.summary['rows'], res.summary['rows_without_target']
     default = fold_settings(n, res.summary['freq'], len(f))['why']
@@ -431,14 +436,6 @@ def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
         out.append(Finding('small_folds', 'warning', None, f"some folds are small (fewest test rows {f['n_test'].min()}, fewest training rows "
                            f"{f['n_train'].min()} for {n_features} features): fold scores will be noisy; use more data or fewer folds",
                            dict(min_n_test=int(f['n_test'].min()), min_n_train=int(f['n_train'].min()), seasonal_period=m)))
-    cmp = res.comparison()
-    metric = res.summary['primary_metric']
-    sign = 1 if res.summary['lower_is_better'] else -1
-    for _, r in cmp[~cmp['is_baseline']].iterrows():
-        if sign * r['vs_best_baseline'] >= 0:
-            out.append(Finding('no_skill', 'warning', None, f"{r['model']} does not beat the best baseline on mean {metric}: "
-                               "check the features and the model before trusting it", dict(model=r['model'], metric=metric,
-                               value=round(float(r[metric]), 6), vs_best_baseline=round(float(r['vs_best_baseline']), 6))))
     return out
 
 # %% ../nbs/04_backtest.ipynb #421455a2

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn import metrics as skm
 from .core import Finding
-from .backtest import backtest_run
+from .backtest import backtest_run, primary_metric
 from .leakage import beats, finite_target
 
 # %% auto #0
@@ -18,10 +18,10 @@ __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_
            'regression_metrics', 'target_context', 'positive_label', 'classification_metrics', 'confusion_at',
            'select_threshold', 'calibration_table', 'score_predictions', 'fold_spread', 'block_bootstrap_indices',
            'bootstrap_ci', 'DMResult', 'long_run_variance', 'dm_test', 'diebold_mariano', 'pointwise_loss',
-           'newey_west_lags', 'compare_to_baselines', 'primary_metric', 'Evaluation', 'drop_missing_targets',
-           'evaluate', 'evaluation_table', 'warn_too_good', 'warn_overfitting', 'warn_instability',
-           'warn_misleading_metric', 'warn_no_better_than_baseline', 'note_missing_targets', 'evaluation_warnings',
-           'backtest_results', 'plot_models']
+           'newey_west_lags', 'compare_to_baselines', 'Evaluation', 'drop_missing_targets', 'evaluate',
+           'evaluation_table', 'warn_too_good', 'warn_overfitting', 'warn_instability', 'warn_misleading_metric',
+           'warn_no_better_than_baseline', 'note_missing_targets', 'evaluation_warnings', 'backtest_results',
+           'plot_models']
 
 # %% ../nbs/05_evaluation.ipynb #d180205e
 LOWER_IS_BETTER = ('mae', 'rmse', 'mape', 'smape', 'mase', 'brier', 'log_loss')
@@ -215,12 +215,6 @@ def compare_to_baselines(preds:pd.DataFrame, task:str, h:int=1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_evaluation.ipynb #32ba2c12
-def primary_metric(task:str, preds:pd.DataFrame|None=None) -> str:
-    "The metric the evaluation leads with: MAE (regression), ROC-AUC (binary with probabilities) or balanced accuracy."
-    if task == 'regression': return 'mae'
-    has_proba = preds is not None and 'proba' in preds and preds['proba'].notna().all() and preds['y_true'].nunique() <= 2
-    return 'roc_auc' if has_proba else 'balanced_accuracy'
-
 @dataclass
 class Evaluation:
     "Everything `evaluate` computed."
@@ -255,7 +249,8 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
     "Score the backtest's predictions (rows with an actual value): folds, pooled metrics with block-bootstrap CIs, and DM tests against baselines."
     preds, missing = drop_missing_targets(preds)
     if history is not None: history = history.where(finite_target(history))  # kept in place: seasonal pairs are positional
-    primary = primary_metric(task, preds)
+    binary = task == 'classification' and 'proba' in preds and preds['proba'].notna().all() and preds['y_true'].nunique() <= 2
+    primary = primary_metric(task, binary)
     ci_metrics = set(ci_metrics or ([primary, 'rmse', 'r2'] if task == 'regression' else [primary, 'brier']))
     positive = positive_label(preds['y_true']) if task == 'classification' else None
     folds = score_predictions(preds, task, history, season)
@@ -365,19 +360,23 @@ def warn_misleading_metric(ev:Evaluation, max_minority:float=.2) -> list[Finding
     return out
 
 def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding]:
-    "Models that do not beat some baseline significantly (one-sided Diebold-Mariano)."
+    "One finding per model that does not beat some baseline significantly (one-sided Diebold-Mariano), worse or not."
+    loss = {'regression': 'absolute error'}.get(ev.task, 'Brier score' if ev.primary == 'roc_auc' else 'error rate')
     out = []
     for m, g in ev.tests[~ev.tests['model_is_baseline']].groupby('model', sort=True):
         lost = g[g['p_value'] >= alpha]
-        if len(lost):
-            out.append(Finding('no_better_than_baseline', 'warning', None,
-                f"{m} is not significantly better than {', '.join(lost['baseline'])} (Diebold-Mariano p = "
-                f"{', '.join(f'{p:.3f}' for p in lost['p_value'])}). Its extra complexity buys nothing measurable: prefer "
-                f"the baseline, or find features that carry new information.",
-                dict(model=m, baselines=lost['baseline'].tolist(), dm_stat=lost['dm_stat'].round(4).tolist(),
-                     p_value=lost['p_value'].round(6).tolist())))
+        if not len(lost): continue
+        worse = lost.loc[lost['loss_model'] >= lost['loss_baseline'], 'baseline'].tolist()
+        each = '; '.join(f"{r.baseline}: mean {loss} {r.loss_model:.4g} against {r.loss_baseline:.4g}, p = {r.p_value:.3f}"
+                         for r in lost.itertuples())
+        out.append(Finding('no_better_than_baseline', 'warning', None,
+            f"{m} is {'worse on average than ' + ', '.join(worse) + ' and ' if worse else ''}not significantly better than "
+            f"{', '.join(lost['baseline'])} (one-sided Diebold-Mariano test; {each}). Its extra complexity buys nothing "
+            f"measurable: prefer the baseline, or find features that carry new information.",
+            dict(model=m, baselines=lost['baseline'].tolist(), worse_than=worse, loss=loss,
+                 loss_model=lost['loss_model'].round(6).tolist(), loss_baseline=lost['loss_baseline'].round(6).tolist(),
+                 dm_stat=lost['dm_stat'].round(4).tolist(), p_value=lost['p_value'].round(6).tolist())))
     return out
-
 def note_missing_targets(ev:Evaluation) -> list[Finding]:
     "An info finding when test times without an actual value were left out of the scores."
     if not ev.missing_targets: return []
