@@ -230,3 +230,19 @@ def test_short_and_coarse_data_run_end_to_end(n, freq):
     X, yy, t = feats.drop(columns=['ts', 'y']), feats['y'].to_numpy(), feats['ts']
     res = backtest(default_models('regression'), X, yy, t, default_splitter(len(X), freq), freq=freq, progress=False)
     assert len(feats) >= n * .7 and res.scores['mae'].notna().all() and res.summary['n_folds'] == 5
+
+class ThreadProbe(RegressorMixin, BaseEstimator):
+    "Predicts the largest number of OpenMP/BLAS threads its fit was allowed."
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_info
+        self.threads_ = max(p['num_threads'] for p in threadpool_info()); return self
+    def predict(self, X): return np.full(len(X), float(self.threads_))
+
+def test_fits_are_single_threaded():
+    "Each fit gets one thread even where two are allowed: OpenMP teams spin on a busy machine (see `_run`)."
+    from threadpoolctl import threadpool_limits
+    X, y, t = series()
+    with threadpool_limits(2):
+        res = backtest({'probe': ThreadProbe()}, X, y, t, TemporalSplit(2, test_size=24), freq='h', progress=False,
+                       baselines=False)
+    assert (res.predictions['y_pred'] == 1).all()
