@@ -15,10 +15,10 @@ from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_j
                         check_run_name, findings_frame, Finding, loads_strict_json, file_sha256)
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks', 'self_contained',
-           'export_html', 'write_index', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals',
-           'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'prepare_run',
-           'run_suite']
+__all__ = ['STEP_GLOB', 'REPORT_HEADING', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',
+           'step_notebooks', 'self_contained', 'export_html', 'report_version', 'write_index', 'run_state', 'list_runs',
+           'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir',
+           'rerun_command', 'left_nothing', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -69,6 +69,22 @@ def export_html(nb_path) -> Path:
     cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
     body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(nb, resources={'metadata': {'name': nb_path.stem}})
     out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
+    return out
+
+# %% ../nbs/runner.ipynb #e9e15e95
+REPORT_HEADING = "## This run's data"  # where a step notebook's analysis of the run's data begins
+
+def report_version(nb:nbformat.NotebookNode) -> nbformat.NotebookNode:
+    "Step notebook `nb` as a report: title, definitions, parameters, then the cells from `REPORT_HEADING` on."
+    start = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'
+                  and c.source.startswith(REPORT_HEADING)), None)
+    if start is None: return nb
+    title = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'), None)
+    def kept(i, c):
+        return (i == title or 'parameters' in c.metadata.get('tags', []) or
+                c.cell_type == 'code' and bool(_directives(c) & {'export', 'exporti', 'exports', 'hide', 'default_exp'}))
+    out = nbformat.from_dict(nb)  # a copy: the source notebook stays as it is
+    out.cells = [c for i, c in enumerate(out.cells[:start]) if kept(i, c)] + out.cells[start:]
     return out
 
 # %% ../nbs/runner.ipynb #7b4c9978
@@ -270,14 +286,31 @@ def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
     return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}', f'--name {shlex.quote(name + "-rerun")}'])
 
 # %% ../nbs/runner.ipynb #0f738fad
+# A step's kernel computes with one thread per library: OpenMP/BLAS teams spin at their barriers when another
+# process holds a core, which made a step 10-28x slower on a busy 2-core machine. Parallel work is done by tasks.
+KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+
+@contextmanager
+def _environ(values:dict):
+    "`os.environ` with `values` set inside the block (a kernel inherits it when it starts), as it was after."
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
     quiet = logging.getLogger('papermill'); level = quiet.level
     quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
-    try: pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name='python3', cwd=str(cwd),
-                             progress_bar=False, log_output=False,
-                             extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter on stderr
+    try:
+        with _environ(KERNEL_ENV):
+            pm.execute_notebook(report_version(nbformat.read(nb, as_version=4)), str(out), parameters=params,
+                                kernel_name='python3', cwd=str(cwd), progress_bar=False, log_output=False,
+                                extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter
     except pm.PapermillExecutionError as e:
         if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None  # Ctrl-C reached the kernel first
         first = next((l for l in e.source.splitlines() if l.strip() and not l.startswith('#')), '').strip()[:80]
