@@ -62,8 +62,10 @@ def export_html(nb_path) -> Path:
     cells = []
     for c in nb.cells:
         d = _directives(c) if c.cell_type == 'code' else set()
-        if d & {'hide', 'default_exp'}: continue
-        if d & {'export', 'exporti', 'exports'}: c.metadata.setdefault('tags', []).append('remove_input')
+        if d & {'hide', 'default_exp'} or 'parameters' in c.metadata.get('tags', []): continue  # injected ones stay
+        if d & {'export', 'exporti', 'exports'}:
+            if not c.get('outputs'): continue  # a definition: the page is about the data (the code is in the library)
+            c.metadata.setdefault('tags', []).append('remove_input')
         cells.append(c)
     nb.cells = cells
     cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
