@@ -310,7 +310,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.leakage._boosting': ('leakage.html#_boosting', 'mlkit/leakage.py'),
                                'mlkit.leakage._clean_frame': ('leakage.html#_clean_frame', 'mlkit/leakage.py'),
                                'mlkit.leakage._exact': ('leakage.html#_exact', 'mlkit/leakage.py'),
-                               'mlkit.leakage._r2': ('leakage.html#_r2', 'mlkit/leakage.py'),
+                               'mlkit.leakage._fit_error': ('leakage.html#_fit_error', 'mlkit/leakage.py'),
                                'mlkit.leakage._row_corr': ('leakage.html#_row_corr', 'mlkit/leakage.py'),
                                'mlkit.leakage._skip_reasons': ('leakage.html#_skip_reasons', 'mlkit/leakage.py'),
                                'mlkit.leakage._target_codes': ('leakage.html#_target_codes', 'mlkit/leakage.py'),
