@@ -549,7 +549,7 @@ def check_target_in_disguise(X:pd.DataFrame, y:pd.Series, target:str, task:str, 
                 f"code written with or after it). Check how {c} is produced and drop it unless it is truly known "
                 f"before the target time.", ev))
         elif side['blocks'] < min_blocks:
-            out.append(Finding('target_in_disguise_undecided', 'info', c,
+            out.append(Finding('leak_target_in_disguise', 'info', c,
                 f"{c} names the classes of {target} (each class right on {agreement:.1%} of its rows, on average), "
                 f"but {target} changes only {changes} time(s) here: too few to tell whether {c} knows the target or "
                 f"only its past (a slowly changing state). Check how {c} is produced; if it is written with or after "

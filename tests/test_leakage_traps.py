@@ -51,9 +51,14 @@ def test_target_as_category_with_one_change_point_is_undecided_not_guessed():
     d = tb.binary_variant(load_macrodata())  # real GDP above its median: one change point, the past predicts it
     df, truth = tb.plant_target_as_category(d, np.random.default_rng(0))
     a = audit(df, d)
-    note = [f for f in a.findings if f.column == truth.columns[0] and f.check == 'target_in_disguise_undecided']
+    note = [f for f in a.findings if f.column == truth.columns[0] and f.check == 'leak_target_in_disguise']
     assert note and note[0].severity == 'info' and note[0].evidence['target_changes'] <= 3
     assert not [x for x in alarms(a) if x[0] == 'leak_target_in_disguise']
+
+def test_target_as_category_is_found_when_the_class_is_whether_the_series_rises():
+    d = tb.rise_variant(load_macrodata())  # the benchmark's second variant: does real GDP rise this quarter?
+    df, truth = tb.plant_target_as_category(d, np.random.default_rng(0))
+    assert ('leak_target_in_disguise', 'critical', truth.columns[0]) in alarms(audit(df, d))
 
 @pytest.mark.parametrize('load', [load_co2, load_macrodata, load_sunspots])
 def test_unplanted_real_series_raise_no_leakage_alarm(load):
