@@ -440,8 +440,9 @@ def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None, leads
 
 def block_length(d:np.ndarray, max_corr:float=.2) -> int:
     "Rows per block that make sums of `d` over consecutive blocks about independent (autocorrelation below `max_corr`)."
-    d = np.asarray(d, float) - np.mean(d); n = len(d)
-    if n < 10 or not d.any(): return 1
+    d = np.asarray(d, float); n = len(d)
+    if n < 10 or not np.ptp(d) > 0: return 1
+    d = d - d.mean()
     f = np.fft.rfft(d, 2 * n); acf = np.fft.irfft(f * np.conj(f), 2 * n)[:n // 5 + 1]
     below = np.flatnonzero(np.abs(acf[1:] / acf[0]) < max_corr)
     return int(below[0] + 1) if len(below) else max(n // 5, 1)
