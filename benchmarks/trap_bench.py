@@ -57,6 +57,7 @@ KNOWN_CHECKS = {'mixed_granularity', 'mixed_units', 'duplicate_timestamps', 'tim
                 'time_gaps', 'stuck_sensor', 'impossible_value', 'disguised_null', 'mixed_types', 'category_variants',
                 'outlier', 'plausible_extreme', 'identifier', 'leak_feature_alone', 'leak_reconstructed_target',
                 'leak_granularity', 'leak_identifier', 'leak_duplicates', 'leak_future_values', 'random_split_optimism',
+                'leak_target_in_disguise',
                 'leak_preprocessing'}
 # false-alarm families of the issue's goal (0 warning-or-critical alarms of these on the unplanted real datasets)
 FAMILIES = {'leakage': lambda c: c.startswith('leak_') or c == 'random_split_optimism',
