@@ -22,7 +22,7 @@ if not REAL.exists(): REAL = Path('/work/shared/data/real')
 KINDS = ('parts', 'future_shift', 'row_index', 'target_copy', 'copied_rows', 'disguised_category')
 FOUND_BY = {'parts': {'leak_reconstructed_target'}, 'future_shift': {'leak_future_values', 'leak_feature_alone', 'leak_reconstructed_target'},
             'row_index': {'leak_identifier'}, 'target_copy': {'leak_reconstructed_target', 'leak_feature_alone'},
-            'copied_rows': {'leak_duplicates'}, 'disguised_category': {'leak_feature_alone'}}
+            'copied_rows': {'leak_duplicates'}, 'disguised_category': {'leak_feature_alone', 'leak_target_in_disguise'}}
 SIZES = {'parts': 'target split into two parts at a random share per row (10-90%)',
          'future_shift': 'the target k steps ahead, k uniform in 1..24, times a random scale',
          'row_index': 'a row number from a random offset, step 1',

@@ -57,6 +57,7 @@ KNOWN_CHECKS = {'mixed_granularity', 'mixed_units', 'duplicate_timestamps', 'tim
                 'time_gaps', 'stuck_sensor', 'impossible_value', 'disguised_null', 'mixed_types', 'category_variants',
                 'outlier', 'plausible_extreme', 'identifier', 'leak_feature_alone', 'leak_reconstructed_target',
                 'leak_granularity', 'leak_identifier', 'leak_duplicates', 'leak_future_values', 'random_split_optimism',
+                'leak_target_in_disguise',
                 'leak_preprocessing'}
 # false-alarm families of the issue's goal (0 warning-or-critical alarms of these on the unplanted real datasets)
 FAMILIES = {'leakage': lambda c: c.startswith('leak_') or c == 'random_split_optimism',
@@ -488,6 +489,15 @@ def binary_variant(d:RealData) -> RealData:
     df[d.target] = np.where(df[d.target].isna(), np.nan, (df[d.target] > df[d.target].median()).astype(float))
     return RealData(f'{d.name}[y>median]', df, d.target, d.time_col, 'classification', d.step)
 
+def rise_variant(d:RealData) -> RealData:
+    "A second classification variant: does the target rise over the step? (On a trending series 'above the median' "
+    "changes once or a few times and its own past predicts it: a degenerate class target; this one changes often.)"
+    df, y = d.frame.copy(), d.frame[d.target]
+    df[d.target] = np.where(y.isna() | y.shift(1).isna(), np.nan, (y > y.shift(1)).astype(float))
+    return RealData(f'{d.name}[y rises]', df, d.target, d.time_col, 'classification', d.step)
+
+VARIANTS = (binary_variant, rise_variant)  # classification variants of each regression dataset
+
 def unplanted_facts(d:RealData, tmp:Path) -> dict:
     "Alarms of every check, what cleaning changes and what the loader says, on dataset `d` as it is."
     det, aud = run_detect(d.frame, d), run_audit(d.frame, d)
@@ -504,7 +514,7 @@ def planted_trials(name:str, full:RealData, seeds:dict, a, tmp:Path) -> list:
     run = {'detect': run_detect, 'audit': run_audit, 'load': lambda df, d: run_load(df, d, tmp)}
     out = []
     for kind, sources in EXPECTED.items():
-        if name.endswith('[y>median]') and kind != 'target_as_category': continue  # binary variants: that kind only
+        if name not in LOADERS and kind != 'target_as_category': continue  # classification variants: that kind only
         if a.kinds and kind not in a.kinds: continue
         for source in sources:
             d = per_source[source]
@@ -569,8 +579,8 @@ def main(argv=None) -> dict:
             if a.no_unplanted: break
             print(f'[unplanted] {name} {d.frame.shape}', flush=True)
             unplanted[name] = unplanted_facts(d, Path(tmp))
-        # 2. planted traps (and binary variants of the regression datasets for the classification-only kind)
-        variants = dict(data) | {f'{n}[y>median]': binary_variant(d) for n, d in data.items() if d.task == 'regression'}
+        # 2. planted traps (and classification variants of the regression datasets for the classification-only kind)
+        variants = dict(data) | {(v := make(d)).name: v for make in VARIANTS for d in data.values() if d.task == 'regression'}
         for name, full in variants.items():
             print(f'[planted] {name}', flush=True)
             trials += planted_trials(name, full, per_source, a, Path(tmp))
@@ -649,8 +659,10 @@ def _intro(m:dict) -> list:
             f"table, as 05_evaluation calls it; slower). Tables are the last {m['detect_rows']} rows (detect, load) or "
             f"{m['audit_rows']} rows (audit) of each dataset. Found = a warning or critical finding with an accepted "
             f"check name on the planted column(s); recall = the share of planted columns found, averaged over trials. "
-            f"Classification-only kinds also run on binary variants of the regression datasets (target above its "
-            f"median). 'Already flagged unplanted': hits whose alarm (same check, same column) was raised on the table "
+            f"Classification-only kinds also run on two binary variants of each regression dataset: the target "
+            f"above its median ([y>median]; on a trending series it changes once or a few times, so its own past "
+            f"predicts it) and the target rising over the step ([y rises]). 'Already flagged unplanted': hits whose "
+            f"alarm (same check, same column) was raised on the table "
             f"before planting, so perhaps not because of the plant. 'Info only': misses where an accepted check spoke "
             f"at info level. 'Other alarms': checks not accepted for the kind that raised a new alarm on the planted "
             f"column (in how many trials). Errors count as misses. A kind that does not apply to a dataset (e.g. "

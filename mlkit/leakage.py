@@ -21,7 +21,8 @@ __all__ = ['LEAK_KINDS', 'planted_leak_case', 'numeric_features', 'split_point',
            'calendar_keys', 'calendar_function', 'feature_provenance', 'beats', 'past_reference',
            'single_feature_scores', 'check_feature_alone', 'best_linear_reconstruction', 'check_reconstruction',
            'check_granularity', 'check_identifiers', 'repeat_share', 'check_duplicates', 'lead_matrix',
-           'lead_lag_correlations', 'check_future_values', 'split_scores', 'check_split_optimism',
+           'lead_lag_correlations', 'block_length', 'sided_test', 'future_side', 'check_future_values',
+           'class_agreement', 'check_target_in_disguise', 'split_scores', 'check_split_optimism',
            'check_preprocessing_data', 'check_preprocessing_pipeline', 'LeakageAudit', 'audit_leakage',
            'judge_by_source']
 
@@ -437,9 +438,48 @@ def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None, leads
     leads = lead_matrix(np.asarray(y, float), pos, max_lead) if leads is None else leads
     return pd.Series(_row_corr(x, leads), index=range(-max_lead, max_lead + 1))
 
+def block_length(d:np.ndarray, max_corr:float=.2) -> int:
+    "Rows per block that make sums of `d` over consecutive blocks about independent (autocorrelation below `max_corr`)."
+    d = np.asarray(d, float); n = len(d)
+    if n < 10 or not np.ptp(d) > 0: return 1
+    d = d - d.mean()
+    f = np.fft.rfft(d, 2 * n); acf = np.fft.irfft(f * np.conj(f), 2 * n)[:n // 5 + 1]
+    below = np.flatnonzero(np.abs(acf[1:] / acf[0]) < max_corr)
+    return int(below[0] + 1) if len(below) else max(n // 5, 1)
+
+def sided_test(d:np.ndarray, min_block:int=1) -> dict:
+    "One-sided Wilcoxon test over about independent blocks that `d` (per row in time order) is positive."
+    # d > 0 on a row where a column sides with one answer (a later target value) rather than another
+    d = np.asarray(d, float); d = d[np.isfinite(d)]
+    rows = max(block_length(d), min_block)
+    sums = np.add.reduceat(d, np.arange(0, len(d), rows)) if len(d) else d
+    sums = sums[np.abs(sums) > 1e-9 * (np.abs(d).max() if len(d) else 0)]  # blocks where both answers agree say nothing
+    p = float(stats.wilcoxon(sums, alternative='greater').pvalue) if len(sums) >= 2 else float('nan')
+    return dict(p_value=float(f'{p:.3g}'), blocks=len(sums), blocks_siding=int((sums > 0).sum()), block_rows=rows)
+
+def _fit_error(A:np.ndarray, v:np.ndarray) -> float:
+    "Residual sd of the least-squares fit of `v` on the columns of `A` and an intercept."
+    A = np.column_stack([A, np.ones(len(v))])
+    return float(np.std(v - A @ np.linalg.lstsq(A, v, rcond=None)[0]))
+
+def future_side(x:np.ndarray, yc:np.ndarray, pos:np.ndarray, k:int, j0:int) -> dict:
+    "Whether `x` sides with the target `k` steps ahead rather than at `j0` (<= 0): the test, fits with and without `x`."
+    ahead, then = shifted(yc, pos, -k), shifted(yc, pos, -j0)
+    ok = np.isfinite(x) & np.isfinite(ahead) & np.isfinite(then)
+    if ok.sum() < 20: return dict(p_value=float('nan'), blocks=0)
+    slope, icpt = np.polyfit(ahead[ok], x[ok], 1)  # x as a copy of the later target; the same map for both times
+    d = (x[ok] - slope * then[ok] - icpt) ** 2 - (x[ok] - slope * ahead[ok] - icpt) ** 2
+    test = sided_test(d, k - j0)
+    now = shifted(yc, pos, 0)[ok]  # the target's own value at t: what a column known at t competes with
+    without, with_x = _fit_error(now[:, None], ahead[ok]), _fit_error(np.column_stack([now, x[ok]]), ahead[ok])
+    return test | dict(error_from_target_now=float(f'{without:.4g}'), error_with_column=float(f'{with_x:.4g}'),
+                       rows=int(ok.sum()))
+
 def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_lead:int=24, threshold:float=.9,
-                        pos:np.ndarray|None=None) -> list[Finding]|None:
-    "Critical: a feature matching the target `k` steps ahead (|r| >= `threshold`) far closer than now or before; None for 3+ classes."
+                        pos:np.ndarray|None=None, copy_corr:float=.8, alpha:float=1e-3) -> list[Finding]|None:
+    "Critical: a feature matching the target `k` steps ahead far closer than now or before; warning: see `future_side`."
+    # a warning: a near copy (|r| >= `copy_corr`) that sides with the later target beyond chance (p <= `alpha`)
+    # None for 3+ classes
     if task != 'regression' and y.nunique() > 2: return None
     Xn, yc, out = numeric_features(X), _target_codes(y, task).astype(float), []
     pos = np.arange(len(yc)) if pos is None else pos
@@ -448,13 +488,73 @@ def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_l
         if Xn[c].nunique() < 2: continue
         r = lead_lag_correlations(Xn[c].to_numpy(), yc, max_lead, pos, leads).abs()
         ahead, now_or_before = r[r.index > 0].max(), r[r.index <= 0].max()
-        if ahead >= threshold and ahead > now_or_before and beats(ahead, now_or_before):
-            k = int(r[r.index > 0].idxmax())
+        if not (ahead >= copy_corr and ahead > now_or_before): continue
+        k, j0 = int(r[r.index > 0].idxmax()), int(r[r.index <= 0].idxmax())
+        ev = dict(lead_steps=k, corr_ahead=round(float(ahead), 4), corr_now=round(float(r[0]), 4),
+                  corr_now_or_before=round(float(now_or_before), 4), best_lead_now_or_before=j0)
+        if ahead >= threshold and beats(ahead, now_or_before):
             out.append(Finding('leak_future_values', 'critical', c,
-                f"{c} matches {target} {k} step(s) ahead (|r| {ahead:.3f}) far more closely than at the same time or before "
-                f"(|r| {now_or_before:.3f}): it is known only after the target time. Shift it to a past value or drop it.",
-                dict(lead_steps=k, corr_ahead=round(float(ahead), 4), corr_now=round(float(r[0]), 4),
-                     corr_now_or_before=round(float(now_or_before), 4))))
+                f"{c} matches {target} {k} step(s) ahead (|r| {ahead:.3f}) far more closely than at the same time or "
+                f"before (|r| {now_or_before:.3f}): it is known only after the target time. Shift it to a past value "
+                f"or drop it.", ev))
+            continue
+        side = future_side(Xn[c].to_numpy(), yc, pos, k, j0)
+        if not side['p_value'] <= alpha: continue
+        when = 'at the same time' if j0 == 0 else f'{-j0} step(s) before'
+        out.append(Finding('leak_future_values', 'warning', c,
+            f"{c} is a near copy of {target} {k} step(s) ahead (|r| {ahead:.3f}; {when}: {now_or_before:.3f}). "
+            f"Where the two values differ, it sides with the later one in {side['blocks_siding']} of "
+            f"{side['blocks']} stretches of time (p = {side['p_value']:.2g}); with it, {target} {k} step(s) ahead "
+            f"is predicted with an error (sd) of {side['error_with_column']:.4g} against "
+            f"{side['error_from_target_now']:.4g} from its value at t alone. If {c} is recorded after time t (a later "
+            f"reading, a value filled in afterwards, a misaligned join), it leaks the future: shift it back by {k} "
+            f"step(s) or drop it. If it is truly known at t (a forecast, a leading indicator), it is signal: keep it.",
+            ev | side))
+    return out
+
+# %% ../nbs/leakage.ipynb #disguise-fn
+def class_agreement(x:pd.Series, y:pd.Series) -> tuple[pd.Series, float]:
+    "`x` mapped value by value to the class of `y` it comes with most often; the mean share of each class named right."
+    key = x.astype(str).where(x.notna())
+    mapping = pd.crosstab(key, y).idxmax(axis=1)
+    named = key.map(mapping)
+    right = (named == y).groupby(y).mean()  # per class: the share of its rows that `x` names correctly
+    return named, float(right.mean())
+
+def check_target_in_disguise(X:pd.DataFrame, y:pd.Series, target:str, task:str, pos:np.ndarray|None=None,
+                             horizon:int=1, # steps ahead the models forecast: the target's value then is known
+                             min_agreement:float=.9, # mean share of each class's rows that the column names right
+                             alpha:float=1e-3, # significance of following the target where it changes
+                             min_blocks:int=10, # fewer stretches with a change than this: too few to decide (info)
+                             ) -> list[Finding]|None:
+    "Critical: a column of few values naming the classes and following the target where it changes (None: regression)."
+    if task == 'regression': return None
+    yc = pd.Series(_target_codes(y, task), index=y.index)
+    pos, out = (np.arange(len(y)) if pos is None else pos), []
+    past = shifted(yc.to_numpy(float), pos, horizon)  # the target's latest value known at prediction time
+    for c in X.columns:
+        if not 2 <= X[c].nunique() <= max(2 * yc.nunique(), 10): continue
+        named, agreement = class_agreement(X[c], yc)
+        if agreement < min_agreement: continue
+        now = named.to_numpy(float)
+        d = np.where(np.isfinite(now) & np.isfinite(past), (now == yc.to_numpy()) * 1. - (now == past), np.nan)
+        side, changes = sided_test(d), int(np.nansum(np.isfinite(now) & (past != yc.to_numpy()) & np.isfinite(past)))
+        ev = dict(agreement=round(agreement, 4), values=int(X[c].nunique()), target_changes=changes,
+                  horizon=horizon) | side
+        if side['p_value'] <= alpha:
+            out.append(Finding('leak_target_in_disguise', 'critical', c,
+                f"{c} names the classes of {target} (each class right on {agreement:.1%} of its rows, on average) "
+                f"and, where {target} changes, follows the new class at once ({side['blocks_siding']} of "
+                f"{side['blocks']} stretches of time with a change, p = {side['p_value']:.2g}), which the target's "
+                f"own value {horizon} step(s) before cannot: it is probably the target in disguise (a label, status or "
+                f"code written with or after it). Check how {c} is produced and drop it unless it is truly known "
+                f"before the target time.", ev))
+        elif side['blocks'] < min_blocks:
+            out.append(Finding('leak_target_in_disguise', 'info', c,
+                f"{c} names the classes of {target} (each class right on {agreement:.1%} of its rows, on average), "
+                f"but {target} changes only {changes} time(s) here: too few to tell whether {c} knows the target or "
+                f"only its past (a slowly changing state). Check how {c} is produced; if it is written with or after "
+                f"the target, drop it.", ev))
     return out
 
 # %% ../nbs/leakage.ipynb #0c031963
@@ -588,12 +688,15 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     skip = _skip_reasons(task, y, time, pos, prov)
     runs = [('feature_alone', 'each feature alone, temporal split, against the target\'s own past',
              lambda: check_feature_alone(scores[is_candidate], task, reference=ref)),
+            *([('target_in_disguise', 'columns of few values that name the classes and follow the target as it changes',
+                lambda: check_target_in_disguise(candidates, y, target, task, pos, horizon))] * (task != 'regression')),
             ('reconstructed_target', 'target as a combination of up to 3 columns', lambda: check_reconstruction(candidates, y, target, task, reference=ref)),
             ('granularity', 'columns constant per day/week/month that track the target',
              lambda: check_granularity(candidates, pd.Series(_target_codes(y, task), dtype=float), time, target) if time is not None else None),
             ('identifiers', 'row numbers, keys and timestamps', lambda: check_identifiers(candidates, y, task, seed)),
             ('duplicates', 'test rows copied from training rows, against repeats within training', lambda: check_duplicates(X, y, test_size)),
-            ('future_values', 'features that match the future target', lambda: check_future_values(candidates, y, target, task, pos=pos)),
+            ('future_values', 'features that match the future target, or side with it where it differs from now',
+             lambda: check_future_values(candidates, y, target, task, pos=pos)),
             ('random_split_optimism', 'random split against temporal split', lambda: check_split_optimism(split_scores(X, y, task, test_size, seed), task)),
             ('preprocessing', 'scaling fitted on all rows (data and pipeline)',
              lambda: check_preprocessing_data(candidates, test_size) + (check_preprocessing_pipeline(pipeline, cut) if pipeline is not None else []))]
@@ -619,6 +722,8 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     if limits:
         findings.append(Finding('leak_audit_limits', 'info', None,
             "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.', limits))
+    alarmed = {f.column for f in findings if f.severity != 'info'}  # a leak is no 'strong signal' as well
+    findings = [f for f in findings if not (f.check == 'strong_signal' and f.column in alarmed)]
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return LeakageAudit(sorted(findings, key=lambda f: order[f.severity]), pd.DataFrame(lines), prov)
 
