@@ -12,6 +12,7 @@ from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from threadpoolctl import threadpool_limits
 from .core import Finding
 from .cleaning import identifier_columns
 
@@ -85,7 +86,8 @@ def _target_codes(y:pd.Series, task:str) -> np.ndarray:
 
 def fit_score(model, X_train, y_train, X_test, y_test, task:str) -> float:
     "Fit `model` on the training part; its R² (regression), ROC-AUC (binary) or balanced accuracy on the test part."
-    model.fit(X_train, y_train)
+    with threadpool_limits(1):  # boosting's OpenMP team spins when another process holds a core (see mlkit.backtest)
+        model.fit(X_train, y_train)
     if task == 'regression': return float(r2_score(y_test, model.predict(X_test)))
     if len(np.unique(y_test)) < 2: return float('nan')
     if len(model.classes_) == 2: return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
