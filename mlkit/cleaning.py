@@ -19,7 +19,7 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'MAX_CATEGORIES', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
-           'period_lengths', 'totals_matching_sums', 'granularity_mix', 'check_mixed_granularity', 'planted_error_case',
+           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'period_lengths', 'totals_matching_sums',
            'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
            'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
            'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
@@ -350,79 +350,6 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
         describe=f"more rows lie there than the column's own tail predicts ({k} against {expected:.1f} expected)"
                  + (", about one per period" if regular < alpha else '')))
 
-def period_lengths(L:float) -> list[int]:
-    "The whole numbers of rows a period of about `L` base steps can hold (4.35 weeks in a month: 4 or 5)."
-    return sorted({int(round(L))} | ({int(np.floor(L)), int(np.ceil(L))} if abs(L - round(L)) > .1 else set()) - {0, 1})
-
-def _window_sums(x:np.ndarray, rows:np.ndarray, lengths:list, sums:tuple) -> np.ndarray:
-    "For each of `rows` (columns) the sums of the `l - 1` rows just before and just after it, for each `l` in `lengths` (rows); NaN where a window leaves the column or holds a missing value."
-    cum, count = sums
-    out = []
-    for l in lengths:
-        for lo in (rows - l + 1, rows + 1):  # the rest of a period that ends on the row, or that starts on it
-            hi = lo + l - 1
-            inside = (lo >= 0) & (hi <= len(x))
-            a, b = np.clip(lo, 0, len(x)), np.clip(hi, 0, len(x))
-            out.append(np.where(inside & (count[b] - count[a] == b - a), cum[b] - cum[a], np.nan))
-    return np.array(out)
-
-def _own_values(x:np.ndarray, rows:np.ndarray, level:np.ndarray, suspects:np.ndarray|None=None) -> np.ndarray:
-    "What each of `rows` would hold as a usual row: the mean of its two neighbours (those present and not among the sorted `suspects`), else its running median `level`."
-    nb = np.stack([x[np.clip(rows - 1, 0, len(x) - 1)], x[np.clip(rows + 1, 0, len(x) - 1)]])
-    if suspects is not None and len(suspects):  # a neighbour that may be a total itself says nothing of a usual row
-        nb[np.isin(np.stack([rows - 1, rows + 1]), suspects, assume_unique=False)] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)  # both neighbours missing: the running median stands in
-        own = np.nanmean(nb, axis=0)
-    return np.where(np.isfinite(own), own, level)
-
-def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndarray, alpha:float=1e-4, sums:tuple|None=None,
-                         tol:float=1.5, # a total matches within `tol` times the excess over their neighbours that 90% of rows stay within
-                        ) -> dict|None:
-    "Rows of `x` among `rows` that equal the sum of the rest of a period of about `L` rows beside them plus a usual value of their own, far more of them than chance gives."
-    if sums is None: sums = (np.r_[0., np.cumsum(np.where(np.isfinite(x), x, 0.))], np.r_[0, np.cumsum(np.isfinite(x))])
-    lengths = [l for l in period_lengths(L) if l < len(x) / 3]
-    if not lengths or len(rows) < 3: return None
-    # every quantity relative to the row's running median (its level): a row's excess over its own usual value
-    # (its neighbours' mean) is compared with the sum of the rest of a period beside it
-    sample = np.arange(len(x))[estimate_rows(len(x))]
-    level_s = ref.at(sample)
-    keep = (level_s > 0) & np.isfinite(x[sample])
-    sample, level_s = sample[keep], level_s[keep]
-    if len(sample) < 20: return None
-    excess_s = (x[sample] - _own_values(x, sample, level_s)) / level_s
-    tau = tol * np.quantile(np.abs(excess_s[np.isfinite(excess_s)]), .9)  # the excess of 90% of the rows (their noise is heavy-tailed)
-    if not tau > 0: return None
-    lo, hi = L / 2 - 1, 2 * L - 1  # the band of totals, as excesses over the own value
-    level = ref.at(rows)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        excess, w = (x[rows] - _own_values(x, rows, level, rows)) / level, _window_sums(x, rows, lengths, sums) / level
-        gap = np.where(np.isfinite(w), np.abs(excess - w), np.inf)
-    best = np.argmin(gap, axis=0)
-    match = (level > 0) & (excess >= lo) & (excess <= hi) & (gap[best, np.arange(len(rows))] <= tau)
-    k = int(np.count_nonzero(match))
-    if k < 3: return None
-    # chance: how often a row that is no match exceeds its own value by the sum of a window beside it (within the
-    # tolerance), summed over the windows of every row (estimated on the sample rows)
-    null = np.sort(excess_s[~np.isin(sample, rows[match])])
-    with np.errstate(divide='ignore', invalid='ignore'): w_s = _window_sums(x, sample, lengths, sums) / level_s
-    a, b = np.clip(w_s - tau, lo, hi), np.clip(w_s + tau, lo, hi)
-    chance = (np.searchsorted(null, b, 'right') - np.searchsorted(null, a, 'left')) / len(null)
-    # a short column cannot show how thin its tail is: at least the band's share of the rows (one more than seen),
-    # spread evenly over the band
-    in_band = np.count_nonzero((null >= lo) & (null <= hi)) + 1
-    chance = np.maximum(chance, in_band / len(null) * (b - a) / (hi - lo))
-    expected = float(np.sum(np.where(np.isfinite(w_s) & (b > a), chance, 0.))) * len(x) / len(sample)
-    p = float(stats.poisson.sf(k - 1, max(expected, 1e-9)))
-    if p >= alpha: return None
-    flagged = np.zeros(len(x), bool); flagged[rows[match]] = True
-    summed = int(np.median(np.repeat(lengths, 2)[best[match]]))
-    return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
-        rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
-        tolerance=round(float(tau), 4),
-        describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own (within "
-                 f"{tau:.0%} of its level), as a total of {summed} rows would ({k} such rows, {expected:.2f} expected by chance)"))
-
 def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                     gap:np.ndarray|None=None,
                     undecided:list|None=None, # when given, gets (period, why) for each period the check could not decide
@@ -464,15 +391,14 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                 flagged[spanning] = True
                 return flagged, period, L, float(r), 'totals after a one-period gap', None
     runs, sums = empty_runs(x), None
-    def totals_sums():  # the running totals of the column, for window sums and local means: once for every period
+    def totals(L, period):  # the running totals of the column, for the local means: once for every period
         nonlocal sums
         if sums is None: sums = (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
-        return sums
-    totals = lambda L, period: totals_beyond_tail(x, L, sums=totals_sums(), periods=lambda: t.to_period(PERIOD_FREQ[period]).asi8)
+        return totals_beyond_tail(x, L, sums=sums, periods=lambda: t.to_period(PERIOD_FREQ[period]).asi8)
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
         if L < 3.9: continue
         in_band = (r_cand >= L / 2) & (r_cand <= 2 * L)
-        for kind, find in (('totals equal to the sum of the rows beside them', lambda: totals_matching_sums(x, L, ref, cand[in_band], sums=totals_sums())),
+        for kind, find in (('totals equal to the sum of the rows beside them', lambda: totals_matching_sums(x, L, ref, cand[in_band])),
                            ('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
                            ('totals on arbitrary rows', lambda: totals(L, period) if L >= 6 else None)):
             if (found := find()) and found.get('undecided'):
@@ -495,7 +421,7 @@ def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -
     what = ('per-step values mixed among period totals' if direction.startswith('per-step') else f'{period} totals mixed among per-step values')
     return Finding('mixed_granularity', 'critical', s.name,
         f"{s.name} looks like {what}: {int(flagged.sum())} rows are about {r:.0f}x their neighbours, close to the "
-        f"{L:.0f} steps in a {period}, {where}. A model would read a total as a huge value. Check how the data was "
+        f"{L:.0f} steps in {'an' if period == 'hour' else 'a'} {period}, {where}. A model would read a total as a huge value. Check how the data was "
         f"assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop them.",
         dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3), kind=direction,
              alignment=None if alignment and 'describe' in alignment else alignment,
@@ -551,6 +477,83 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
     elif kind == 'outliers': df.loc[rows(4), 'temp_c'] += 60
     elif kind == 'identifier': df.insert(1, 'record_id', np.arange(len(df)) + 1000)
     return df
+
+# %% ../nbs/02_cleaning.ipynb #g7a11d02
+def period_lengths(L:float) -> list[int]:
+    "The whole numbers of rows a period of about `L` base steps can hold (4.35 weeks in a month: 4 or 5)."
+    return sorted({int(round(L))} | ({int(np.floor(L)), int(np.ceil(L))} if abs(L - round(L)) > .1 else set()) - {0, 1})
+
+def _window_sums(x:np.ndarray, rows:np.ndarray, lengths:list, sums:tuple) -> np.ndarray:
+    "For each of `rows` (columns) the sums of the `l - 1` rows just before and just after it, for each `l` in `lengths` (rows); NaN where a window leaves the column or holds a missing value."
+    cum, count = sums
+    out = []
+    for l in lengths:
+        for lo in (rows - l + 1, rows + 1):  # the rest of a period that ends on the row, or that starts on it
+            hi = lo + l - 1
+            inside = (lo >= 0) & (hi <= len(x))
+            a, b = np.clip(lo, 0, len(x)), np.clip(hi, 0, len(x))
+            out.append(np.where(inside & (count[b] - count[a] == b - a), cum[b] - cum[a], np.nan))
+    return np.array(out)
+
+def _own_values(x:np.ndarray, rows:np.ndarray, level:np.ndarray) -> np.ndarray:
+    "What each of `rows` would hold as a usual row: the mean of its two neighbours (those present), else its running median `level`."
+    # a total is a lone spike among usual rows: beside a row of a peak (an epidemic week), its high neighbours make the
+    # row's excess small, and so they should
+    nb = np.stack([x[np.clip(rows - 1, 0, len(x) - 1)], x[np.clip(rows + 1, 0, len(x) - 1)]])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # both neighbours missing: the running median stands in
+        own = np.nanmean(nb, axis=0)
+    return np.where(np.isfinite(own), own, level)
+
+def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndarray, alpha:float=1e-4,
+                         tol:float=1.5, # a total matches within `tol` times the excess over their neighbours that 90% of rows stay within
+                        ) -> dict|None:
+    "Rows of `x` among `rows` that equal the sum of the rest of a period of about `L` rows beside them plus a usual value of their own, far more of them than chance gives."
+    lengths = [l for l in period_lengths(L) if l < len(x) / 3]
+    if not lengths or len(rows) < 3: return None
+    # the windows count each suspect row (another total, perhaps) at its usual value: totals of overlapping periods add up too
+    usual = x.copy()
+    usual[rows] = _own_values(x, rows, ref.at(rows))
+    sums = (np.r_[0., np.cumsum(np.where(np.isfinite(usual), usual, 0.))], np.r_[0, np.cumsum(np.isfinite(usual))])
+    # every quantity relative to the row's running median (its level): a row's excess over its own usual value
+    # (its neighbours' mean) is compared with the sum of the rest of a period beside it
+    sample = np.arange(len(x))[estimate_rows(len(x))]
+    level_s = ref.at(sample)
+    keep = (level_s > 0) & np.isfinite(x[sample])
+    sample, level_s = sample[keep], level_s[keep]
+    if len(sample) < 20: return None
+    excess_s = (x[sample] - _own_values(x, sample, level_s)) / level_s
+    tau = tol * np.quantile(np.abs(excess_s[np.isfinite(excess_s)]), .9)  # the excess of 90% of the rows (their noise is heavy-tailed)
+    if not tau > 0: return None
+    lo, hi = L / 2 - 1, 2 * L - 1  # the band of totals, as excesses over the own value
+    level = ref.at(rows)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        excess, w = (x[rows] - _own_values(x, rows, level)) / level, _window_sums(x, rows, lengths, sums) / level
+        gap = np.where(np.isfinite(w), np.abs(excess - w), np.inf)
+    best = np.argmin(gap, axis=0)
+    match = (level > 0) & (excess >= lo) & (excess <= hi) & (gap[best, np.arange(len(rows))] <= tau)
+    k = int(np.count_nonzero(match))
+    if k < 3: return None
+    # chance: how often a row that is no match exceeds its own value by the sum of a window beside it (within the
+    # tolerance), summed over the windows of every row (estimated on the sample rows)
+    null = np.sort(excess_s[~np.isin(sample, rows[match])])
+    with np.errstate(divide='ignore', invalid='ignore'): w_s = _window_sums(x, sample, lengths, sums) / level_s
+    a, b = np.clip(w_s - tau, lo, hi), np.clip(w_s + tau, lo, hi)
+    chance = (np.searchsorted(null, b, 'right') - np.searchsorted(null, a, 'left')) / len(null)
+    # a short column cannot show how thin its tail is: at least the band's share of the rows (one more than seen),
+    # spread evenly over the band
+    in_band = np.count_nonzero((null >= lo) & (null <= hi)) + 1
+    chance = np.maximum(chance, in_band / len(null) * (b - a) / (hi - lo))
+    expected = float(np.sum(np.where(np.isfinite(w_s) & (b > a), chance, 0.))) * len(x) / len(sample)
+    p = float(stats.poisson.sf(k - 1, max(expected, 1e-9)))
+    if p >= alpha: return None
+    flagged = np.zeros(len(x), bool); flagged[rows[match]] = True
+    summed = int(np.median(np.repeat(lengths, 2)[best[match]]))
+    return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
+        rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
+        tolerance=round(float(tau), 4),
+        describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own (within "
+                 f"{100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, {expected:.2f} expected by chance)"))
 
 # %% ../nbs/02_cleaning.ipynb #e74e0ca7
 UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
