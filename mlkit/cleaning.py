@@ -19,7 +19,7 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'MAX_CATEGORIES', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
-           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'period_lengths', 'totals_matching_sums',
+           'granularity_mix', 'check_mixed_granularity', 'period_lengths', 'totals_matching_sums', 'planted_error_case',
            'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
            'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
            'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
@@ -427,57 +427,6 @@ def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -
              alignment=None if alignment and 'describe' in alignment else alignment,
              support={k: v for k, v in alignment.items() if k != 'describe'} if alignment and 'describe' in alignment else None, examples=examples(s, flagged, time)))
 
-# %% ../nbs/02_cleaning.ipynb #2beea9db
-def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
-    "Clean synthetic time-indexed data: two related temperatures, humidity, a count, a station label and a target."
-    rng = np.random.default_rng(seed)
-    ts = pd.date_range('2022-01-01', periods=n, freq=freq)
-    doy, hour = ts.day_of_year.to_numpy(), ts.hour.to_numpy()
-    temp = 12 + 10 * np.sin(2 * np.pi * (doy - 100) / 365) + 3 * np.sin(2 * np.pi * (hour - 9) / 24) + rng.normal(0, 1.5, n)
-    visits = rng.poisson(100 * (1 + .3 * (ts.day_of_week.to_numpy() < 5)) * (1 + .5 * np.sin(2 * np.pi * hour / 24)))
-    return pd.DataFrame({'ts': ts, 'temp_c': temp.round(2), 'feels_like': (temp - 2 + rng.normal(0, .5, n)).round(2),
-                         'humidity': rng.uniform(.3, .95, n).round(3), 'visits': visits,
-                         'station': rng.choice(['north', 'south', 'east', 'west'], n),
-                         'y': (50 + 2 * temp + .1 * visits + rng.normal(0, 2, n)).round(3)})
-
-ERROR_KINDS = ('clean', 'mixed_granularity', 'mixed_granularity_spans', 'mixed_units', 'mixed_units_percent', 'duplicate_timestamps',
-               'time_gaps', 'stuck_sensor', 'impossible_values', 'disguised_nulls', 'mixed_types', 'category_variants',
-               'outliers', 'identifier')
-
-def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) -> pd.DataFrame:
-    "Clean synthetic data (`_clean_frame`) with one kind of silent error planted (see `ERROR_KINDS`)."
-    if kind not in ERROR_KINDS: raise ValueError(f"kind must be one of {ERROR_KINDS}")
-    df, rng = _clean_frame(n, freq, seed), np.random.default_rng(seed + 1)
-    rows = lambda k: np.sort(rng.choice(np.arange(10, n - 10), k, replace=False))
-    if kind == 'mixed_granularity':  # six month-end rows hold the month's total visits
-        month = df['ts'].dt.to_period('M')
-        ends = df.index[df['ts'].dt.is_month_end][1:7]
-        df.loc[ends, 'visits'] = df.groupby(month)['visits'].transform('sum')[ends]
-    elif kind == 'mixed_granularity_spans':  # the first 12 months were entered as one row per month with the month's total
-        month = df['ts'].dt.to_period('M')
-        first = df[month < month.iloc[0] + 12]
-        totals = first.groupby(month[first.index]).agg(ts=('ts', 'max'), visits=('visits', 'sum'))
-        keep = df.loc[first.groupby(month[first.index]).tail(1).index].assign(visits=totals['visits'].to_numpy())
-        df = pd.concat([keep, df[month >= month.iloc[0] + 12]]).reset_index(drop=True)
-    elif kind == 'mixed_units': r = rows(n // 20); df.loc[r, 'temp_c'] = (df.loc[r, 'temp_c'] * 1.8 + 32).round(2)
-    elif kind == 'mixed_units_percent': r = rows(n // 20); df.loc[r, 'humidity'] = df.loc[r, 'humidity'] * 100
-    elif kind == 'duplicate_timestamps':
-        dup = df.iloc[rows(5)].assign(visits=lambda d: d['visits'] + 7)
-        df = pd.concat([df, dup]).sort_values('ts', kind='stable').reset_index(drop=True)
-    elif kind == 'time_gaps': df = df.drop(index=list(range(100, 120)) + list(rows(5))).reset_index(drop=True)
-    elif kind == 'stuck_sensor': df.loc[70:99, 'feels_like'] = df.loc[70, 'feels_like']
-    elif kind == 'impossible_values':
-        df.loc[rows(3), 'visits'] = -rng.integers(5, 50, 3); df.loc[rows(5), 'humidity'] = 0.
-    elif kind == 'disguised_nulls':
-        df.loc[rows(4), 'temp_c'] = -999.; df['station'] = df['station'].astype(object); df.loc[rows(5), 'station'] = '?'
-    elif kind == 'mixed_types':
-        df['visits'] = df['visits'].astype(str).astype(object); df.loc[rows(6), 'visits'] = 'closed'
-    elif kind == 'category_variants':
-        df.loc[rows(6), 'station'] = 'North'; df.loc[rows(4), 'station'] = 'north '
-    elif kind == 'outliers': df.loc[rows(4), 'temp_c'] += 60
-    elif kind == 'identifier': df.insert(1, 'record_id', np.arange(len(df)) + 1000)
-    return df
-
 # %% ../nbs/02_cleaning.ipynb #g7a11d02
 def period_lengths(L:float) -> list[int]:
     "The whole numbers of rows a period of about `L` base steps can hold (4.35 weeks in a month: 4 or 5)."
@@ -554,6 +503,57 @@ def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndar
         tolerance=round(float(tau), 4),
         describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own (within "
                  f"{100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, {expected:.2f} expected by chance)"))
+
+# %% ../nbs/02_cleaning.ipynb #2beea9db
+def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
+    "Clean synthetic time-indexed data: two related temperatures, humidity, a count, a station label and a target."
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range('2022-01-01', periods=n, freq=freq)
+    doy, hour = ts.day_of_year.to_numpy(), ts.hour.to_numpy()
+    temp = 12 + 10 * np.sin(2 * np.pi * (doy - 100) / 365) + 3 * np.sin(2 * np.pi * (hour - 9) / 24) + rng.normal(0, 1.5, n)
+    visits = rng.poisson(100 * (1 + .3 * (ts.day_of_week.to_numpy() < 5)) * (1 + .5 * np.sin(2 * np.pi * hour / 24)))
+    return pd.DataFrame({'ts': ts, 'temp_c': temp.round(2), 'feels_like': (temp - 2 + rng.normal(0, .5, n)).round(2),
+                         'humidity': rng.uniform(.3, .95, n).round(3), 'visits': visits,
+                         'station': rng.choice(['north', 'south', 'east', 'west'], n),
+                         'y': (50 + 2 * temp + .1 * visits + rng.normal(0, 2, n)).round(3)})
+
+ERROR_KINDS = ('clean', 'mixed_granularity', 'mixed_granularity_spans', 'mixed_units', 'mixed_units_percent', 'duplicate_timestamps',
+               'time_gaps', 'stuck_sensor', 'impossible_values', 'disguised_nulls', 'mixed_types', 'category_variants',
+               'outliers', 'identifier')
+
+def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) -> pd.DataFrame:
+    "Clean synthetic data (`_clean_frame`) with one kind of silent error planted (see `ERROR_KINDS`)."
+    if kind not in ERROR_KINDS: raise ValueError(f"kind must be one of {ERROR_KINDS}")
+    df, rng = _clean_frame(n, freq, seed), np.random.default_rng(seed + 1)
+    rows = lambda k: np.sort(rng.choice(np.arange(10, n - 10), k, replace=False))
+    if kind == 'mixed_granularity':  # six month-end rows hold the month's total visits
+        month = df['ts'].dt.to_period('M')
+        ends = df.index[df['ts'].dt.is_month_end][1:7]
+        df.loc[ends, 'visits'] = df.groupby(month)['visits'].transform('sum')[ends]
+    elif kind == 'mixed_granularity_spans':  # the first 12 months were entered as one row per month with the month's total
+        month = df['ts'].dt.to_period('M')
+        first = df[month < month.iloc[0] + 12]
+        totals = first.groupby(month[first.index]).agg(ts=('ts', 'max'), visits=('visits', 'sum'))
+        keep = df.loc[first.groupby(month[first.index]).tail(1).index].assign(visits=totals['visits'].to_numpy())
+        df = pd.concat([keep, df[month >= month.iloc[0] + 12]]).reset_index(drop=True)
+    elif kind == 'mixed_units': r = rows(n // 20); df.loc[r, 'temp_c'] = (df.loc[r, 'temp_c'] * 1.8 + 32).round(2)
+    elif kind == 'mixed_units_percent': r = rows(n // 20); df.loc[r, 'humidity'] = df.loc[r, 'humidity'] * 100
+    elif kind == 'duplicate_timestamps':
+        dup = df.iloc[rows(5)].assign(visits=lambda d: d['visits'] + 7)
+        df = pd.concat([df, dup]).sort_values('ts', kind='stable').reset_index(drop=True)
+    elif kind == 'time_gaps': df = df.drop(index=list(range(100, 120)) + list(rows(5))).reset_index(drop=True)
+    elif kind == 'stuck_sensor': df.loc[70:99, 'feels_like'] = df.loc[70, 'feels_like']
+    elif kind == 'impossible_values':
+        df.loc[rows(3), 'visits'] = -rng.integers(5, 50, 3); df.loc[rows(5), 'humidity'] = 0.
+    elif kind == 'disguised_nulls':
+        df.loc[rows(4), 'temp_c'] = -999.; df['station'] = df['station'].astype(object); df.loc[rows(5), 'station'] = '?'
+    elif kind == 'mixed_types':
+        df['visits'] = df['visits'].astype(str).astype(object); df.loc[rows(6), 'visits'] = 'closed'
+    elif kind == 'category_variants':
+        df.loc[rows(6), 'station'] = 'North'; df.loc[rows(4), 'station'] = 'north '
+    elif kind == 'outliers': df.loc[rows(4), 'temp_c'] += 60
+    elif kind == 'identifier': df.insert(1, 'record_id', np.arange(len(df)) + 1000)
+    return df
 
 # %% ../nbs/02_cleaning.ipynb #e74e0ca7
 UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
