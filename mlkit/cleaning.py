@@ -498,9 +498,14 @@ def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndar
     if p >= alpha: return None
     flagged = np.zeros(len(x), bool); flagged[rows[match]] = True
     summed = int(np.median(np.repeat(lengths, 2)[best[match]]))
+    # what a user can check by hand: a few totals, the rows beside them that they add up, and their own usual value
+    checks = [dict(row=int(r), value=_jsonable(x[r]), rows_added=[int(r - l + 1), int(r - 1)] if side == 0 else [int(r + 1), int(r + l - 1)],
+                   sum_of_those=float(f'{w[b, i] * level[i]:.6g}'), own_usual_value=float(f'{(x[r] - excess[i] * level[i]):.6g}'))
+              for i, r, b in zip(np.flatnonzero(match)[:5], rows[match][:5], best[match][:5])
+              for l, side in [(lengths[b // 2], b % 2)]]
     return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
         rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
-        tolerance=round(float(tau), 4),
+        tolerance=round(float(tau), 4), checks=checks,
         describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own (within "
                  f"{100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, {expected:.2f} expected by chance)"))
 
