@@ -202,7 +202,7 @@ CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, w
     'month': (pd.Timedelta(days=30.44), lambda t: np.where(t.is_month_end, 0, t.day), 'day of the month (0 = last day)'),
     'year': (pd.Timedelta(days=365.25), lambda t: t.month, 'month of the year')}
 
-PERIOD_FREQ = {'hour': 'h', 'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # each calendar period as a pandas period frequency
+PERIOD_FREQ = {'hour': 'h', 'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # as pandas period frequencies
 
 def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
@@ -398,7 +398,8 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
         if L < 3.9: continue
         in_band = (r_cand >= L / 2) & (r_cand <= 2 * L)
-        for kind, find in (('totals equal to the sum of the rows beside them', lambda: totals_matching_sums(x, L, ref, cand[in_band])),
+        for kind, find in (('totals equal to the sum of the rows beside them',
+                            lambda: totals_matching_sums(x, L, ref, cand[in_band])),
                            ('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
                            ('totals on arbitrary rows', lambda: totals(L, period) if L >= 6 else None)):
             if (found := find()) and found.get('undecided'):
@@ -419,9 +420,10 @@ def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -
                              f"where chance would put {alignment['base_share']:.1%}")
     else: where = f"and each follows a gap of one {period}"
     what = ('per-step values mixed among period totals' if direction.startswith('per-step') else f'{period} totals mixed among per-step values')
+    steps = f"{L:.0f} steps in {'an' if period == 'hour' else 'a'} {period}"
     return Finding('mixed_granularity', 'critical', s.name,
         f"{s.name} looks like {what}: {int(flagged.sum())} rows are about {r:.0f}x their neighbours, close to the "
-        f"{L:.0f} steps in {'an' if period == 'hour' else 'a'} {period}, {where}. A model would read a total as a huge value. Check how the data was "
+        f"{steps}, {where}. A model would read a total as a huge value. Check how the data was "
         f"assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop them.",
         dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3), kind=direction,
              alignment=None if alignment and 'describe' in alignment else alignment,
@@ -433,7 +435,7 @@ def period_lengths(L:float) -> list[int]:
     return sorted({int(round(L))} | ({int(np.floor(L)), int(np.ceil(L))} if abs(L - round(L)) > .1 else set()) - {0, 1})
 
 def _window_sums(x:np.ndarray, rows:np.ndarray, lengths:list, sums:tuple) -> np.ndarray:
-    "For each of `rows` (columns) the sums of the `l - 1` rows just before and just after it, for each `l` in `lengths` (rows); NaN where a window leaves the column or holds a missing value."
+    "Sums of the `l - 1` rows before and after each of `rows`, per `l` in `lengths`; NaN off the column or over a gap."
     cum, count = sums
     out = []
     for l in lengths:
@@ -445,7 +447,7 @@ def _window_sums(x:np.ndarray, rows:np.ndarray, lengths:list, sums:tuple) -> np.
     return np.array(out)
 
 def _own_values(x:np.ndarray, rows:np.ndarray, level:np.ndarray) -> np.ndarray:
-    "What each of `rows` would hold as a usual row: the mean of its two neighbours (those present), else its running median `level`."
+    "What each of `rows` would hold as a usual row: its neighbours' mean, else its running median `level`."
     # a total is a lone spike among usual rows: beside a row of a peak (an epidemic week), its high neighbours make the
     # row's excess small, and so they should
     nb = np.stack([x[np.clip(rows - 1, 0, len(x) - 1)], x[np.clip(rows + 1, 0, len(x) - 1)]])
@@ -455,12 +457,12 @@ def _own_values(x:np.ndarray, rows:np.ndarray, level:np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(own), own, level)
 
 def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndarray, alpha:float=1e-4,
-                         tol:float=1.5, # a total matches within `tol` times the excess over their neighbours that 90% of rows stay within
+                         tol:float=1.5, # a match lies within `tol` times the excess that 90% of the rows stay within
                         ) -> dict|None:
-    "Rows of `x` among `rows` that equal the sum of the rest of a period of about `L` rows beside them plus a usual value of their own, far more of them than chance gives."
+    "Rows among `rows` that equal the rest of a period of about `L` rows beside them plus a usual value, beyond chance."
     lengths = [l for l in period_lengths(L) if l < len(x) / 3]
     if not lengths or len(rows) < 3: return None
-    # the windows count each suspect row (another total, perhaps) at its usual value: totals of overlapping periods add up too
+    # the windows count each suspect row (another total, perhaps) at its usual value: overlapping totals add up too
     usual = x.copy()
     usual[rows] = _own_values(x, rows, ref.at(rows))
     sums = (np.r_[0., np.cumsum(np.where(np.isfinite(usual), usual, 0.))], np.r_[0, np.cumsum(np.isfinite(usual))])
@@ -472,7 +474,7 @@ def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndar
     sample, level_s = sample[keep], level_s[keep]
     if len(sample) < 20: return None
     excess_s = (x[sample] - _own_values(x, sample, level_s)) / level_s
-    tau = tol * np.quantile(np.abs(excess_s[np.isfinite(excess_s)]), .9)  # the excess of 90% of the rows (their noise is heavy-tailed)
+    tau = tol * np.quantile(np.abs(excess_s[np.isfinite(excess_s)]), .9)  # a quantile: the noise is heavy-tailed
     if not tau > 0: return None
     lo, hi = L / 2 - 1, 2 * L - 1  # the band of totals, as excesses over the own value
     level = ref.at(rows)
@@ -499,15 +501,18 @@ def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndar
     flagged = np.zeros(len(x), bool); flagged[rows[match]] = True
     summed = int(np.median(np.repeat(lengths, 2)[best[match]]))
     # what a user can check by hand: a few totals, the rows beside them that they add up, and their own usual value
-    checks = [dict(row=int(r), value=_jsonable(x[r]), rows_added=[int(r - l + 1), int(r - 1)] if side == 0 else [int(r + 1), int(r + l - 1)],
-                   sum_of_those=float(f'{w[b, i] * level[i]:.6g}'), own_usual_value=float(f'{(x[r] - excess[i] * level[i]):.6g}'))
+    checks = [dict(row=int(r), value=_jsonable(x[r]),
+                   rows_added=[int(r - l + 1), int(r - 1)] if side == 0 else [int(r + 1), int(r + l - 1)],
+                   sum_of_those=float(f'{w[b, i] * level[i]:.6g}'),
+                   own_usual_value=float(f'{(x[r] - excess[i] * level[i]):.6g}'))
               for i, r, b in zip(np.flatnonzero(match)[:5], rows[match][:5], best[match][:5])
               for l, side in [(lengths[b // 2], b % 2)]]
     return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
         rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
         tolerance=round(float(tau), 4), checks=checks,
-        describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own (within "
-                 f"{100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, {expected:.2f} expected by chance)"))
+        describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own "
+                 f"(within {100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, "
+                 f"{expected:.2f} expected by chance)"))
 
 # %% ../nbs/02_cleaning.ipynb #2beea9db
 def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
