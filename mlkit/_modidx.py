@@ -77,6 +77,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning._units_finding': ('cleaning.html#_units_finding', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._window_mean': ('cleaning.html#_window_mean', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._window_sums': ('cleaning.html#_window_sums', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning._with_tail': ('cleaning.html#_with_tail', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.category_variants': ('cleaning.html#category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_category_variants': ('cleaning.html#check_category_variants', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.check_disguised_nulls': ('cleaning.html#check_disguised_nulls', 'mlkit/cleaning.py'),

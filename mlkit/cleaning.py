@@ -404,8 +404,23 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                            ('totals on arbitrary rows', lambda: totals(L, period) if L >= 6 else None)):
             if (found := find()) and found.get('undecided'):
                 if undecided is not None: undecided.append((period, found['reason']))
-            elif found: return found['flagged'], period, L, found['ratio'], kind, found['support']
+            elif found:
+                if kind.startswith('totals equal') and L >= 6: found = _with_tail(found, totals(L, period))
+                return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
+
+def _with_tail(sums:dict, tail:dict|None) -> dict:
+    "The totals that add up (`totals_matching_sums`) and the rows `totals_beyond_tail` finds in the band, if any."
+    # once the sums show that the column holds totals, the rows in the band beyond what its tail predicts are totals too
+    # (some add up to no window: two totals close together), not outliers
+    if not tail or tail.get('undecided'): return sums
+    more = int(np.count_nonzero(tail['flagged'] & ~sums['flagged']))
+    if not more: return sums
+    extra = (f"; {more} more lie as far above their neighbours, where the column's own tail predicts "
+             f"{tail['support']['expected_from_tail']:.1f} of the {tail['support']['rows_in_band']} rows there")
+    return sums | dict(flagged=sums['flagged'] | tail['flagged'], support=sums['support'] | dict(
+        rows_beyond_tail=more, tail={k: v for k, v in tail['support'].items() if k != 'describe'},
+        describe=sums['support']['describe'] + extra))
 
 def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                             gap:np.ndarray|None=None) -> list[Finding]:
@@ -510,9 +525,9 @@ def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndar
     return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
         rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
         tolerance=round(float(tau), 4), checks=checks,
-        describe=f"each equals the sum of the {summed - 1} rows before or after it plus a usual value of its own "
-                 f"(within {100 * tau:.2g}% of its level), as a total of {summed} rows would ({k} such rows, "
-                 f"{expected:.2f} expected by chance)"))
+        describe=f"{k} of them equal the sum of the {summed - 1} rows before or after them plus a usual value of their "
+                 f"own (within {100 * tau:.2g}% of their level), as totals of {summed} rows would ({expected:.2f} such "
+                 f"rows expected by chance)"))
 
 # %% ../nbs/02_cleaning.ipynb #2beea9db
 def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
