@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_cleaning.ipynb #6571fbd8
 from __future__ import annotations
-import difflib, functools, os, re
+import difflib, functools, os, re, warnings
 from concurrent.futures import ThreadPoolExecutor
 from threadpoolctl import threadpool_limits
 import bottleneck as bn, numpy as np, pandas as pd
@@ -19,12 +19,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'MAX_CATEGORIES', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
-           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix',
-           'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs',
-           'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask', 'check_impossible_values',
-           'value_counts', 'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
-           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
-           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems']
+           'granularity_mix', 'check_mixed_granularity', 'period_lengths', 'totals_matching_sums', 'planted_error_case',
+           'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
+           'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -195,12 +196,13 @@ def local_reference(s:pd.Series, window:int=25) -> LocalReference:
 
 # %% ../nbs/02_cleaning.ipynb #de156499
 CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, what that position is called)
+    'hour': (pd.Timedelta(hours=1), lambda t: t.minute, 'minute of the hour'),
     'day': (pd.Timedelta(days=1), lambda t: t.hour, 'hour of the day'),
     'week': (pd.Timedelta(days=7), lambda t: t.day_of_week, 'day of the week'),
     'month': (pd.Timedelta(days=30.44), lambda t: np.where(t.is_month_end, 0, t.day), 'day of the month (0 = last day)'),
     'year': (pd.Timedelta(days=365.25), lambda t: t.month, 'month of the year')}
 
-PERIOD_FREQ = {'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # each calendar period as a pandas period frequency
+PERIOD_FREQ = {'hour': 'h', 'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # as pandas period frequencies
 
 def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
@@ -395,12 +397,30 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         return totals_beyond_tail(x, L, sums=sums, periods=lambda: t.to_period(PERIOD_FREQ[period]).asi8)
     for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
         if L < 3.9: continue
-        for kind, find in (('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
-                           ('totals on arbitrary rows', lambda: totals(L, period))):
+        in_band = (r_cand >= L / 2) & (r_cand <= 2 * L)
+        for kind, find in (('totals equal to the sum of the rows beside them',
+                            lambda: totals_matching_sums(x, L, ref, cand[in_band])),
+                           ('totals followed by an empty period', lambda: totals_before_empty(x, L, runs=runs)),
+                           ('totals on arbitrary rows', lambda: totals(L, period) if L >= 6 else None)):
             if (found := find()) and found.get('undecided'):
                 if undecided is not None: undecided.append((period, found['reason']))
-            elif found: return found['flagged'], period, L, found['ratio'], kind, found['support']
+            elif found:
+                if kind.startswith('totals equal') and L >= 6: found = _with_tail(found, totals(L, period))
+                return found['flagged'], period, L, found['ratio'], kind, found['support']
     return None
+
+def _with_tail(sums:dict, tail:dict|None) -> dict:
+    "The totals that add up (`totals_matching_sums`) and the rows `totals_beyond_tail` finds in the band, if any."
+    # once the sums show that the column holds totals, the rows in the band beyond what its tail predicts are totals too
+    # (some add up to no window: two totals close together), not outliers
+    if not tail or tail.get('undecided'): return sums
+    more = int(np.count_nonzero(tail['flagged'] & ~sums['flagged']))
+    if not more: return sums
+    extra = (f"; {more} more lie as far above their neighbours, where the column's own tail predicts "
+             f"{tail['support']['expected_from_tail']:.1f} of the {tail['support']['rows_in_band']} rows there")
+    return sums | dict(flagged=sums['flagged'] | tail['flagged'], support=sums['support'] | dict(
+        rows_beyond_tail=more, tail={k: v for k, v in tail['support'].items() if k != 'describe'},
+        describe=sums['support']['describe'] + extra))
 
 def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
                             gap:np.ndarray|None=None) -> list[Finding]:
@@ -415,13 +435,99 @@ def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -
                              f"where chance would put {alignment['base_share']:.1%}")
     else: where = f"and each follows a gap of one {period}"
     what = ('per-step values mixed among period totals' if direction.startswith('per-step') else f'{period} totals mixed among per-step values')
+    steps = f"{L:.0f} steps in {'an' if period == 'hour' else 'a'} {period}"
     return Finding('mixed_granularity', 'critical', s.name,
         f"{s.name} looks like {what}: {int(flagged.sum())} rows are about {r:.0f}x their neighbours, close to the "
-        f"{L:.0f} steps in a {period}, {where}. A model would read a total as a huge value. Check how the data was "
+        f"{steps}, {where}. A model would read a total as a huge value. Check how the data was "
         f"assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop them.",
         dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3), kind=direction,
              alignment=None if alignment and 'describe' in alignment else alignment,
              support={k: v for k, v in alignment.items() if k != 'describe'} if alignment and 'describe' in alignment else None, examples=examples(s, flagged, time)))
+
+# %% ../nbs/02_cleaning.ipynb #g7a11d02
+def period_lengths(L:float) -> list[int]:
+    "The whole numbers of rows a period of about `L` base steps can hold (4.35 weeks in a month: 4 or 5)."
+    return sorted({int(round(L))} | ({int(np.floor(L)), int(np.ceil(L))} if abs(L - round(L)) > .1 else set()) - {0, 1})
+
+def _window_sums(x:np.ndarray, rows:np.ndarray, lengths:list, sums:tuple) -> np.ndarray:
+    "Sums of the `l - 1` rows before and after each of `rows`, per `l` in `lengths`; NaN off the column or over a gap."
+    cum, count = sums
+    out = []
+    for l in lengths:
+        for lo in (rows - l + 1, rows + 1):  # the rest of a period that ends on the row, or that starts on it
+            hi = lo + l - 1
+            inside = (lo >= 0) & (hi <= len(x))
+            a, b = np.clip(lo, 0, len(x)), np.clip(hi, 0, len(x))
+            out.append(np.where(inside & (count[b] - count[a] == b - a), cum[b] - cum[a], np.nan))
+    return np.array(out)
+
+def _own_values(x:np.ndarray, rows:np.ndarray, level:np.ndarray) -> np.ndarray:
+    "What each of `rows` would hold as a usual row: its neighbours' mean, else its running median `level`."
+    # a total is a lone spike among usual rows: beside a row of a peak (an epidemic week), its high neighbours make the
+    # row's excess small, and so they should
+    nb = np.stack([x[np.clip(rows - 1, 0, len(x) - 1)], x[np.clip(rows + 1, 0, len(x) - 1)]])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # both neighbours missing: the running median stands in
+        own = np.nanmean(nb, axis=0)
+    return np.where(np.isfinite(own), own, level)
+
+def totals_matching_sums(x:np.ndarray, L:float, ref:LocalReference, rows:np.ndarray, alpha:float=1e-4,
+                         tol:float=1.5, # a match lies within `tol` times the excess that 90% of the rows stay within
+                        ) -> dict|None:
+    "Rows among `rows` that equal the rest of a period of about `L` rows beside them plus a usual value, beyond chance."
+    lengths = [l for l in period_lengths(L) if l < len(x) / 3]
+    if not lengths or len(rows) < 3: return None
+    # the windows count each suspect row (another total, perhaps) at its usual value: overlapping totals add up too
+    usual = x.copy()
+    usual[rows] = _own_values(x, rows, ref.at(rows))
+    sums = (np.r_[0., np.cumsum(np.where(np.isfinite(usual), usual, 0.))], np.r_[0, np.cumsum(np.isfinite(usual))])
+    # every quantity relative to the row's running median (its level): a row's excess over its own usual value
+    # (its neighbours' mean) is compared with the sum of the rest of a period beside it
+    sample = np.arange(len(x))[estimate_rows(len(x))]
+    level_s = ref.at(sample)
+    keep = (level_s > 0) & np.isfinite(x[sample])
+    sample, level_s = sample[keep], level_s[keep]
+    if len(sample) < 20: return None
+    excess_s = (x[sample] - _own_values(x, sample, level_s)) / level_s
+    tau = tol * np.quantile(np.abs(excess_s[np.isfinite(excess_s)]), .9)  # a quantile: the noise is heavy-tailed
+    if not tau > 0: return None
+    lo, hi = L / 2 - 1, 2 * L - 1  # the band of totals, as excesses over the own value
+    level = ref.at(rows)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        excess, w = (x[rows] - _own_values(x, rows, level)) / level, _window_sums(x, rows, lengths, sums) / level
+        gap = np.where(np.isfinite(w), np.abs(excess - w), np.inf)
+    best = np.argmin(gap, axis=0)
+    match = (level > 0) & (excess >= lo) & (excess <= hi) & (gap[best, np.arange(len(rows))] <= tau)
+    k = int(np.count_nonzero(match))
+    if k < 3: return None
+    # chance: how often a row that is no match exceeds its own value by the sum of a window beside it (within the
+    # tolerance), summed over the windows of every row (estimated on the sample rows)
+    null = np.sort(excess_s[~np.isin(sample, rows[match])])
+    with np.errstate(divide='ignore', invalid='ignore'): w_s = _window_sums(x, sample, lengths, sums) / level_s
+    a, b = np.clip(w_s - tau, lo, hi), np.clip(w_s + tau, lo, hi)
+    chance = (np.searchsorted(null, b, 'right') - np.searchsorted(null, a, 'left')) / len(null)
+    # a short column cannot show how thin its tail is: at least the band's share of the rows (one more than seen),
+    # spread evenly over the band
+    in_band = np.count_nonzero((null >= lo) & (null <= hi)) + 1
+    chance = np.maximum(chance, in_band / len(null) * (b - a) / (hi - lo))
+    expected = float(np.sum(np.where(np.isfinite(w_s) & (b > a), chance, 0.))) * len(x) / len(sample)
+    p = float(stats.poisson.sf(k - 1, max(expected, 1e-9)))
+    if p >= alpha: return None
+    flagged = np.zeros(len(x), bool); flagged[rows[match]] = True
+    summed = int(np.median(np.repeat(lengths, 2)[best[match]]))
+    # what a user can check by hand: a few totals, the rows beside them that they add up, and their own usual value
+    checks = [dict(row=int(r), value=_jsonable(x[r]),
+                   rows_added=[int(r - l + 1), int(r - 1)] if side == 0 else [int(r + 1), int(r + l - 1)],
+                   sum_of_those=float(f'{w[b, i] * level[i]:.6g}'),
+                   own_usual_value=float(f'{(x[r] - excess[i] * level[i]):.6g}'))
+              for i, r, b in zip(np.flatnonzero(match)[:5], rows[match][:5], best[match][:5])
+              for l, side in [(lengths[b // 2], b % 2)]]
+    return dict(flagged=flagged, ratio=float(np.median(x[rows[match]] / level[match])), support=dict(
+        rows_matching=k, expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'), rows_per_total=summed,
+        tolerance=round(float(tau), 4), checks=checks,
+        describe=f"{k} of them equal the sum of the {summed - 1} rows before or after them plus a usual value of their "
+                 f"own (within {100 * tau:.2g}% of their level), as totals of {summed} rows would ({expected:.2f} such "
+                 f"rows expected by chance)"))
 
 # %% ../nbs/02_cleaning.ipynb #2beea9db
 def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
