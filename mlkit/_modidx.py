@@ -72,6 +72,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning._num_without': ('cleaning.html#_num_without', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._number_share': ('cleaning.html#_number_share', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._periods': ('cleaning.html#_periods', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning._quiet': ('cleaning.html#_quiet', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._run_tail': ('cleaning.html#_run_tail', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._runs': ('cleaning.html#_runs', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning._runs_expected': ('cleaning.html#_runs_expected', 'mlkit/cleaning.py'),

@@ -872,17 +872,21 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
             dict(partner=m['partner'], runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
     if not own_runs: return out
     done = {f.column for f in out}
-    return out + [f for c in df.columns if c not in done for f in check_frozen_runs(df[c], time, min_run)]
+    partner = lambda c: (df[models[c]['partner']], models[c]) if c in models else None
+    return out + [f for c in df.columns if c not in done for f in check_frozen_runs(df[c], time, min_run, partner=partner(c))]
 
 def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
                       ignore:np.ndarray|None=None, # rows left out (already reported, e.g. by `check_frozen_rows`)
+                      partner:tuple|None=None, # (partner column, its `stuck_models` line) when `s` has one
                      ) -> list[Finding]:
-    "A warning when numeric column `s` repeats one value far longer than its own runs make likely (see `unlikely_runs`)."
+    "A warning when numeric column `s` repeats one value far longer than its own runs make likely (see `unlikely_runs`) and no moving partner explains it."
     if not is_numeric(s): return []
     x = _num(s)
     if not more_distinct_than(x, 20): return []  # a code or a category stays put by nature
     if ignore is not None and ignore.any(): x = np.where(ignore, np.nan, x)
     if not len(found := unlikely_runs(x, min_run)) or running_sum(x): return []  # a running sum stands still while nothing adds
+    if partner is not None: found = found[[not _quiet(x, *partner, a, k) for a, k in zip(found['start_row'], found['rows'])]]
+    if not len(found): return []
     first = found.head(5).assign(**({'start': [_jsonable(time.iloc[i]) for i in found['start_row'].head(5)]} if time is not None else {}))
     f = first.iloc[0]
     return [Finding('stuck_sensor', 'warning', s.name,
@@ -891,6 +895,15 @@ def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
         f"reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
         f"sensor or a value carried forward over missing data: check those rows and treat them as missing if so.",
         dict(partner=None, runs=len(found), rows=int(found['rows'].sum()), first_runs=first.to_dict('records')))]
+
+def _quiet(x:np.ndarray, p:pd.Series, line:dict, a:int, k:int) -> bool:
+    "Whether a run of `x` over rows a..a+k is explained by a quiet spell: its partner `p` keeps moving, but by less than the line's noise would show."
+    p = _num(p)[a:a + k]
+    with np.errstate(invalid='ignore'): moves = np.mean(p[1:] != p[:-1]) if k > 1 else 0.
+    fit = line['intercept'] + line['slope'] * p
+    noise = max(line['scale'], 1e-12)
+    # the partner is not frozen too (a shared outage), the run agrees with the line, and the line stays within its noise
+    return moves >= .3 and np.nanmedian(np.abs(x[a:a + k] - fit)) <= 4 * noise and abs(line['slope']) * np.nanstd(p) <= 2.5 * noise
 
 # %% ../nbs/02_cleaning.ipynb #b7e1f0a3
 def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
@@ -1383,14 +1396,18 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
         # the longest single check starts first: the partner lines only (each column's own runs are judged apart, below)
-        stuck = pool.submit(check_stuck_values, seen, time, own_runs=False)
+        models = pool.submit(stuck_models, seen)
+        stuck = pool.submit(lambda: check_stuck_values(seen, time, own_runs=False, models=models.result()))
         # rows over which several columns are frozen together: reported once, and left out of each column's own runs
         frozen = pool.submit(lambda: (st := frozen_rows(seen), _frozen_masks(st, len(seen))))
+        # a column's own long run that its moving partner explains (a quiet spell within the line's noise) is no finding
+        partner_of = lambda c: (seen[m['partner']], m) if (m := models.result().get(c)) else None
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
                   stuck.result, lambda: check_frozen_rows(seen, time, stretches=frozen.result()[0]),
-                  *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c)) for c in numeric],
+                  *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c), partner=partner_of(c))
+                    for c in numeric],
                   *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(body[c].to_frame(), time, counts(), masks) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
