@@ -787,18 +787,23 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     return mask
 
 def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
-    "The runs of >= `min_run` equal values of `x` whose expected count by the column's other runs is below `alpha`: start row, rows, value, expected count, longest other run."
+    "The runs of >= `min_run` equal values of `x` whose expected count by the column's other runs is below `alpha`: start row, rows, value, expected count, longest run not accused."
     cols = ['start_row', 'rows', 'value', 'expected', 'longest_other']
     if (runs := _long_runs(x, min_run)) is None: return pd.DataFrame(columns=cols)
     starts, lengths, ok, long = runs
     at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
     # a run is no evidence for itself: each length is judged by the other runs (one stuck run of 12 among runs of at
-    # most 4 would otherwise say that runs of 6 or more happen)
-    expected = {L: _runs_expected(at_least, L) for L in np.unique(lengths[long])}
-    top = np.sort(lengths[ok])[-2:]
-    other = lambda k: int(top[-1] if k < top[-1] else top[0] if len(top) > 1 else 0)  # the longest run but this one
-    out = [(int(a), int(k), _jsonable(x[a]), float(f'{expected[k]:.3g}'), other(k))
-           for a, k in zip(starts[long], lengths[long]) if expected[k] < alpha]
+    # most 4 would otherwise say that runs of 6 or more happen); the longest first, and a run found unlikely vouches for
+    # no shorter one (two stuck runs would otherwise hide each other)
+    expected = {}
+    for L in np.unique(lengths[long])[::-1]:
+        expected[L] = _runs_expected(at_least, L)
+        if expected[L] >= alpha: break
+        at_least = at_least - np.count_nonzero(lengths[ok] == L) * (np.arange(len(at_least)) <= L)
+    accused = [L for L, e in expected.items() if e < alpha]
+    other = int(lengths[ok & ~np.isin(lengths, accused)].max(initial=0))  # the longest run not accused
+    out = [(int(a), int(k), _jsonable(x[a]), float(f'{expected[k]:.3g}'), other)
+           for a, k in zip(starts[long], lengths[long]) if expected.get(k, 1) < alpha]
     return pd.DataFrame(out, columns=cols)
 
 def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
@@ -891,7 +896,7 @@ def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
     f = first.iloc[0]
     return [Finding('stuck_sensor', 'warning', s.name,
         f"{s.name} repeats one value in {len(found)} run(s) ({int(found['rows'].sum())} rows), far longer than its other repeats "
-        f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its other runs "
+        f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its unaccused runs "
         f"reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
         f"sensor or a value carried forward over missing data: check those rows and treat them as missing if so.",
         dict(partner=None, runs=len(found), rows=int(found['rows'].sum()), first_runs=first.to_dict('records')))]
