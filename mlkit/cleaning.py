@@ -807,12 +807,16 @@ def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
-    "The runs of equal values of `x` (starts, lengths), which of them count (a value that does not saturate), and which of those last `min_run` rows or more; None when none do."
+    "The runs of equal values of `x` (starts, lengths), which of them count (a value within the column's range that does not saturate), and which of those last `min_run` rows or more; None when none do."
     streak = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
     for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
     if not streak.any(): return None
     starts, lengths = _runs(x)
     ok = np.isfinite(x[starts]) & ~_saturated(x, starts, lengths, min_run)
+    # a frozen sensor repeats a reading it took: a run far outside the column's range (a period total written on
+    # several rows, a code) is left to the checks of totals, outliers and placeholders
+    q = np.nanquantile(estimate(x), [.01, .99])
+    ok &= (x[starts] >= q[0] - (q[1] - q[0])) & (x[starts] <= q[1] + (q[1] - q[0]))
     long = ok & (lengths >= min_run)
     return (starts, lengths, ok, long) if long.any() else None
 
