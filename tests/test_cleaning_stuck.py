@@ -9,7 +9,8 @@ from mlkit.cleaning import check_frozen_rows, detect_problems, frozen_rows, unli
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
 from real_data import REAL, LOADERS  # noqa: E402
 
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason='the real datasets (../shared/data/real) are not beside the checkout')
+needs_real = pytest.mark.skipif(not REAL.is_dir(),
+                                reason='the real datasets (../shared/data/real) are not beside the checkout')
 
 @pytest.fixture(scope='module')
 def data():
@@ -20,7 +21,7 @@ def real(data, name):
     return data[name]
 
 def alarms(d, df=None):
-    "The stuck_sensor and frozen_rows findings of `detect_problems` on `df` (default: the data as it is), by check and column."
+    "The stuck_sensor and frozen_rows findings of `detect_problems` on `df` (default: the data as is)."
     found = detect_problems(d.frame if df is None else df, d.time_col, d.target)
     return {(f.check, f.column): f for f in found if f.check in ('stuck_sensor', 'frozen_rows')}
 
@@ -57,8 +58,9 @@ def test_etth1_month_ends_are_one_frozen_rows_finding(data):
     # checked by hand: on the 31st of 14 months every column repeats the 00:00 record for 24 hours (the file's own
     # preparation, not the transformer); LUFL holds 8.285 for 141 hours from 2017-07-23 21:00 while LULL reads 0.000 and
     # the high and middle loads move (a failed meter), and 0.000 for 59 hours from 2016-12-05 09:00 with all six loads
-    # (an outage; the other loads are 0 in a few more rows, which their check reads as a floor); MULL's 12 hours at -0.426 on 2017-09-28 come with HULL, its
-    # partner, moving within the line's noise (a quiet night at the meter's resolution): no finding
+    # (an outage; the other loads are 0 in a few more rows, which their check reads as a floor); MULL's 12 hours at
+    # -0.426 on 2017-09-28 come with HULL, its partner, moving within the line's noise (a quiet night at the meter's
+    # resolution): no finding
     d = real(data, 'etth1')
     found = alarms(d)
     assert set(found) == {('frozen_rows', 'HUFL, HULL, MUFL, MULL, LUFL, LULL, OT'), ('stuck_sensor', 'LUFL')}
@@ -68,7 +70,8 @@ def test_etth1_month_ends_are_one_frozen_rows_finding(data):
     assert (starts.day == 31).all() and (starts.hour == 0).all()
     assert all(s['rows'] == 24 and s['expected'] < 1e-6 for s in ev['first_stretches'])
     lufl = found[('stuck_sensor', 'LUFL')].evidence['first_runs']
-    assert [(r['start'], r['rows'], r['value']) for r in lufl] == [('2016-12-05 09:00:00', 59, 0.), ('2017-07-23 21:00:00', 141, 8.285)]
+    assert [(r['start'], r['rows'], r['value']) for r in lufl] == [('2016-12-05 09:00:00', 59, 0.),
+                                                                   ('2017-07-23 21:00:00', 141, 8.285)]
 
 @needs_real
 def test_wind_outage_is_one_finding_not_seven(data):
@@ -85,7 +88,8 @@ def test_wind_outage_is_one_finding_not_seven(data):
     assert [(s['start'], s['rows']) for s in st] == [('2020-09-13 23:45:00', 97)]
     runs = lambda c: [(r['start'], r['rows']) for r in found[('stuck_sensor', c)].evidence['first_runs']]
     assert runs('target') == [('2020-03-09 01:00:00', 134), ('2020-07-16 13:15:00', 6), ('2020-09-28 17:00:00', 167)]
-    assert runs('ture_w_speed') == [('2020-03-09 01:00:00', 134), ('2020-09-28 17:00:00', 100), ('2020-09-29 19:15:00', 62)]
+    assert runs('ture_w_speed') == [('2020-03-09 01:00:00', 134), ('2020-09-28 17:00:00', 100),
+                                    ('2020-09-29 19:15:00', 62)]
     assert check_frozen_rows(d.frame.drop(columns=d.time_col))[0].evidence['stretches'] == 1
 
 @needs_real
