@@ -779,7 +779,7 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
     return out
 
 def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None:
-    "Mask of the runs of equal values of `x` far longer than its own runs make likely (see `unlikely_runs`); None when there are none."
+    "Mask of the runs of equal values of `x` far longer than its own runs make likely (`unlikely_runs`), or None."
     found = unlikely_runs(x, min_run, alpha)
     if not len(found): return None
     mask = np.zeros(len(x), bool)
@@ -787,7 +787,7 @@ def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None
     return mask
 
 def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
-    "The runs of >= `min_run` equal values of `x` whose expected count by the column's other runs is below `alpha`: start row, rows, value, expected count, longest run not accused."
+    "The runs of >= `min_run` equal values of `x` expected < `alpha` times by the column's other runs, with evidence."
     cols = ['start_row', 'rows', 'value', 'expected', 'longest_other']
     if (runs := _long_runs(x, min_run)) is None: return pd.DataFrame(columns=cols)
     starts, lengths, ok, long = runs
@@ -807,7 +807,7 @@ def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
-    "The runs of equal values of `x` (starts, lengths), which of them count (a value within the column's range that does not saturate), and which of those last `min_run` rows or more; None when none do."
+    "The runs of `x` (starts, lengths), those that count (in range, not saturating) and those of them >= `min_run` rows."
     streak = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
     for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
     if not streak.any(): return None
@@ -821,7 +821,7 @@ def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
     return (starts, lengths, ok, long) if long.any() else None
 
 def _saturated(x:np.ndarray, starts:np.ndarray, lengths:np.ndarray, min_run:int=6) -> np.ndarray:
-    "Which runs hold a value where a quantity saturates (no light at night, full power in a storm): the column's minimum, maximum or 0, held in `min_run` rows elsewhere too."
+    "Which runs hold the column's minimum, maximum or 0 and the column holds it in `min_run` rows elsewhere (saturation)."
     v = x[starts]
     lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
     out = np.zeros(len(starts), bool)
@@ -835,9 +835,9 @@ def _run_tail(at_least:np.ndarray, length:int, min_runs:int=20) -> tuple[float, 
     "How many runs reach `length` when `at_least[k]` runs reach k, and the chance per row that a run that long goes on."
     if length < len(at_least) and at_least[length] >= 1: return float(at_least[length]), 1.  # runs that long are seen
     # past each length u that enough runs reach, runs go on with a chance h per row (a geometric tail fitted by its
-    # likelihood: the rows the runs go on beyond u against the runs that stop there); the heaviest of these tails judges,
-    # so that runs that thin out more slowly where they are long are not accused (weekend repeats make runs of 3 common in
-    # daily prices, hourly forecasts on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
+    # likelihood: the rows the runs go on beyond u against the runs that stop there); the heaviest of these tails
+    # judges, so that runs that thin out more slowly where they are long are not accused (weekend repeats make runs of
+    # 3 common in daily prices, hourly forecasts on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
     u = np.arange(1, min(length, len(at_least)))
     u = u[at_least[u] >= min_runs] if np.any(at_least[u] >= min_runs) else u[:1]
     if not len(u): return 0., 0.
@@ -882,41 +882,46 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
     if not own_runs: return out
     done = {f.column for f in out}
     partner = lambda c: (df[models[c]['partner']], models[c]) if c in models else None
-    return out + [f for c in df.columns if c not in done for f in check_frozen_runs(df[c], time, min_run, partner=partner(c))]
+    return out + [f for c in df.columns if c not in done
+                  for f in check_frozen_runs(df[c], time, min_run, partner=partner(c))]
 
 def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
                       ignore:np.ndarray|None=None, # rows left out (already reported, e.g. by `check_frozen_rows`)
                       partner:tuple|None=None, # (partner column, its `stuck_models` line) when `s` has one
                      ) -> list[Finding]:
-    "A warning when numeric column `s` repeats one value far longer than its own runs make likely (see `unlikely_runs`) and no moving partner explains it."
+    "A warning when column `s` repeats one value far longer than its own runs make likely and no moving partner explains it."
     if not is_numeric(s): return []
     x = _num(s)
     if not more_distinct_than(x, 20): return []  # a code or a category stays put by nature
     if ignore is not None and ignore.any(): x = np.where(ignore, np.nan, x)
-    if not len(found := unlikely_runs(x, min_run)) or running_sum(x): return []  # a running sum stands still while nothing adds
-    if partner is not None: found = found[[not _quiet(x, *partner, a, k) for a, k in zip(found['start_row'], found['rows'])]]
+    found = unlikely_runs(x, min_run)
+    if len(found) and running_sum(x): return []  # a running sum stands still while nothing adds
+    if len(found) and partner is not None:
+        found = found[[not _quiet(x, *partner, a, k) for a, k in zip(found['start_row'], found['rows'])]]
     if not len(found): return []
-    first = found.head(5).assign(**({'start': [_jsonable(time.iloc[i]) for i in found['start_row'].head(5)]} if time is not None else {}))
+    first = found.head(5)
+    if time is not None: first = first.assign(start=[_jsonable(time.iloc[i]) for i in first['start_row']])
     f = first.iloc[0]
     return [Finding('stuck_sensor', 'warning', s.name,
         f"{s.name} repeats one value in {len(found)} run(s) ({int(found['rows'].sum())} rows), far longer than its other repeats "
-        f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its unaccused runs "
-        f"reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
+        f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its "
+        f"unaccused runs reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
         f"sensor or a value carried forward over missing data: check those rows and treat them as missing if so.",
         dict(partner=None, runs=len(found), rows=int(found['rows'].sum()), first_runs=first.to_dict('records')))]
 
 def _quiet(x:np.ndarray, p:pd.Series, line:dict, a:int, k:int) -> bool:
-    "Whether a run of `x` over rows a..a+k is explained by a quiet spell: its partner `p` keeps moving, but by less than the line's noise would show."
+    "Whether the run of `x` over rows a..a+k is a quiet spell: partner `p` keeps moving, but within the line's noise."
     p = _num(p)[a:a + k]
     with np.errstate(invalid='ignore'): moves = np.mean(p[1:] != p[:-1]) if k > 1 else 0.
     fit = line['intercept'] + line['slope'] * p
     noise = max(line['scale'], 1e-12)
     # the partner is not frozen too (a shared outage), the run agrees with the line, and the line stays within its noise
-    return moves >= .3 and np.nanmedian(np.abs(x[a:a + k] - fit)) <= 4 * noise and abs(line['slope']) * np.nanstd(p) <= 2.5 * noise
+    agrees = np.nanmedian(np.abs(x[a:a + k] - fit)) <= 4 * noise
+    return moves >= .3 and agrees and abs(line['slope']) * np.nanstd(p) <= 2.5 * noise
 
 # %% ../nbs/02_cleaning.ipynb #b7e1f0a3
 def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
-    "Stretches of rows over which several numeric columns all hold their values, far less likely by chance than those columns repeating independently make it (a record carried forward)."
+    "Stretches of rows over which several numeric columns hold their values together, unlikely for independent repeats."
     cols = [c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 20)]
     runs = {c: r for c in cols if (r := _long_runs(_num(df[c]), min_run)) is not None} if len(cols) > 1 else {}
     if len(runs) < 2: return []
@@ -953,7 +958,8 @@ def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
     # go together on the estimate rows outside long runs
     rows = np.asarray(estimate_rows(n - 1), dtype=np.int64) if n - 1 > SAMPLE_ROWS else np.arange(n - 1)
     rows = rows[~several[rows + 1]] + 1
-    together = pd.DataFrame({c: (x := _num(df[c]))[rows] == x[rows - 1] for c in runs}, dtype=float).corr().fillna(0).to_numpy() >= .3
+    repeats = pd.DataFrame({c: (x := _num(df[c]))[rows] == x[rows - 1] for c in runs}, dtype=float)
+    together = repeats.corr().fillna(0).to_numpy() >= .3
     at_least = [np.cumsum(np.bincount(r[1][r[2]])[::-1])[::-1] for r in runs.values()]
     chance = functools.cache(lambda k, own, length: _window_chance(at_least[k], own, length, n))
     names, out = list(runs), []
@@ -973,9 +979,9 @@ def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
     return out
 
 def _window_chance(at_least:np.ndarray, own:int, length:int, n:int) -> float:
-    "The chance that a given window of `length` rows lies within one run of a column whose runs reach each length `at_least[k]` times (its own run of `own` rows left out)."
+    "The chance that a given window of `length` rows lies within one run of a column (its own run of `own` rows left out)."
     at_least = at_least - (np.arange(len(at_least)) <= own)
-    if length < len(at_least) and at_least[length] >= 1: return min(1., at_least[length:].sum() / n)  # runs that long are seen
+    if length < len(at_least) and at_least[length] >= 1: return min(1., at_least[length:].sum() / n)  # seen that long
     expected, h = _run_tail(at_least, length)
     return min(1., expected / (1 - h) / n)  # a run that reaches `length` covers 1 / (1 - h) windows on average
 
@@ -994,15 +1000,15 @@ def check_frozen_rows(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
     if not stretches: return []
     cols = [c for c in df.columns if any(c in st['columns'] for st in stretches)]
     at = lambda i: _jsonable(time.iloc[i]) if time is not None else i
-    first = [{k: v for k, v in st.items() if k != 'extent'} | {'start': at(st['start_row']), 'end': at(st['start_row'] + st['rows'] - 1)}
-             for st in stretches[:5]]
+    first = [{k: v for k, v in st.items() if k != 'extent'}
+             | {'start': at(st['start_row']), 'end': at(st['start_row'] + st['rows'] - 1)} for st in stretches[:5]]
     f, c = first[0], first[0]['columns'][0]
     rows = sum(st['rows'] for st in stretches)
     return [Finding('frozen_rows', 'warning', ', '.join(map(str, cols)),
-        f"{len(cols)} columns ({', '.join(map(str, cols[:8]))}{', ...' if len(cols) > 8 else ''}) hold their values together in "
-        f"{len(stretches)} stretch(es) of rows ({rows} rows): the first from {f['start']} to {f['end']} ({f['rows']} rows, "
-        f"{len(f['columns'])} columns, e.g. {c} = {f['values'][c]}). That these columns, repeating independently, all hold "
-        f"still that long is {_expected_words(f['expected'])}. Probably a logging outage with the last record carried forward: treat those "
+        f"{len(cols)} columns ({', '.join(map(str, cols[:8]))}{', ...' if len(cols) > 8 else ''}) hold their values "
+        f"together in {len(stretches)} stretch(es) of rows ({rows} rows): the first from {f['start']} to {f['end']} "
+        f"({f['rows']} rows, {len(f['columns'])} columns, e.g. {c} = {f['values'][c]}). That these columns, repeating "
+        f"independently, all hold still that long is {_expected_words(f['expected'])}. Probably a logging outage with the last record carried forward: treat those "
         f"rows as missing in those columns (and do not fill them from the frozen values).",
         dict(stretches=len(stretches), rows=rows, columns=cols, first_stretches=first))]
 
@@ -1415,8 +1421,8 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
                   stuck.result, lambda: check_frozen_rows(seen, time, stretches=frozen.result()[0]),
-                  *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c), partner=partner_of(c))
-                    for c in numeric],
+                  *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c),
+                                                  partner=partner_of(c)) for c in numeric],
                   *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(body[c].to_frame(), time, counts(), masks) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
