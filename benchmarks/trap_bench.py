@@ -54,11 +54,10 @@ EXPECTED = {
 }
 # every check name mlkit emits today (cleaning, leakage, time axis): a name outside this set is reported as new
 KNOWN_CHECKS = {'mixed_granularity', 'mixed_units', 'duplicate_timestamps', 'time_out_of_order', 'irregular_sampling',
-                'time_gaps', 'stuck_sensor', 'impossible_value', 'disguised_null', 'mixed_types', 'category_variants',
-                'outlier', 'plausible_extreme', 'identifier', 'leak_feature_alone', 'leak_reconstructed_target',
-                'leak_granularity', 'leak_identifier', 'leak_duplicates', 'leak_future_values', 'random_split_optimism',
-                'leak_target_in_disguise',
-                'leak_preprocessing'}
+                'time_gaps', 'stuck_sensor', 'frozen_rows', 'impossible_value', 'disguised_null', 'mixed_types',
+                'category_variants', 'outlier', 'plausible_extreme', 'identifier', 'leak_feature_alone',
+                'leak_reconstructed_target', 'leak_granularity', 'leak_identifier', 'leak_duplicates',
+                'leak_future_values', 'random_split_optimism', 'leak_preprocessing', 'leak_target_in_disguise'}
 # false-alarm families of the goal (0 warning-or-critical alarms of these on the unplanted real datasets)
 FAMILIES = {'leakage': lambda c: c.startswith('leak_') or c == 'random_split_optimism',
             'granularity': lambda c: 'granularity' in c, 'units': lambda c: 'unit' in c}

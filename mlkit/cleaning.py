@@ -21,11 +21,11 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
            'granularity_mix', 'check_mixed_granularity', 'period_lengths', 'totals_matching_sums', 'planted_error_case',
            'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
-           'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
-           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
-           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
-           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
-           'detect_problems']
+           'stuck_runs', 'frozen_runs', 'unlikely_runs', 'check_stuck_values', 'check_frozen_runs', 'frozen_rows',
+           'check_frozen_rows', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts',
+           'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
+           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
+           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -884,35 +884,88 @@ def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
     return out
 
 def frozen_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> np.ndarray|None:
-    "Mask of the runs of equal values of `x` far longer than its own runs make likely (runs at its minimum, maximum or 0, where a quantity saturates, aside)."
-    lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
-    # NaN != NaN: a missing value is never part of a run; nor are runs at 0 or at the ends looked at
-    same = (x[1:] == x[:-1]) & (x[1:] != 0) & (x[1:] != lo) & (x[1:] != hi)
-    streak = same
+    "Mask of the runs of equal values of `x` far longer than its own runs make likely (`unlikely_runs`), or None."
+    found = unlikely_runs(x, min_run, alpha)
+    if not len(found): return None
+    mask = np.zeros(len(x), bool)
+    for a, k in zip(found['start_row'], found['rows']): mask[a:a + k] = True
+    return mask
+
+def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
+    "The runs of >= `min_run` equal values of `x` expected < `alpha` times by the column's other runs, with evidence."
+    cols = ['start_row', 'rows', 'value', 'expected', 'longest_other']
+    if (runs := _long_runs(x, min_run)) is None: return pd.DataFrame(columns=cols)
+    starts, lengths, ok, long = runs
+    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
+    # a run is no evidence for itself: each length is judged by the other runs (one stuck run of 12 among runs of at
+    # most 4 would otherwise say that runs of 6 or more happen); the longest first, and a run found unlikely vouches for
+    # no shorter one (two stuck runs would otherwise hide each other)
+    expected = {}
+    for L in np.unique(lengths[long])[::-1]:
+        expected[L] = _runs_expected(at_least, L)
+        if expected[L] >= alpha: break
+        at_least = at_least - np.count_nonzero(lengths[ok] == L) * (np.arange(len(at_least)) <= L)
+    accused = [L for L, e in expected.items() if e < alpha]
+    other = int(lengths[ok & ~np.isin(lengths, accused)].max(initial=0))  # the longest run not accused
+    out = [(int(a), int(k), _jsonable(x[a]), float(f'{expected[k]:.3g}'), other)
+           for a, k in zip(starts[long], lengths[long]) if expected.get(k, 1) < alpha]
+    return pd.DataFrame(out, columns=cols)
+
+def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
+    "The runs of `x` (starts, lengths), those that count (in range, not saturating) and those of them >= `min_run` rows."
+    streak = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
     for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
     if not streak.any(): return None
     starts, lengths = _runs(x)
+    ok = np.isfinite(x[starts]) & ~_saturated(x, starts, lengths, min_run)
+    # a frozen sensor repeats a reading it took: a run far outside the column's range (a period total written on
+    # several rows, a code) is left to the checks of totals, outliers and placeholders
+    q = np.nanquantile(estimate(x), [.01, .99])
+    ok &= (x[starts] >= q[0] - (q[1] - q[0])) & (x[starts] <= q[1] + (q[1] - q[0]))
+    long = ok & (lengths >= min_run)
+    return (starts, lengths, ok, long) if long.any() else None
+
+def _saturated(x:np.ndarray, starts:np.ndarray, lengths:np.ndarray, min_run:int=6) -> np.ndarray:
+    "Which runs hold the column's minimum, maximum or 0 and the column holds it in `min_run` rows elsewhere (saturation)."
     v = x[starts]
-    ok = np.isfinite(v) & (v != 0) & (v != lo) & (v != hi)
-    if not np.any(ok & (lengths >= min_run)): return None
-    at_least = np.cumsum(np.bincount(lengths[ok])[::-1])[::-1]  # at_least[k]: runs of k rows or more
-    # a run is no evidence for itself: each length is judged by the other runs (one stuck run of 12 among runs of at
-    # most 4 would otherwise say that runs of 6 or more happen)
-    unlikely = [L for L in np.unique(lengths[ok & (lengths >= min_run)]) if _runs_expected(at_least, L) < alpha]
-    long = ok & np.isin(lengths, unlikely)
-    return np.repeat(long, lengths) if long.any() else None
+    lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
+    out = np.zeros(len(starts), bool)
+    for edge in {lo, hi, 0.}:
+        at = v == edge
+        # a value that only the run itself holds saturates nothing (a decade of 0 sunspots, a record flow for 13 years)
+        if at.any() and np.count_nonzero(x == edge) - lengths[at].max() >= min_run: out |= at
+    return out
+
+def _run_tail(at_least:np.ndarray, length:int, min_runs:int=20) -> tuple[float, float]:
+    "How many runs reach `length` when `at_least[k]` runs reach k, and the chance per row that a run that long goes on."
+    if length < len(at_least) and at_least[length] >= 1: return float(at_least[length]), 1.  # runs that long are seen
+    # past each length u that enough runs reach, runs go on with a chance h per row (a geometric tail fitted by its
+    # likelihood: the rows the runs go on beyond u against the runs that stop there); the heaviest of these tails
+    # judges, so that runs that thin out more slowly where they are long are not accused (weekend repeats make runs of
+    # 3 common in daily prices, hourly forecasts on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
+    u = np.arange(1, min(length, len(at_least)))
+    u = u[at_least[u] >= min_runs] if np.any(at_least[u] >= min_runs) else u[:1]
+    if not len(u): return 0., 0.
+    beyond = np.r_[np.cumsum(at_least[::-1])[::-1], 0][u + 1]  # the rows the runs that reach u go on beyond u
+    h = (beyond + .5) / (beyond + at_least[u] + 1)
+    geometric = at_least[u] * h ** (length - u)
+    # or, beyond the longest length that enough runs reach, lengths thin out as a power of the length (a currency peg
+    # holds for months, then moves a tick): its exponent by likelihood, each length taken as the middle of its last row
+    top = u[-1]
+    logs = np.log(np.arange(top, len(at_least)) - .5)
+    runs = at_least[top:] - np.r_[at_least[top + 1:], 0]  # runs of exactly top, top + 1, .. rows
+    exponent = (at_least[top] + .5) / (np.sum(runs * (logs - logs[0])) + .5)
+    power = at_least[top] * ((length - .5) / (top - .5)) ** -exponent
+    i = int(np.argmax(geometric))
+    return max(float(geometric[i]), float(power)), float(h[i])
+
+def _expected_words(expected:float) -> str:
+    "An expected count of chance events in words."
+    return f"expected {expected:.2g} times by chance" if expected >= 1e-6 else "expected less than 1e-6 times by chance"
 
 def _runs_expected(at_least:np.ndarray, length:int) -> float:
     "How many runs reach `length` (rows, or a partner's moves) by the other runs (`at_least[k]` of which reach k)."
-    at_least = at_least - (np.arange(len(at_least)) <= length)  # the run itself left out
-    # how runs thin out with their length, from the longest length k that at least 5 runs reach, per row over k..2k
-    # rows: a run far beyond that is not chance (weekend repeats make runs of 3 common in daily prices, hourly forecasts
-    # on a 15-minute grid runs of 4, and neither makes runs of 12 likely)
-    k = int(np.flatnonzero(at_least >= 5).max(initial=1))
-    if length <= k: return np.inf  # as long runs are common
-    beyond = at_least[2 * k] if 2 * k < len(at_least) else 0
-    decay = (max(beyond, .5) / at_least[k]) ** (1 / k) if k < len(at_least) and at_least[k] > 0 else .9
-    return max(at_least[k] if k < len(at_least) else 1, 1) * decay ** (length - k)
+    return _run_tail(at_least - (np.arange(len(at_least)) <= length), length)[0]  # the run itself left out
 
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None,
                        own_runs:bool=True, # also judge each column by its own runs (`check_frozen_runs`); False: partners only
@@ -933,22 +986,136 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
             dict(partner=m['partner'], runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
     if not own_runs: return out
     done = {f.column for f in out}
-    return out + [f for c in df.columns if c not in done for f in check_frozen_runs(df[c], time, min_run)]
+    partner = lambda c: (df[models[c]['partner']], models[c]) if c in models else None
+    return out + [f for c in df.columns if c not in done
+                  for f in check_frozen_runs(df[c], time, min_run, partner=partner(c))]
 
-def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6) -> list[Finding]:
-    "A warning when numeric column `s` repeats one value far longer than its own runs make likely (see `frozen_runs`)."
+def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
+                      ignore:np.ndarray|None=None, # rows left out (already reported, e.g. by `check_frozen_rows`)
+                      partner:tuple|None=None, # (partner column, its `stuck_models` line) when `s` has one
+                     ) -> list[Finding]:
+    "A warning when column `s` repeats one value far longer than its own runs make likely and no moving partner explains it."
     if not is_numeric(s): return []
     x = _num(s)
     if not more_distinct_than(x, 20): return []  # a code or a category stays put by nature
-    if (mask := frozen_runs(x, min_run)) is None or running_sum(x): return []  # a running sum stands still while nothing adds
-    starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
-    runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(x[i]),
-             'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
+    if ignore is not None and ignore.any(): x = np.where(ignore, np.nan, x)
+    found = unlikely_runs(x, min_run)
+    if len(found) and running_sum(x): return []  # a running sum stands still while nothing adds
+    if len(found) and partner is not None:
+        found = found[[not _quiet(x, *partner, a, k) for a, k in zip(found['start_row'], found['rows'])]]
+    if not len(found): return []
+    first = found.head(5)
+    if time is not None: first = first.assign(start=[_jsonable(time.iloc[i]) for i in first['start_row']])
+    f = first.iloc[0]
     return [Finding('stuck_sensor', 'warning', s.name,
-        f"{s.name} repeats one value in {len(starts)} run(s) ({int(mask.sum())} rows), far longer than its other repeats make "
-        f"likely: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. Probably a stuck sensor "
-        f"or a value carried forward over missing data: check those rows and treat them as missing if so.",
-        dict(partner=None, runs=len(starts), rows=int(mask.sum()), first_runs=runs))]
+        f"{s.name} repeats one value in {len(found)} run(s) ({int(found['rows'].sum())} rows), far longer than its other repeats "
+        f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its "
+        f"unaccused runs reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
+        f"sensor or a value carried forward over missing data: check those rows and treat them as missing if so.",
+        dict(partner=None, runs=len(found), rows=int(found['rows'].sum()), first_runs=first.to_dict('records')))]
+
+def _quiet(x:np.ndarray, p:pd.Series, line:dict, a:int, k:int) -> bool:
+    "Whether the run of `x` over rows a..a+k is a quiet spell: partner `p` keeps moving, but within the line's noise."
+    p = _num(p)[a:a + k]
+    with np.errstate(invalid='ignore'): moves = np.mean(p[1:] != p[:-1]) if k > 1 else 0.
+    fit = line['intercept'] + line['slope'] * p
+    noise = max(line['scale'], 1e-12)
+    # the partner is not frozen too (a shared outage), the run agrees with the line, and the line stays within its noise
+    agrees = np.nanmedian(np.abs(x[a:a + k] - fit)) <= 4 * noise
+    return moves >= .3 and agrees and abs(line['slope']) * np.nanstd(p) <= 2.5 * noise
+
+# %% ../nbs/02_cleaning.ipynb #b7e1f0a3
+def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
+    "Stretches of rows over which several numeric columns hold their values together, unlikely for independent repeats."
+    cols = [c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 20)]
+    runs = {c: r for c in cols if (r := _long_runs(_num(df[c]), min_run)) is not None} if len(cols) > 1 else {}
+    if len(runs) < 2: return []
+    n = len(df)
+    edges = np.zeros(n + 1, np.int64)
+    for starts, lengths, ok, long in runs.values():
+        np.add.at(edges, starts[long], 1)
+        np.add.at(edges, starts[long] + lengths[long], -1)
+    several = np.cumsum(edges[:n]) >= 2  # rows where two or more columns are in long runs
+    a, size = _runs(several)
+    a, b = a[several[a] & (size >= min_run)], (a + size)[several[a] & (size >= min_run)]
+    if not len(a): return []
+    # each column's long run over each stretch (the one that covers most of it), as (start, end) per stretch and column
+    S, E = np.zeros((len(a), len(runs)), np.int64), np.zeros((len(a), len(runs)), np.int64)
+    for k, (starts, lengths, ok, long) in enumerate(runs.values()):
+        ls, le = starts[long], starts[long] + lengths[long]
+        j = np.searchsorted(le, a, 'right')  # the first long run that ends after the stretch starts, and the next one
+        for jj in (j, j + 1):
+            jj = np.minimum(jj, len(ls) - 1)
+            better = (np.minimum(le[jj], b) - np.maximum(ls[jj], a)) > (np.minimum(E[:, k], b) - np.maximum(S[:, k], a))
+            S[:, k], E[:, k] = np.where(better, ls[jj], S[:, k]), np.where(better, le[jj], E[:, k])
+    member = np.minimum(E, b[:, None]) - np.maximum(S, a[:, None]) >= min_run
+    # one outage freezes the columns over the same rows: a column whose run lasts more than twice as long as the rows
+    # they share is frozen for reasons of its own (judged by `check_frozen_runs`); such columns leave, longest first
+    for _ in range(len(runs)):
+        first, last = np.where(member, S, -1).max(1), np.where(member, E, n + 1).min(1)
+        apart = member & (E - S > 2 * np.maximum(last - first, 0)[:, None])
+        if not apart.any(): break
+        drop = np.where(apart, E - S, -1).argmax(1)
+        member[np.flatnonzero(apart.any(1)), drop[apart.any(1)]] = False
+    keep = np.flatnonzero((member.sum(1) >= 2) & (last - first >= min_run))
+    if not len(keep): return []
+    # columns that repeat together anyway (forecasts renewed on the same hours) count once: judged by how their repeats
+    # go together on the estimate rows outside long runs
+    rows = np.asarray(estimate_rows(n - 1), dtype=np.int64) if n - 1 > SAMPLE_ROWS else np.arange(n - 1)
+    rows = rows[~several[rows + 1]] + 1
+    repeats = pd.DataFrame({c: (x := _num(df[c]))[rows] == x[rows - 1] for c in runs}, dtype=float)
+    together = repeats.corr().fillna(0).to_numpy() >= .3
+    at_least = [np.cumsum(np.bincount(r[1][r[2]])[::-1])[::-1] for r in runs.values()]
+    chance = functools.cache(lambda k, own, length: _window_chance(at_least[k], own, length, n))
+    names, out = list(runs), []
+    for i in keep:
+        ks = np.flatnonzero(member[i])
+        p = {k: chance(k, E[i, k] - S[i, k], last[i] - first[i]) for k in ks}
+        groups = []  # the likeliest column of each group of columns that repeat together stands for the group
+        for k in sorted(p, key=p.get, reverse=True):
+            g = next((g for g in groups if together[k, g].any()), None)
+            g.append(k) if g is not None else groups.append([k])
+        expected = n * np.prod([p[g[0]] for g in groups])
+        if expected >= alpha: continue
+        inside = [c for c in cols if c in {names[k] for k in ks}]
+        out.append(dict(start_row=int(first[i]), rows=int(last[i] - first[i]), columns=inside,
+                        values={c: _jsonable(_num(df[c])[first[i]]) for c in inside}, expected=float(f'{expected:.3g}'),
+                        extent={names[k]: (int(S[i, k]), int(E[i, k])) for k in ks}))
+    return out
+
+def _window_chance(at_least:np.ndarray, own:int, length:int, n:int) -> float:
+    "The chance that a given window of `length` rows lies within one run of a column (its own run of `own` rows left out)."
+    at_least = at_least - (np.arange(len(at_least)) <= own)
+    if length < len(at_least) and at_least[length] >= 1: return min(1., at_least[length:].sum() / n)  # seen that long
+    expected, h = _run_tail(at_least, length)
+    return min(1., expected / (1 - h) / n)  # a run that reaches `length` covers 1 / (1 - h) windows on average
+
+def _frozen_masks(stretches:list[dict], n:int) -> dict:
+    "Per column, a mask of the rows of the `frozen_rows` stretches it is part of (its whole run)."
+    out = {}
+    for st in stretches:
+        for c, (a, b) in st['extent'].items(): out.setdefault(c, np.zeros(n, bool))[a:b] = True
+    return out
+
+def check_frozen_rows(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
+                      stretches:list[dict]|None=None, # `frozen_rows(df, min_run)` when already found
+                     ) -> list[Finding]:
+    "One warning for all stretches of rows over which several columns hold their values together (see `frozen_rows`)."
+    stretches = frozen_rows(df, min_run) if stretches is None else stretches
+    if not stretches: return []
+    cols = [c for c in df.columns if any(c in st['columns'] for st in stretches)]
+    at = lambda i: _jsonable(time.iloc[i]) if time is not None else i
+    first = [{k: v for k, v in st.items() if k != 'extent'}
+             | {'start': at(st['start_row']), 'end': at(st['start_row'] + st['rows'] - 1)} for st in stretches[:5]]
+    f, c = first[0], first[0]['columns'][0]
+    rows = sum(st['rows'] for st in stretches)
+    return [Finding('frozen_rows', 'warning', ', '.join(map(str, cols)),
+        f"{len(cols)} columns ({', '.join(map(str, cols[:8]))}{', ...' if len(cols) > 8 else ''}) hold their values "
+        f"together in {len(stretches)} stretch(es) of rows ({rows} rows): the first from {f['start']} to {f['end']} "
+        f"({f['rows']} rows, {len(f['columns'])} columns, e.g. {c} = {f['values'][c]}). That these columns, repeating "
+        f"independently, all hold still that long is {_expected_words(f['expected'])}. Probably a logging outage with the last record carried forward: treat those "
+        f"rows as missing in those columns (and do not fill them from the frozen values).",
+        dict(stretches=len(stretches), rows=rows, columns=cols, first_stretches=first))]
 
 # %% ../nbs/02_cleaning.ipynb #5ed6c821
 _COUNT_NAME = re.compile(r'(^|_)(cnt|count|counts|num|qty|quantity|visits|orders|sales|users|rentals|casual|registered|units)($|_)', re.I)
@@ -1349,11 +1516,18 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
         # the longest single check starts first: the partner lines only (each column's own runs are judged apart, below)
-        stuck = pool.submit(check_stuck_values, seen, time, own_runs=False)
+        models = pool.submit(stuck_models, seen)
+        stuck = pool.submit(lambda: check_stuck_values(seen, time, own_runs=False, models=models.result()))
+        # rows over which several columns are frozen together: reported once, and left out of each column's own runs
+        frozen = pool.submit(lambda: (st := frozen_rows(seen), _frozen_masks(st, len(seen))))
+        # a column's own long run that its moving partner explains (a quiet spell within the line's noise) is no finding
+        partner_of = lambda c: (seen[m['partner']], m) if (m := models.result().get(c)) else None
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
         checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
-                  stuck.result, *[lambda c=c: check_frozen_runs(seen[c], time) for c in numeric],
+                  stuck.result, lambda: check_frozen_rows(seen, time, stretches=frozen.result()[0]),
+                  *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c),
+                                                  partner=partner_of(c)) for c in numeric],
                   *[lambda c=c: check_impossible_values(frames[c], time) for c in body.columns],
                   *[lambda c=c: check_disguised_nulls(body[c].to_frame(), time, counts(), masks) for c in body.columns],
                   *[lambda c=c: check_mixed_types(frames[c], time, counts()) for c in text],
