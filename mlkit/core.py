@@ -13,11 +13,12 @@ from .datasets import BUNDLED, bundled_path, load_bike_sharing
 
 # %% auto #0
 __all__ = ['SEVERITIES', 'TASKS', 'DATA_SUFFIXES', 'DUPLICATE_POLICIES', 'TIME_UNITS', 'MAX_CLASSES', 'MIN_ROWS', 'KEY_PACKAGES',
-           'MlkitError', 'Finding', 'findings_frame', 'check_run_name', 'check_freq', 'check_tz', 'check_cleaning_plan',
-           'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers', 'infer_time_col', 'parse_time', 'infer_freq',
-           'seasonal_period', 'sort_by_time', 'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target',
-           'infinite_to_missing', 'target_gaps', 'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json',
-           'write_json', 'loads_strict_json', 'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
+           'MlkitError', 'Finding', 'findings_frame', 'evidence_summary', 'findings_table', 'check_run_name',
+           'check_freq', 'check_tz', 'check_cleaning_plan', 'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers',
+           'infer_time_col', 'parse_time', 'infer_freq', 'seasonal_period', 'sort_by_time', 'resolve_duplicates',
+           'snap_to_grid', 'infer_task', 'check_target', 'infinite_to_missing', 'target_gaps', 'file_sha256', 'Dataset',
+           'load_dataset', 'to_jsonable', 'dumps_json', 'write_json', 'loads_strict_json', 'RunDir', 'Run', 'open_run',
+           'package_versions', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #fe8c8920
 class MlkitError(ValueError):
@@ -47,6 +48,22 @@ def findings_frame(findings) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=['check', 'severity', 'column', 'message', 'evidence'], dtype=object)  # object: a missing column stays None
     order = df['severity'].map({s: i for i, s in enumerate(reversed(SEVERITIES))})
     return df.assign(_o=order).sort_values('_o', kind='stable').drop(columns='_o').reset_index(drop=True)
+
+# %% ../nbs/00_core.ipynb #f25f472f
+def evidence_summary(evidence:dict, items:int=3) -> str:
+    "`evidence` as one line `key: value; ...`, lists cut to their first `items` (with their length), numbers to 4 digits."
+    def short(v):
+        if isinstance(v, dict): return '{' + ', '.join(f'{k}: {short(x)}' for k, x in list(v.items())[:items]) + (', …}' if len(v) > items else '}')
+        if isinstance(v, (list, tuple)):
+            return '[' + ', '.join(map(short, v[:items])) + (f', … ({len(v)})]' if len(v) > items else ']')
+        if isinstance(v, (float, np.floating)): return f'{v:.4g}'
+        return str(v)
+    return '; '.join(f'{k}: {short(v)}' for k, v in (evidence or {}).items())
+
+def findings_table(findings) -> pd.DataFrame:
+    "`findings` as a table to read: severity, check, column, message and the evidence in one line, most severe first."
+    df = findings_frame(findings)
+    return df.assign(evidence=df['evidence'].map(evidence_summary))[['severity', 'check', 'column', 'message', 'evidence']]
 
 # %% ../nbs/00_core.ipynb #62c1c9ff
 TASKS = ('auto', 'regression', 'classification')
