@@ -198,6 +198,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'mlkit.core.read_table': ('core.html#read_table', 'mlkit/core.py'),
                             'mlkit.core.resolve_duplicates': ('core.html#resolve_duplicates', 'mlkit/core.py'),
                             'mlkit.core.seasonal_period': ('core.html#seasonal_period', 'mlkit/core.py'),
+                            'mlkit.core.show_table': ('core.html#show_table', 'mlkit/core.py'),
                             'mlkit.core.snap_to_grid': ('core.html#snap_to_grid', 'mlkit/core.py'),
                             'mlkit.core.sniff_csv': ('core.html#sniff_csv', 'mlkit/core.py'),
                             'mlkit.core.sort_by_time': ('core.html#sort_by_time', 'mlkit/core.py'),

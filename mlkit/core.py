@@ -13,12 +13,12 @@ from .datasets import BUNDLED, bundled_path, load_bike_sharing
 
 # %% auto #0
 __all__ = ['SEVERITIES', 'TASKS', 'DATA_SUFFIXES', 'DUPLICATE_POLICIES', 'TIME_UNITS', 'MAX_CLASSES', 'MIN_ROWS', 'KEY_PACKAGES',
-           'MlkitError', 'Finding', 'findings_frame', 'evidence_summary', 'findings_table', 'check_run_name',
-           'check_freq', 'check_tz', 'check_cleaning_plan', 'RunConfig', 'sniff_csv', 'read_table', 'drop_row_numbers',
-           'infer_time_col', 'parse_time', 'infer_freq', 'seasonal_period', 'sort_by_time', 'resolve_duplicates',
-           'snap_to_grid', 'infer_task', 'check_target', 'infinite_to_missing', 'target_gaps', 'file_sha256', 'Dataset',
-           'load_dataset', 'to_jsonable', 'dumps_json', 'write_json', 'loads_strict_json', 'RunDir', 'Run', 'open_run',
-           'package_versions', 'git_commit']
+           'MlkitError', 'Finding', 'findings_frame', 'evidence_summary', 'findings_table', 'show_table',
+           'check_run_name', 'check_freq', 'check_tz', 'check_cleaning_plan', 'RunConfig', 'sniff_csv', 'read_table',
+           'drop_row_numbers', 'infer_time_col', 'parse_time', 'infer_freq', 'seasonal_period', 'sort_by_time',
+           'resolve_duplicates', 'snap_to_grid', 'infer_task', 'check_target', 'infinite_to_missing', 'target_gaps',
+           'file_sha256', 'Dataset', 'load_dataset', 'to_jsonable', 'dumps_json', 'write_json', 'loads_strict_json',
+           'RunDir', 'Run', 'open_run', 'package_versions', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #fe8c8920
 class MlkitError(ValueError):
@@ -64,6 +64,12 @@ def findings_table(findings) -> pd.DataFrame:
     "`findings` as a table to read: severity, check, column, message and the evidence in one line, most severe first."
     df = findings_frame(findings)
     return df.assign(evidence=df['evidence'].map(evidence_summary))[['severity', 'check', 'column', 'message', 'evidence']]
+
+def show_table(df:pd.DataFrame, empty:str='none found'):
+    "Display `df` with its text in full (pandas cuts cells at 50 characters), or say `empty` when it has no rows."
+    from IPython.display import display
+    if not len(df): print(empty); return
+    with pd.option_context('display.max_colwidth', None): display(df)
 
 # %% ../nbs/00_core.ipynb #62c1c9ff
 TASKS = ('auto', 'regression', 'classification')
@@ -684,10 +690,10 @@ class Run:
         return to_jsonable(figures)
 
     def add_findings(self, step:str, findings) -> pd.DataFrame:
-        "Record the findings of `step` for the run's findings.json; returns them as a DataFrame."
+        "Record the findings of `step` for the run's findings.json; returns them as a table (`findings_table`)."
         findings = list(findings)
         if self.dir is not None: write_json(self.dir.path/'findings'/f'{step}.json', [asdict(f) for f in findings])
-        return findings_frame(findings)
+        return findings_table(findings)
 
 def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
              **options) -> Run:
