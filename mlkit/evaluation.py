@@ -400,13 +400,13 @@ def backtest_results(run) -> tuple:
     preds, scores, summary = (run.dir.load(n) for n in names)
     return preds.assign(time=pd.to_datetime(preds['time'])), scores, summary
 
-def plot_models(ev:Evaluation):
-    "The primary metric of every model with its bootstrap interval, baselines in grey."
-    t = ev.metrics[ev.metrics['metric'] == ev.primary].sort_values('value', ascending=not higher_is_better(ev.primary))
+def plot_models(metrics:pd.DataFrame, primary:str):
+    "`primary` of every model with its bootstrap interval, baselines in grey (`metrics`: `Evaluation.metrics`)."
+    t = metrics[metrics['metric'] == primary].sort_values('value', ascending=not higher_is_better(primary))
     fig, ax = plt.subplots(figsize=(7, .45 * len(t) + 1))
     colors = ['grey' if b else 'C0' for b in t['is_baseline']]
     bars = np.clip([t['value'] - t['ci_low'], t['ci_high'] - t['value']], 0, None)  # a pooled value can lie outside its interval
     ax.errorbar(t['value'], t['model'], xerr=bars, fmt='none', ecolor=colors)
     sns.scatterplot(x=t['value'], y=t['model'], hue=t['is_baseline'].map({True: 'baseline', False: 'model'}), ax=ax)
-    ax.set(xlabel=f'{ev.primary} (95% block-bootstrap interval)', ylabel='', title='Models against baselines')
+    ax.set(xlabel=f'{primary} (95% block-bootstrap interval)', ylabel='', title='Models against baselines')
     return fig

@@ -4,7 +4,7 @@
 
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
-import copy, html, logging, os, re, shlex, signal, socket, threading, time
+import base64, copy, html, io, logging, os, re, shlex, signal, socket, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 import nbformat, pandas as pd
 from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_json, package_versions, git_commit,
-                        check_run_name, findings_frame, Finding, loads_strict_json, file_sha256)
+                        check_run_name, findings_frame, Finding, loads_strict_json, file_sha256, SEVERITIES)
 
 # %% auto #0
 __all__ = ['STEP_GLOB', 'REPORT_HEADING', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',
@@ -93,7 +93,8 @@ def report_version(nb:nbformat.NotebookNode) -> nbformat.NotebookNode:
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}
 .complete{color:#137333;font-weight:bold}.failed,.critical,.interrupted{color:#b3261e;font-weight:bold}.warning{color:#9a6700;font-weight:bold}
-.running,.skipped{color:#666}code{background:#f6f6f6;padding:0 .2em}"""
+.running,.skipped{color:#666}code{background:#f6f6f6;padding:0 .2em}.wide{overflow-x:auto}img{max-width:100%}
+details>summary{cursor:pointer;font-weight:bold;margin:.5em 0}"""
 
 def _table(rows:list[dict], cols:list[str]) -> str:
     "An HTML table of `rows` (values already HTML)."
@@ -104,6 +105,28 @@ def _table(rows:list[dict], cols:list[str]) -> str:
 def _figures(d) -> str:
     "Key figures as `name: value` lines."
     return '<br>'.join(f'{html.escape(str(k))}: <code>{html.escape(str(v))}</code>' for k, v in (d or {}).items())
+
+def _png(fig, alt:str) -> str:
+    "Matplotlib `fig` as an inline image (the page stays one self-contained file)."
+    import matplotlib.pyplot as plt
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+def _models_section(rd:RunDir) -> str:
+    "Models against baselines (picture with intervals, then a table of the primary metric) and the folds on a timeline."
+    if not rd.has('evaluation'): return ''
+    import matplotlib; matplotlib.use('Agg')  # the runner draws without a display
+    from mlkit.evaluation import plot_models
+    from mlkit.backtest import plot_folds
+    table, metrics = rd.load('evaluation'), rd.load('evaluation_metrics')
+    primary = table.columns[2]  # model, is_baseline, then the primary metric
+    keep = ['model', 'is_baseline', primary, 'ci_low', 'ci_high', 'fold_std'] + [c for c in table if c.startswith('p_vs_')]
+    shown = table[keep].rename(columns=lambda c: c.replace('p_vs_', 'p vs '))
+    out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}"
+           f"<div class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
+           "<p><small>p vs a baseline: one-sided Diebold-Mariano test that the model's loss is lower.</small></p>")
+    if rd.has('backtest_folds'): out += f"<h3>The backtest's folds</h3>{_png(plot_folds(rd.load('backtest_folds')), 'folds')}"
+    return out
 
 def write_index(run_path, manifest:dict|None=None) -> Path:
     "Write `index.html` summarising the run at `run_path` from its manifest (or `manifest`) and findings."
@@ -118,10 +141,14 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
         err = f'<br><small>{esc(s["error"])}</small>' if s.get('error') else ''
         steps.append(dict(step=esc(s['step']), status=f'<span class="{esc(s["status"])}">{esc(s["status"])}</span>{err}',
                           seconds=esc(s.get('seconds', '')), figures=_figures(s.get('figures')), links=links))
-    fnd = [dict(severity=f'<span class="{esc(f["severity"])}">{esc(f["severity"])}</span>', check=esc(f['check']),
-                column=esc(f['column'] or ''), message=esc(f['message'])) for f in findings]
-    evaluation = (f"<h2>Models against baselines</h2>{rd.load('evaluation').round(4).to_html(index=False, na_rep='')}"
-                  if rd.has('evaluation') else '')
+    by_step = rd.read_json('findings')  # step -> its findings: each finding links to the page with its evidence
+    fnd = {sev: [dict(severity=f'<span class="{sev}">{sev}</span>', check=esc(f['check']), column=esc(f['column'] or ''),
+                      message=esc(f['message']), step=f'<a href="{esc(step)}.html">{esc(step)}</a>')
+                 for step, fs in by_step.items() for f in fs if f['severity'] == sev] for sev in SEVERITIES[::-1]}
+    cols = ['severity', 'check', 'column', 'message', 'step']
+    groups = ''.join((f'<details><summary>{sev} ({len(rows)})</summary>{_table(rows, cols)}</details>' if sev == 'info'
+                      else f'<h3>{sev} ({len(rows)})</h3>{_table(rows, cols)}') for sev, rows in fnd.items() if rows)
+    evaluation = _models_section(rd)
     params = [dict(parameter=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['parameters'].items()]
     data = [dict(fact=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['data'].items()]
     live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). If this "
@@ -132,7 +159,7 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
 <h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
 <p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
 git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
-<h2>Findings ({len(findings)})</h2>{_table(fnd, ['severity', 'check', 'column', 'message']) if fnd else '<p>None recorded.</p>'}
+<h2>Findings ({len(findings)})</h2>{groups or '<p>None found.</p>'}
 {evaluation}
 <h2>Steps</h2>{_table(steps, ['step', 'status', 'seconds', 'figures', 'links'])}
 <h2>Data</h2>{_table(data, ['fact', 'value'])}
