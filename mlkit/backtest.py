@@ -20,6 +20,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss, r
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the text bar: works in terminals, papermill logs and notebooks without ipywidgets
 from .core import Finding, MlkitError, Run, seasonal_period
@@ -130,9 +131,20 @@ def fold_table(folds, times) -> pd.DataFrame:
 
 # %% ../nbs/04_backtest.ipynb #94e85980
 class LastValue(RegressorMixin, BaseEstimator):
-    "Predicts its single input column: with the target lagged by `h` as input, the naive forecast."
-    def fit(self, X, y=None): self.n_features_in_ = 1; return self
-    def predict(self, X): return np.asarray(X, dtype=float)[:, 0]
+    "Predicts its first input column: with the target lagged by `h` as input, the naive forecast."
+    def fit(self, X, y):
+        validate_data(self, X, y, ensure_all_finite='allow-nan', y_numeric=True)  # a lag is missing before the start
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, ensure_all_finite='allow-nan', dtype=float)[:, 0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.regressor_tags.poor_score = True  # it learns nothing: a baseline scores what the data gives it
+        return tags
 
 def baseline_models(y, times, task:str, horizon:int=1, freq:str|None=None) -> dict:
     "name -> (estimator, its input columns) for the baselines of `task`."

@@ -8,6 +8,7 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 from .core import MlkitError, Run, infer_freq, seasonal_period
 from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
 
@@ -184,7 +185,9 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                 [f'{y}_roll{w}_{s}' for w in self.windows_ for s in self.stats] +
                 [f'{y}_expanding_mean'] * bool(self.expanding) + [f'{y}_diff{k}' for k in self.diffs]]
 
-    def get_feature_names_out(self, input_features=None): return np.asarray(self.feature_names_out_ + self._calendar_names(), dtype=object)
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return np.asarray(self.feature_names_out_ + self._calendar_names(), dtype=object)
 
     def _calendar_names(self) -> list[str]:
         "Names of the calendar and holiday columns."
@@ -193,6 +196,7 @@ class PastFeatures(TransformerMixin, BaseEstimator):
         return cal + (['hol_today', 'hol_days_to', 'hol_days_since'] if self.holidays is not None else [])
 
     def transform(self, X:pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self)
         h, frame = self.horizon, self._with_domain(X)
         ts = check_time_order(frame[self.time_col])
         pos = time_positions(ts, self.freq_)

@@ -11,6 +11,7 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 from .core import Finding, MlkitError, Run, write_json
 from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is_numeric, robust_scale, rule_mask,
                             stuck_models, stuck_runs, unit_mix)
@@ -256,8 +257,16 @@ class FoldCleaner(TransformerMixin, BaseEstimator):
     def __init__(self, plan=()): # decisions (records or `Decision`s); only active convert_unit and clip ones act
         self.plan = plan
 
+    def _frame(self, X, reset:bool) -> pd.DataFrame:
+        "`X` checked (column count and names against the fit) as a DataFrame; arrays get positional names."
+        if isinstance(X, pd.DataFrame):  # kept as it is: its columns may be text or categories
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        X = validate_data(self, X, reset=reset, ensure_all_finite='allow-nan', dtype=None)
+        return pd.DataFrame(X, columns=[f'x{i}' for i in range(X.shape[1])])
+
     def fit(self, X:pd.DataFrame, y=None):
-        self.feature_names_in_, self.n_features_in_ = np.asarray(X.columns, dtype=object), X.shape[1]
+        X = self._frame(X, reset=True)
         plan = [d if isinstance(d, Decision) else Decision(**d) for d in self.plan]
         act = [d for d in plan if d.active]
         src = {c: feature_source(c, {d.column for d in plan if d.column}) for c in X.columns}
@@ -271,15 +280,25 @@ class FoldCleaner(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X:pd.DataFrame) -> pd.DataFrame:
-        X = X.copy()
+        check_is_fitted(self)
+        array = not isinstance(X, pd.DataFrame)
+        X = self._frame(X, reset=False).copy()
         for c, name in self.conversions_.items():
             mix = unit_mix(X[c])
             x = X[c].astype(float)
             if mix and mix[0] == name: X[c] = x.mask(mix[1], UNIT_CONVERSIONS[name][1](x))
         for c, (lo, hi) in self.bounds_.items(): X[c] = X[c].clip(lo, hi)
-        return X
+        return X.to_numpy() if array else X  # pandas in, pandas out; arrays in, arrays out
 
-    def get_feature_names_out(self, input_features=None): return self.feature_names_in_
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return getattr(self, 'feature_names_in_', np.array([f'x{i}' for i in range(self.n_features_in_)], dtype=object))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values pass through untouched
+        tags.input_tags.string = True  # so do text columns
+        return tags
 
 # %% ../nbs/02b_repair.ipynb #4e2b2b6f
 def transform_proposals(X:pd.DataFrame, threshold:float=1.) -> pd.DataFrame:
