@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, os, signal, sys
 from pathlib import Path
 from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
+from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
 
 # %% auto #0
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args) -> RunConfig:
     "The `RunConfig` of `mlkit run`'s options."
-    target = args.target or ('cnt' if args.data.startswith('bike_sharing_') else None)
+    target = args.target or BUNDLED_TARGET.get(args.data)
     if target is None: raise MlkitError('no target column given', 'pass --target with the column to predict')
     return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq, seed=args.seed,
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,

@@ -11,12 +11,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from .core import MlkitError, Run, infer_freq, seasonal_period
 from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
+from .datasets import BUNDLED_FEATURES
+
 
 # %% auto #0
-__all__ = ['BIKE_KNOWN_COLS', 'check_time_order', 'time_positions', 'on_grid', 'lag_on_grid', 'calendar_features',
-           'holiday_dates', 'holiday_features', 'longest_lag', 'default_lags', 'default_windows', 'PastFeatures',
-           'future_change_test', 'commute_hour', 'feature_config', 'clean_frame', 'with_target_values', 'make_features',
-           'features_for_run', 'plot_feature_correlations']
+__all__ = ['check_time_order', 'time_positions', 'on_grid', 'lag_on_grid', 'calendar_features', 'holiday_dates',
+           'holiday_features', 'longest_lag', 'default_lags', 'default_windows', 'PastFeatures', 'future_change_test',
+           'feature_config', 'clean_frame', 'with_target_values', 'make_features', 'features_for_run',
+           'plot_feature_correlations']
 
 # %% ../nbs/03_features.ipynb #15c5ebee
 def check_time_order(ts) -> pd.DatetimeIndex:
@@ -271,17 +273,10 @@ def future_change_test(transformer, frame:pd.DataFrame, cutoff:int, seed:int=0) 
     return int((~same).to_numpy().sum())
 
 # %% ../nbs/03_features.ipynb #f188fbc0
-BIKE_KNOWN_COLS = ['season', 'yr', 'mnth', 'hr', 'holiday', 'weekday', 'workingday', 'commute_hour']
-
-def commute_hour(frame:pd.DataFrame) -> np.ndarray:
-    "1 in the morning and evening commuting hours of working days (Bike Sharing's `workingday` and `hr`)."
-    return (frame['workingday'].eq(1) & frame['hr'].isin([7, 8, 9, 16, 17, 18, 19])).to_numpy(float)
-
 def feature_config(run:Run) -> dict:
     "This step's feature settings for `run`: one step ahead; known calendar columns and domain features for the bundled data."
-    if run.cfg.is_bundled and run.cfg.data.endswith('hourly'):
-        return dict(horizon=1, known_cols=BIKE_KNOWN_COLS, holidays='US', domain={'commute_hour': commute_hour})
-    return dict(horizon=1, known_cols=[], holidays=None, domain=None)
+    known = BUNDLED_FEATURES.get(run.cfg.data) if run.cfg.is_bundled else None
+    return dict(horizon=1, **(known or dict(known_cols=[], holidays=None, domain=None)))
 
 def clean_frame(run:Run) -> pd.DataFrame:
     "The cleaning step's `clean_data`, or (without it) the run's data after its cleaning plan."
