@@ -19,12 +19,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'MAX_CATEGORIES', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian',
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
-           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'unit_segments', 'unit_mix',
-           'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs',
-           'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask', 'check_impossible_values',
-           'value_counts', 'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
-           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
-           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems']
+           'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'scaled_rows', 'spread_segments',
+           'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
+           'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
+           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -474,6 +475,59 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
     elif kind == 'identifier': df.insert(1, 'record_id', np.arange(len(df)) + 1000)
     return df
 
+# %% ../nbs/02_cleaning.ipynb #c3a9e1f0
+def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|None:
+    "The rows of `x` about `factor` times their running median (within a factor of 3) when far more of them lie there than chance puts there, and the test's figures; else None."
+    # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of their
+    # running median by chance, evenly spread in that ratio. The rows within a factor of 3 of `factor` are counted
+    # against those 10 to 100 times further out (a band 34 times as wide): chance fills both alike, a conversion piles
+    # rows into the first. A multiplication is judged alike on the neighbours' ratio to the row.
+    up = factor > 1
+    f = 1 / factor if up else factor
+    rows, ratio = ratio_candidates(x, ref, factor / 100, -np.inf) if up else ratio_candidates(x, ref, np.inf, 100 * f)
+    with np.errstate(divide='ignore'): r = 1 / ratio if up else ratio
+    band, control = np.abs(np.log(r / f)) < np.log(3), (r >= 10 * f) & (r <= 100 * f)
+    k, expected = int(band.sum()), (int(control.sum()) + 1) * (3 - 1 / 3) / 90  # one more in the control: never sure it is empty
+    p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
+    if k < 3 or p >= alpha: return None
+    return rows[band], dict(rows_at_ratio=k, rows_expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'),
+                            median_ratio_to_neighbours=float(f'{np.median(ratio[band]):.4g}'))
+
+def spread_segments(x:np.ndarray, factor:float, back,
+                    plausible:tuple=(-np.inf, np.inf), # the range the rest must lie in (1%-99%) for the conversion to apply
+                    window:int=25) -> list[tuple[int, int]]:
+    "Stretches of `x` whose row-to-row moves are about `factor` times those of the rest, and that converted back by `back` match the rest in level and spread."
+    # a change of scale that keeps the level inside the column's range (m -> km on a column around zero) moves no level:
+    # the moves from row to row shrink (or grow) by the factor instead. A quiet stretch (idle, night) also moves little,
+    # but converted back it does not look like the rest: its values then span far more or far less than theirs
+    n = len(x)
+    if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return []
+    stride = max(1, n // SAMPLE_ROWS)
+    c = forward_filled(x)[::stride]
+    w = min(window, max(5, len(c) // 40))
+    moves = np.abs(np.diff(c))
+    typical = nanmedian(np.where(moves > 0, moves, np.nan))
+    if not typical > 0: return []
+    h = w // 2
+    local = bn.move_median(np.r_[moves, np.full(h, np.nan)], w, min_count=h + 1)[h:]  # centred on each move
+    with np.errstate(divide='ignore', invalid='ignore'): near = np.abs(np.log10(local / typical / factor)) < 1
+    starts, lengths = _runs(near)
+    out = []
+    for a, k in zip(starts[near[starts]], lengths[near[starts]]):
+        A, E = a * stride, min((a + k + 1) * stride, n)
+        if k < w or E - A > .5 * n: continue
+        rest = np.r_[x[max(0, A - (E - A)):A], x[E:E + (E - A)]]
+        rest, seg = rest[np.isfinite(rest)], back(x[A:E][np.isfinite(x[A:E])])
+        if len(rest) < w or len(seg) < w: continue
+        moved = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
+        if not plausible[0] <= np.quantile(rest, .01) <= np.quantile(rest, .99) <= plausible[1]: continue
+        if not all(moved(rest, q) > 0 and 1 / 3 <= moved(seg, q) / moved(rest, q) <= 3 for q in (.5, .9)): continue
+        (r10, r50, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
+        if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # converted back, as spread out as the rest
+        if not np.quantile(rest, .01) - .5 * (r90 - r10) <= s50 <= np.quantile(rest, .99) + .5 * (r90 - r10): continue
+        out.append((A, E))
+    return out
+
 # %% ../nbs/02_cleaning.ipynb #e74e0ca7
 UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
     'Celsius -> Fahrenheit': (lambda v: v * 1.8 + 32, lambda v: (v - 32) / 1.8, (-60, 60), None),
@@ -555,7 +609,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
             seg = back(x[A + m:E - m][np.isfinite(x[A + m:E - m])])
-            if len(rest) < w or len(seg) < min(w, E - A - 2 * m): continue
+            if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue  # a few rows, at least, to have moves
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
@@ -579,12 +633,16 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             mask[_edge_rows(x, A - edge, A + edge, lvl, back)] = True
             mask[_edge_rows(x, E - edge, min(E + edge, n), lvl, back)] = True
             kept.append((A, E))
+        if factor and not kept:  # no level jump: a change of scale may still show in the moves (m -> km around zero)
+            for A, E in spread_segments(x, factor, back, (lo, hi), window):
+                mask[A:E] = True
+                kept.append((A, E))
         mask &= np.isfinite(x)
         if kept and (best is None or mask.sum() > best[1].sum()): best = (name, mask, kept)
     return best
 
-def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray]|None:
-    "The conversion that best explains rows of `s` in another unit (leaving out the rows to `ignore`) and their mask, or None."
+def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray, dict]|None:
+    "The conversion that best explains rows of `s` in another unit (leaving out the rows to `ignore`), their mask and the test's figures, or None."
     x = _num_without(s, ignore)
     if np.count_nonzero(np.isfinite(x)) < 10: return None
     # two references: contiguous segments whose boundaries jump by a conversion (a whole year in another unit: its
@@ -592,7 +650,7 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     found = unit_segments(x)
     if found: x = np.where(found[1], np.nan, x)
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
-    best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
+    best, rows = (found[0], found[1], {}) if found else None, estimate_rows(len(x))
     scale = ref.scale
     if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they make are the scale
         dev = np.abs(estimate(x) - ref.at(rows))
@@ -600,13 +658,19 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     if not scale > 0: return best
     # only far-off rows can be explained: convert those, not the whole column
     with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)
-    if len(far_rows) < 3: return best
     far = np.zeros(len(x), bool)
     far[far_rows] = True
     q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority
     x_far, ref_far = x[far_rows], ref.at(far_rows)
     for name, (forward, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
         if not (lo <= q01 and q99 <= hi): continue
+        # a change of scale need not be far: values divided by 1000 sit near zero, inside a wide or noisy bulk. Their
+        # ratio to their neighbours is the evidence, when far more rows show it than chance puts there
+        if factor and (scaled := scaled_rows(x, ref, factor)) and (best is None or len(scaled[0]) > best[1].sum()):
+            explained = np.zeros(len(x), bool)
+            explained[scaled[0]] = True
+            best = (name, explained, scaled[1])
+        if len(far_rows) < 3: continue
         # the far rows on the conversion's side of their neighbours (about `factor` times them, or moved its way), and
         # among those the rows that converted back are no longer far: most of them must be
         with np.errstate(divide='ignore', invalid='ignore'):
@@ -617,7 +681,7 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
             explained = np.zeros(len(x), bool)
             explained[far_rows[fits]] = True
             if found and name == found[0]: explained |= found[1]
-            if best is None or explained.sum() > best[1].sum(): best = (name, explained)
+            if best is None or explained.sum() > best[1].sum(): best = (name, explained, {})
     return best
 
 def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -> list[dict]:
@@ -632,7 +696,7 @@ def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|
     mix = unit_mix(s, ref, ignore)
     return [] if mix is None else [_units_finding(s, time, *mix)]
 
-def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray) -> Finding:
+def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, test:dict|None=None) -> Finding:
     "The finding for the rows of `s` that look like another unit by conversion `name`."
     back = UNIT_CONVERSIONS[name][1]
     ex = examples(s, rows, time)
@@ -648,7 +712,7 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray) 
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
         f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
-        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex))
+        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex, **(test or {})))
 
 # %% ../nbs/02_cleaning.ipynb #98561bb7
 def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[Finding]:
