@@ -560,9 +560,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     noise = robust_scale(d)
     if noise == 0:  # a level that mostly holds (lights off at night): the changes it does make are the noise
         noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))
-    if not noise > 0: return None
-    with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
-    if not big.any(): return None
+    # where the level never jumps far, a change of scale can still show in the moves (below)
+    with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise if noise > 0 else np.zeros(len(d), bool)
     def boundaries(match):  # the middle of each cluster of rows where the level jumps as `match` says
         rows = np.flatnonzero(big & match)
         if not len(rows): return rows
@@ -777,7 +776,11 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         # back to an ordinary value lands anywhere)
         restart = fall & (v[1:] < v[:-1] / 2)
         low = np.count_nonzero(v[1:][restart] < np.median(v)) if restart.any() else 0
-        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), low if low >= .8 * np.count_nonzero(restart) else 0, d
+        # and it climbs back by small steps: rises as large as its restarts are jumps back to a level (rows or a year in
+        # another unit, among a rising trend), no restart
+        jumps_back = np.count_nonzero(d > .5 * np.median(-d[restart])) if restart.any() else 0
+        return (np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart),
+                low if low >= .8 * np.count_nonzero(restart) and jumps_back < .5 * np.count_nonzero(restart) else 0, d)
     n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
