@@ -114,6 +114,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mlkit.cleaning.rule_mask': ('cleaning.html#rule_mask', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.running_sum': ('cleaning.html#running_sum', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.scaled_rows': ('cleaning.html#scaled_rows', 'mlkit/cleaning.py'),
+                                'mlkit.cleaning.shifted_rows': ('cleaning.html#shifted_rows', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.spread_segments': ('cleaning.html#spread_segments', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.stuck_models': ('cleaning.html#stuck_models', 'mlkit/cleaning.py'),
                                 'mlkit.cleaning.stuck_runs': ('cleaning.html#stuck_runs', 'mlkit/cleaning.py'),

@@ -20,9 +20,9 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
            'granularity_mix', 'check_mixed_granularity', 'planted_error_case', 'scaled_rows', 'spread_segments',
-           'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
-           'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules', 'rule_mask',
-           'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'unit_segments', 'unit_mix', 'shifted_rows', 'check_mixed_units', 'check_time_index', 'running_sum',
+           'stuck_models', 'stuck_runs', 'frozen_runs', 'check_stuck_values', 'check_frozen_runs', 'impossible_rules',
+           'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
            'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
            'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
            'detect_problems']
@@ -485,8 +485,9 @@ def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6
     up = factor > 1
     f = 1 / factor if up else factor
     rows, ratio = ratio_candidates(x, ref, factor / 100, -np.inf) if up else ratio_candidates(x, ref, np.inf, 100 * f)
-    with np.errstate(divide='ignore'): r = 1 / ratio if up else ratio
-    band, control = np.abs(np.log(r / f)) < np.log(3), (r >= 10 * f) & (r <= 100 * f)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r = 1 / ratio if up else ratio
+        band, control = np.abs(np.log(r / f)) < np.log(3), (r >= 10 * f) & (r <= 100 * f)
     k, expected = int(band.sum()), (int(control.sum()) + 1) * (3 - 1 / 3) / 90  # one more in the control: never sure it is empty
     p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
     if k < 3 or p >= alpha: return None
@@ -650,10 +651,10 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     if found: x = np.where(found[1], np.nan, x)
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
     best, rows = (found[0], found[1], {}) if found else None, estimate_rows(len(x))
-    scale = ref.scale
-    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they make are the scale
-        dev = np.abs(estimate(x) - ref.at(rows))
-        scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
+    # rounded, slow readings mostly equal their running median: the deviations they make are the scale
+    dev = np.abs(estimate(x) - ref.at(rows))
+    nonzero_scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
+    scale = ref.scale if ref.scale > 0 else nonzero_scale
     if not scale > 0: return best
     # only far-off rows can be explained: convert those, not the whole column
     with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)
@@ -676,12 +677,29 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
             if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(2)
             else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
         fits = side & (np.abs(back(x_far) - ref_far) <= 3 * scale)
-        if fits.sum() >= 3 and fits.sum() >= .5 * side.sum():
-            explained = np.zeros(len(x), bool)
-            explained[far_rows[fits]] = True
-            if found and name == found[0]: explained |= found[1]
-            if best is None or explained.sum() > best[1].sum(): best = (name, explained, {})
+        test = {}
+        if not (fits.sum() >= 3 and fits.sum() >= .5 * side.sum()):
+            if factor: continue
+            # many far rows (moves of a price that often repeats): a shift is then judged against chance, which moves
+            # rows as far down as up, and as rarely by exactly the shift's amount
+            fits, test = shifted_rows(x_far, ref_far, forward, 3 * max(scale, nonzero_scale))
+            if fits is None: continue
+        explained = np.zeros(len(x), bool)
+        explained[far_rows[fits]] = True
+        if found and name == found[0]: explained |= found[1]
+        if best is None or explained.sum() > best[1].sum(): best = (name, explained, test)
     return best
+
+def shifted_rows(x:np.ndarray, ref:np.ndarray, forward, tol:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|tuple[None, None]:
+    "Mask of the values of `x` that are `forward` of their reference `ref` (within `tol`, converted back), when far more are than lie as far the other way; and the test's figures."
+    slope = abs(forward(1.) - forward(0.))
+    with np.errstate(invalid='ignore'):
+        hit = np.abs(x - forward(ref)) <= slope * tol
+        mirror = np.abs(x - (2 * ref - forward(ref))) <= slope * tol
+    k, c = int(hit.sum()), int(mirror.sum())
+    p = float(stats.poisson.sf(k - 1, c + 1)) if k else 1.
+    if k < 3 or p >= alpha: return None, None
+    return hit, dict(rows_moved_by_conversion=k, rows_moved_as_far_the_other_way=c, p_value=float(f'{p:.3g}'))
 
 def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -> list[dict]:
     "The first `n` stretches of at least `min_rows` consecutive flagged rows: first and last row (and time)."
@@ -1266,13 +1284,10 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
         with np.errstate(divide='ignore', invalid='ignore'): ratio = np.nanmedian(_num(s)[rows] / ref.at(rows))
         if factor and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None  # the period explains them better
         else: mix = granularity_mix(s.mask(units[1]), time, step=step, gap=gap)
-    # rows explained as period totals are not also outliers, nor are stretches of rows in another unit (a few
-    # scattered rows can be either: both are said)
+    # rows explained as period totals, or as another unit by a conversion that explains 10 rows or more, are not also
+    # outliers: the finding that explains them says what to do (a few rows 1.8 x + 32 can be either: both are said)
     ignore = mix[0] if mix else None
-    if units:
-        starts, lengths = _runs(units[1])
-        stretch = np.repeat(units[1][starts] & (lengths >= 10), lengths)
-        ignore = stretch if ignore is None else ignore | stretch
+    if units and units[1].sum() >= 10: ignore = units[1] if ignore is None else ignore | units[1]
     unsure = [Finding('unchecked', 'info', s.name,
         f"Whether some rows of {s.name} are {period} totals written among per-step values could not be decided: {why}. "
         f"If the data was assembled from reports of different periods, check it by hand.", dict(period=period, reason=why))
