@@ -506,25 +506,26 @@ def spread_segments(x:np.ndarray, factor:float, back,
     stride = max(1, n // SAMPLE_ROWS)
     c = forward_filled(x)[::stride]
     w = min(window, max(5, len(c) // 40))
-    moves = np.abs(np.diff(c))
-    typical = nanmedian(np.where(moves > 0, moves, np.nan))
+    # the mean move over w rows (a forecast held for hours moves in steps: its median move is 0), against its usual size
+    local = bn.move_mean(np.r_[np.abs(np.diff(c)), np.full(w // 2, np.nan)], w, min_count=w // 2 + 1)[w // 2:]
+    typical = nanmedian(local)
     if not typical > 0: return []
-    h = w // 2
-    local = bn.move_median(np.r_[moves, np.full(h, np.nan)], w, min_count=h + 1)[h:]  # centred on each move
     with np.errstate(divide='ignore', invalid='ignore'): near = np.abs(np.log10(local / typical / factor)) < 1
     starts, lengths = _runs(near)
+    mean_move = lambda *parts: np.mean(np.concatenate([np.abs(np.diff(v)) for v in parts]))
     out = []
     for a, k in zip(starts[near[starts]], lengths[near[starts]]):
         A, E = a * stride, min((a + k + 1) * stride, n)
         if k < w or E - A > .5 * n: continue
-        rest = np.r_[x[max(0, A - (E - A)):A], x[E:E + (E - A)]]
-        rest, seg = rest[np.isfinite(rest)], back(x[A:E][np.isfinite(x[A:E])])
+        before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
+        before, after, seg = before[np.isfinite(before)], after[np.isfinite(after)], back(x[A:E][np.isfinite(x[A:E])])
+        rest = np.r_[before, after]
         if len(rest) < w or len(seg) < w: continue
-        moved = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
         if not plausible[0] <= np.quantile(rest, .01) <= np.quantile(rest, .99) <= plausible[1]: continue
-        if not all(moved(rest, q) > 0 and 1 / 3 <= moved(seg, q) / moved(rest, q) <= 3 for q in (.5, .9)): continue
+        moved = mean_move(*[v for v in (before, after) if len(v) > 1])
+        if not (moved > 0 and 1 / 3 <= mean_move(seg) / moved <= 3): continue  # converted back, it moves as the rest does
         (r10, r50, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
-        if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # converted back, as spread out as the rest
+        if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # and is as spread out as the rest
         if not np.quantile(rest, .01) - .5 * (r90 - r10) <= s50 <= np.quantile(rest, .99) + .5 * (r90 - r10): continue
         out.append((A, E))
     return out
