@@ -623,8 +623,9 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
             # chance (its boundaries match in ratio at both ends), seasons of different strength (flu seasons) move
-            # counts up to a few times as much, and a trend may carry the level beyond the rows around it
-            if factor: tol, reach, (q_lo, q_hi) = 3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            # counts up to a few times as much (a quiet weekend in a room, 4 times less: within 10 times for a factor of
+            # 100 or 1000), and a trend may carry the level beyond the rows around it
+            if factor: tol, reach, (q_lo, q_hi) = 10, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
