@@ -570,7 +570,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         first = np.r_[True, np.diff(rows) > w]
         return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
     best = None
-    for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
+    for name, (forward, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
         # a change of scale also matches in ratio: near 0 any drop looks like a level divided by 1000 (a day without
         # rentals after a busy one)
         with np.errstate(invalid='ignore', divide='ignore'):
@@ -626,6 +626,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # counts up to a few times as much (a quiet weekend in a room, 4 times less: within 10 times for a factor of
             # 100 or 1000), and a trend may carry the level beyond the rows around it
             if factor: tol, reach, (q_lo, q_hi) = 10, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            elif abs(forward(np.median(rest)) - np.median(rest)) > 10 * (q99 - q01):  # a shift ten times the rest's whole
+                tol, reach, (q_lo, q_hi) = 1 / .6, .5 * (q95 - q05), (q01, q99)  # range: no swing of the column matches it
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
@@ -650,6 +652,14 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
     # two references: contiguous segments whose boundaries jump by a conversion (a whole year in another unit: its
     # neighbours share the unit), and each row's neighbours (a few scattered rows in another unit)
     found = unit_segments(x)
+    if not found and np.count_nonzero(x == 0) >= .3 * np.count_nonzero(np.isfinite(x)):
+        # zero is zero in any unit: in a column mostly at zero (lights off at night) the other values carry the units
+        nonzero = np.flatnonzero(np.isfinite(x) & (x != 0))
+        if sub := unit_segments(x[nonzero]):
+            spans = [(int(nonzero[a]), int(nonzero[e - 1]) + 1) for a, e in sub[2]]
+            mask = np.zeros(len(x), bool)
+            for a, e in spans: mask[a:e] = True
+            found = (sub[0], mask & np.isfinite(x), spans)
     if found: x = np.where(found[1], np.nan, x)
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
     best, rows = (found[0], found[1], {}) if found else None, estimate_rows(len(x))
