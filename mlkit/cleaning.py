@@ -564,8 +564,11 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))
     # where the level never jumps far, a change of scale can still show in the moves (below)
     with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise if noise > 0 else np.zeros(len(d), bool)
-    def boundaries(match):  # the middle of each cluster of rows where the level jumps as `match` says
-        rows = np.flatnonzero(big & match)
+    # in a column that stays above zero a jump by a factor of 100 or 1000 is far in itself, however far its level moves
+    # otherwise (a trend's moves grow with its level, and the noise of a smooth one is tiny)
+    positive = np.fmin.reduce(c) > 0
+    def boundaries(match, far=big):  # the middle of each cluster of rows where the level jumps as `match` says
+        rows = np.flatnonzero(far & match)
         if not len(rows): return rows
         first = np.r_[True, np.diff(rows) > w]
         return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
@@ -575,8 +578,10 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         # rentals after a busy one)
         with np.errstate(invalid='ignore', divide='ignore'):
             scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
-            starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
-            ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
+            if factor and positive: starts, ends = boundaries(scaled(right, left), True), boundaries(scaled(left, right), True)
+            else:
+                starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
+                ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
         events = sorted([(b, +1) for b in starts] + [(b, -1) for b in ends])
         segments, start = [], None
         for b, kind in events:
@@ -601,9 +606,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         kept = []
         for a, e in segments:
             A, E = a * stride, min(e * stride, n)
-            # a shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle to a gust):
-            # it needs a longer segment than a change of scale
-            if e - a < (w if factor else 4 * w) or E - A > .5 * n: continue
+            if e - a < w or E - A > .5 * n: continue
             # the boundaries are known to half a window: the rows that close to them are left out of both sides
             m = w // 2 * stride
             before, after = x[max(0, A - (E - A)):max(0, A - m)], x[E + m:E + (E - A)]
@@ -628,6 +631,9 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             if factor: tol, reach, (q_lo, q_hi) = 10, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
             elif abs(forward(np.median(rest)) - np.median(rest)) > 10 * (q99 - q01):  # a shift ten times the rest's whole
                 tol, reach, (q_lo, q_hi) = 1 / .6, .5 * (q95 - q05), (q01, q99)  # range: no swing of the column matches it
+            # a smaller shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle
+            # to a gust): it needs a longer segment than a change of scale
+            elif e - a < 4 * w: continue
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
