@@ -741,7 +741,7 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, 
     such_as = f' ({such_as}' if such_as else ''
     stretches = _stretches(rows, time)
     dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from {stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
-             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level jumps by the conversion."
+             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the moves from row to row, changes by the conversion."
              if stretches else '')
     return Finding('mixed_units', 'critical', s.name,
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
