@@ -477,18 +477,18 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
 
 # %% ../nbs/02_cleaning.ipynb #c3a9e1f0
 def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|None:
-    "The rows of `x` about `factor` times their running median (within a factor of 3) when far more of them lie there than chance puts there, and the test's figures; else None."
+    "The rows of `x` at most 3 times `factor` times their running median (for a multiplication, at least a third of it) when far more of them lie there than chance puts there, and the test's figures; else None."
     # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of their
-    # running median by chance, evenly spread in that ratio. The rows within a factor of 3 of `factor` are counted
-    # against those 10 to 100 times further out (a band 34 times as wide): chance fills both alike, a conversion piles
-    # rows into the first. A multiplication is judged alike on the neighbours' ratio to the row.
+    # running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted against
+    # those 10 to 100 times further out (a band 30 times as wide): chance fills both alike, a conversion piles rows
+    # into the first. A multiplication is judged alike on the neighbours' ratio to the row.
     up = factor > 1
     f = 1 / factor if up else factor
     rows, ratio = ratio_candidates(x, ref, factor / 100, -np.inf) if up else ratio_candidates(x, ref, np.inf, 100 * f)
     with np.errstate(divide='ignore', invalid='ignore'):
         r = 1 / ratio if up else ratio
-        band, control = np.abs(np.log(r / f)) < np.log(3), (r >= 10 * f) & (r <= 100 * f)
-    k, expected = int(band.sum()), (int(control.sum()) + 1) * (3 - 1 / 3) / 90  # one more in the control: never sure it is empty
+        band, control = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f)
+    k, expected = int(band.sum()), (int(control.sum()) + 1) * 3 / 90  # one more in the control: never sure it is empty
     p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
     if k < 3 or p >= alpha: return None
     return rows[band], dict(rows_at_ratio=k, rows_expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'),
@@ -510,14 +510,16 @@ def spread_segments(x:np.ndarray, factor:float, back,
     local = bn.move_mean(np.r_[np.abs(np.diff(c)), np.full(w // 2, np.nan)], w, min_count=w // 2 + 1)[w // 2:]
     typical = nanmedian(local)
     if not typical > 0: return []
-    with np.errstate(divide='ignore', invalid='ignore'): near = np.abs(np.log10(local / typical / factor)) < 1
+    # within 10 times of the factor, or beyond it: a quiet hour inside a block (readings that repeat) does not split it
+    with np.errstate(invalid='ignore'): near = local / typical <= 10 * factor if factor < 1 else local / typical >= factor / 10
     starts, lengths = _runs(near)
     mean_move = lambda *parts: np.mean(np.concatenate([np.abs(np.diff(v)) for v in parts]))
     out = []
     for a, k in zip(starts[near[starts]], lengths[near[starts]]):
         A, E = a * stride, min((a + k + 1) * stride, n)
         if k < w or E - A > .5 * n: continue
-        before, after = x[max(0, A - (E - A)):A], x[E:E + (E - A)]
+        m = w * stride  # the ends are known to within a window: the rows that close are left out of the rest
+        before, after = x[max(0, A - (E - A) - m):max(0, A - m)], x[E + m:E + (E - A) + m]
         before, after, seg = before[np.isfinite(before)], after[np.isfinite(after)], back(x[A:E][np.isfinite(x[A:E])])
         rest = np.r_[before, after]
         if len(rest) < w or len(seg) < w: continue
@@ -706,6 +708,18 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
         explained[far_rows[fits]] = True
         if found and name == found[0]: explained |= found[1]
         if best is None or explained.sum() > best[1].sum(): best = (name, explained, test)
+    if best is not None and best[1].sum() >= 10 and len(far_rows):
+        # a conversion that explains many rows also explains the far rows on its side that, converted back, would be
+        # no outlier (within the outlier check's 8 deviations of their neighbours): they are named as its rows
+        forward, back, _, factor = UNIT_CONVERSIONS[best[0]]
+        with np.errstate(divide='ignore', invalid='ignore'):
+            if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(3)
+            else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
+            explained = side & (np.abs(back(x_far) - ref_far) <= 8 * scale)
+            # and, for a multiplication, rows ten times beyond the column's range that converted back lie within it
+            # (near zero their ratio to the neighbours says little: 0.05 beside 1.5 becomes 50)
+            if factor and factor > 1: explained |= (np.abs(x_far) > 10 * max(abs(q01), abs(q99))) & (back(x_far) >= q01) & (back(x_far) <= q99)
+            best[1][far_rows[explained]] = True
     return best
 
 def shifted_rows(x:np.ndarray, ref:np.ndarray, forward, tol:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|tuple[None, None]:
