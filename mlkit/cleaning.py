@@ -1314,7 +1314,10 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
         rows = np.flatnonzero(units[1])
         factor = UNIT_CONVERSIONS[units[0]][3]
         with np.errstate(divide='ignore', invalid='ignore'): ratio = np.nanmedian(_num(s)[rows] / ref.at(rows))
-        if factor and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None  # the period explains them better
+        # the period explains them better (when they are mostly the same rows: a few rows of a conversion with many can
+        # also pass for totals)
+        mostly_shared = (units[1] & mix[0]).sum() >= .5 * len(rows)
+        if factor and mostly_shared and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None
         else: mix = granularity_mix(s.mask(units[1]), time, step=step, gap=gap)
     # rows explained as period totals, or as another unit by a conversion that explains 10 rows or more, are not also
     # outliers: the finding that explains them says what to do (a few rows 1.8 x + 32 can be either: both are said)
