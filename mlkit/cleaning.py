@@ -826,9 +826,10 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         # back to an ordinary value lands anywhere)
         restart = fall & (v[1:] < v[:-1] / 2)
         low = np.count_nonzero(v[1:][restart] < np.median(v)) if restart.any() else 0
-        # and it climbs back by small steps: rises as large as its restarts are jumps back to a level (rows or a year in
-        # another unit, among a rising trend), no restart
-        jumps_back = np.count_nonzero(d > .5 * np.median(-d[restart])) if restart.any() else 0
+        # and it climbs back by steps: rises about as large as its restarts (4/5 of them) are jumps back to a level (rows
+        # or a year in another unit among a rising trend), no restart (a sum over 4 quarters climbs by about a third of
+        # its falls)
+        jumps_back = np.count_nonzero(d > .8 * np.median(-d[restart])) if restart.any() else 0
         return (np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart),
                 low if low >= .8 * np.count_nonzero(restart) and jumps_back < .5 * np.count_nonzero(restart) else 0, d)
     n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
