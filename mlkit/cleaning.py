@@ -480,17 +480,20 @@ def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6
     "The rows of `x` at most 3 times `factor` times their running median (for a multiplication, at least a third of it) when far more of them lie there than chance puts there, and the test's figures; else None."
     # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of their
     # running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted against
-    # those 10 to 100 times further out (a band 30 times as wide): chance fills both alike, a conversion piles rows
-    # into the first. A multiplication is judged alike on the neighbours' ratio to the row.
+    # two controls that chance fills as well and a conversion does not: the rows 10 to 100 times further out (a band 30
+    # times as wide), and the rows as near zero on the other side (readings of 0 blurred by noise fall on both sides).
+    # A multiplication is judged alike on the neighbours' ratio to the row.
     up = factor > 1
     f = 1 / factor if up else factor
-    rows, ratio = ratio_candidates(x, ref, factor / 100, -np.inf) if up else ratio_candidates(x, ref, np.inf, 100 * f)
+    rows, ratio = ratio_candidates(x, ref, factor / 100, -factor / 3) if up else ratio_candidates(x, ref, np.inf, 100 * f)
     with np.errstate(divide='ignore', invalid='ignore'):
         r = 1 / ratio if up else ratio
-        band, control = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f)
-    k, expected = int(band.sum()), (int(control.sum()) + 1) * 3 / 90  # one more in the control: never sure it is empty
+        band, further, other_side = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f), (r < 0) & (r >= -3 * f)
+    # one more in each control: never sure it is empty
+    k, expected = int(band.sum()), max((int(further.sum()) + 1) * 3 / 90, int(other_side.sum()) + 1)
     p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
-    if k < 3 or p >= alpha: return None
+    # on a million rows a slight excess is significant: a conversion piles up rows, at least 3 times the expected ones
+    if k < 3 or p >= alpha or k < 3 * expected: return None
     return rows[band], dict(rows_at_ratio=k, rows_expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'),
                             median_ratio_to_neighbours=float(f'{np.median(ratio[band]):.4g}'))
 
