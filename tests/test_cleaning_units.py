@@ -92,3 +92,12 @@ def test_no_unit_alarm_on_statsmodels_series():
     "The real series as they are raise no unit alarm."
     for d in (load_sunspots(), load_macrodata()):
         assert not [f for f in detect_problems(d.frame, d.time_col, d.target) if f.check == 'mixed_units'], d.name
+
+@needs_real
+def test_zeros_blurred_by_noise_are_no_unit_mix():
+    "ETTh1 tiled to 200,000 rows with a little noise: readings of 0 turn into tiny values near zero, evenly on both sides."
+    d = load_etth1()
+    body = pd.concat([d.frame.drop(columns='date')] * 12, ignore_index=True).iloc[:200_000]
+    body = body + np.random.default_rng(0).normal(0, .01, body.shape)
+    df = body.assign(date=pd.date_range('2000-01-01', periods=len(body), freq='min'))
+    assert not [f.column for f in detect_problems(df, 'date', 'OT') if f.check == 'mixed_units']
