@@ -477,15 +477,17 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
 
 # %% ../nbs/02_cleaning.ipynb #c3a9e1f0
 def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|None:
-    "The rows of `x` at most 3 times `factor` times their running median (for a multiplication, at least a third of it) when far more of them lie there than chance puts there, and the test's figures; else None."
-    # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of their
-    # running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted against
-    # two controls that chance fills as well and a conversion does not: the rows 10 to 100 times further out (a band 30
-    # times as wide), and the rows as near zero on the other side (readings of 0 blurred by noise fall on both sides).
+    "Rows of `x` within 3 times `factor` x their running median, when far more than chance puts there; and the test."
+    # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of
+    # their running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted
+    # against two controls that chance fills as well and a conversion does not: the rows 10 to 100 times further out
+    # (a band 30 times as wide), and the rows as near zero on the other side (readings of 0 blurred by noise fall on
+    # both sides).
     # A multiplication is judged alike on the neighbours' ratio to the row.
     up = factor > 1
     f = 1 / factor if up else factor
-    rows, ratio = ratio_candidates(x, ref, factor / 100, -factor / 3) if up else ratio_candidates(x, ref, np.inf, 100 * f)
+    if up: rows, ratio = ratio_candidates(x, ref, factor / 100, -factor / 3)
+    else: rows, ratio = ratio_candidates(x, ref, np.inf, 100 * f)
     with np.errstate(divide='ignore', invalid='ignore'):
         r = 1 / ratio if up else ratio
         band, further, other_side = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f), (r < 0) & (r >= -3 * f)
@@ -498,9 +500,9 @@ def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6
                             median_ratio_to_neighbours=float(f'{np.median(ratio[band]):.4g}'))
 
 def spread_segments(x:np.ndarray, factor:float, back,
-                    plausible:tuple=(-np.inf, np.inf), # the range the rest must lie in (1%-99%) for the conversion to apply
+                    plausible:tuple=(-np.inf, np.inf), # the range the rest's 1%-99% must lie in for the conversion
                     window:int=25) -> list[tuple[int, int]]:
-    "Stretches of `x` whose row-to-row moves are about `factor` times those of the rest, and that converted back by `back` match the rest in level and spread."
+    "Stretches of `x` whose moves are about `factor` times the rest's and that, converted back, match the rest."
     # a change of scale that keeps the level inside the column's range (m -> km on a column around zero) moves no level:
     # the moves from row to row shrink (or grow) by the factor instead. A quiet stretch (idle, night) also moves little,
     # but converted back it does not look like the rest: its values then span far more or far less than theirs
@@ -514,7 +516,8 @@ def spread_segments(x:np.ndarray, factor:float, back,
     typical = nanmedian(local)
     if not typical > 0: return []
     # within 10 times of the factor, or beyond it: a quiet hour inside a block (readings that repeat) does not split it
-    with np.errstate(invalid='ignore'): near = local / typical <= 10 * factor if factor < 1 else local / typical >= factor / 10
+    with np.errstate(invalid='ignore'):
+        near = local / typical <= 10 * factor if factor < 1 else local / typical >= factor / 10
     starts, lengths = _runs(near)
     mean_move = lambda *parts: np.mean(np.concatenate([np.abs(np.diff(v)) for v in parts]))
     out = []
@@ -528,7 +531,8 @@ def spread_segments(x:np.ndarray, factor:float, back,
         if len(rest) < w or len(seg) < w: continue
         if not plausible[0] <= np.quantile(rest, .01) <= np.quantile(rest, .99) <= plausible[1]: continue
         moved = mean_move(*[v for v in (before, after) if len(v) > 1])
-        if not (moved > 0 and 1 / 3 <= mean_move(seg) / moved <= 3): continue  # converted back, it moves as the rest does
+        # converted back, it moves as the rest does
+        if not (moved > 0 and 1 / 3 <= mean_move(seg) / moved <= 3): continue
         (r10, r50, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
         if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # and is as spread out as the rest
         if not np.quantile(rest, .01) - .5 * (r90 - r10) <= s50 <= np.quantile(rest, .99) + .5 * (r90 - r10): continue
@@ -583,7 +587,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         # rentals after a busy one)
         with np.errstate(invalid='ignore', divide='ignore'):
             scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
-            if factor and positive: starts, ends = boundaries(scaled(right, left), True), boundaries(scaled(left, right), True)
+            if factor and positive:
+                starts, ends = boundaries(scaled(right, left), True), boundaries(scaled(left, right), True)
             else:
                 starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
                 ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
@@ -618,7 +623,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
             seg = back(x[A + m:E - m][np.isfinite(x[A + m:E - m])])
-            if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue  # a few rows, at least, to have moves
+            # a few rows, at least, to have moves
+            if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
@@ -634,10 +640,11 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             # counts up to a few times as much (a quiet weekend in a room, 4 times less: within 10 times for a factor of
             # 100 or 1000), and a trend may carry the level beyond the rows around it
             if factor: tol, reach, (q_lo, q_hi) = 10, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
-            elif abs(forward(np.median(rest)) - np.median(rest)) > 10 * (q99 - q01):  # a shift ten times the rest's whole
-                tol, reach, (q_lo, q_hi) = 1 / .6, .5 * (q95 - q05), (q01, q99)  # range: no swing of the column matches it
-            # a smaller shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle
-            # to a gust): it needs a longer segment than a change of scale
+            # a shift ten times the rest's whole range: no swing of the column matches it
+            elif abs(forward(np.median(rest)) - np.median(rest)) > 10 * (q99 - q01):
+                tol, reach, (q_lo, q_hi) = 1 / .6, .5 * (q95 - q05), (q01, q99)
+            # a smaller shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from
+            # idle to a gust): it needs a longer segment than a change of scale
             elif e - a < 4 * w: continue
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
@@ -656,8 +663,10 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         if kept and (best is None or mask.sum() > best[1].sum()): best = (name, mask, kept)
     return best
 
-def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray, dict]|None:
-    "The conversion that best explains rows of `s` in another unit (leaving out the rows to `ignore`), their mask and the test's figures, or None."
+def unit_mix(s:pd.Series, ref:LocalReference|None=None,
+             ignore:np.ndarray|None=None, # rows another finding already explains
+            ) -> tuple[str, np.ndarray, dict]|None:
+    "The conversion that best explains rows of `s` in another unit, their mask and the test's figures, or None."
     x = _num_without(s, ignore)
     if np.count_nonzero(np.isfinite(x)) < 10: return None
     # two references: contiguous segments whose boundaries jump by a conversion (a whole year in another unit: its
@@ -721,12 +730,16 @@ def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=N
             explained = side & (np.abs(back(x_far) - ref_far) <= 8 * scale)
             # and, for a multiplication, rows ten times beyond the column's range that converted back lie within it
             # (near zero their ratio to the neighbours says little: 0.05 beside 1.5 becomes 50)
-            if factor and factor > 1: explained |= (np.abs(x_far) > 10 * max(abs(q01), abs(q99))) & (back(x_far) >= q01) & (back(x_far) <= q99)
+            if factor and factor > 1:
+                beyond = np.abs(x_far) > 10 * max(abs(q01), abs(q99))
+                explained |= beyond & (back(x_far) >= q01) & (back(x_far) <= q99)
             best[1][far_rows[explained]] = True
     return best
 
-def shifted_rows(x:np.ndarray, ref:np.ndarray, forward, tol:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|tuple[None, None]:
-    "Mask of the values of `x` that are `forward` of their reference `ref` (within `tol`, converted back), when far more are than lie as far the other way; and the test's figures."
+def shifted_rows(x:np.ndarray, ref:np.ndarray, forward,
+                 tol:float, # how far from its reference a row converted back may be
+                 alpha:float=1e-6) -> tuple[np.ndarray, dict]|tuple[None, None]:
+    "Mask of the values of `x` at `forward(ref)`, when far more than lie as far the other way; and the test's figures."
     slope = abs(forward(1.) - forward(0.))
     with np.errstate(invalid='ignore'):
         hit = np.abs(x - forward(ref)) <= slope * tol
@@ -758,13 +771,15 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, 
     such_as = f' ({such_as}' if such_as else ''
     stretches = _stretches(rows, time)
     dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from {stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
-             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the moves from row to row, changes by the conversion."
+             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the moves "
+             f"from row to row, changes by the conversion."
              if stretches else '')
     return Finding('mixed_units', 'critical', s.name,
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
         f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
-        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex, **(test or {})))
+        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex,
+             **(test or {})))
 
 # %% ../nbs/02_cleaning.ipynb #98561bb7
 def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[Finding]:
@@ -829,9 +844,9 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         # back to an ordinary value lands anywhere)
         restart = fall & (v[1:] < v[:-1] / 2)
         low = np.count_nonzero(v[1:][restart] < np.median(v)) if restart.any() else 0
-        # and it climbs back by steps: rises about as large as its restarts (4/5 of them) are jumps back to a level (rows
-        # or a year in another unit among a rising trend), no restart (a sum over 4 quarters climbs by about a third of
-        # its falls)
+        # and it climbs back by steps: rises about as large as its restarts (4/5 of them) are jumps back to a level
+        # (rows or a year in another unit among a rising trend), no restart (a sum over 4 quarters climbs by about a
+        # third of its falls)
         jumps_back = np.count_nonzero(d > .8 * np.median(-d[restart])) if restart.any() else 0
         return (np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart),
                 low if low >= .8 * np.count_nonzero(restart) and jumps_back < .5 * np.count_nonzero(restart) else 0, d)
