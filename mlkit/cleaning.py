@@ -491,8 +491,9 @@ def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6
     with np.errstate(divide='ignore', invalid='ignore'):
         r = 1 / ratio if up else ratio
         band, further, other_side = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f), (r < 0) & (r >= -3 * f)
-    # one more in each control: never sure it is empty
-    k, expected = int(band.sum()), max((int(further.sum()) + 1) * 3 / 90, int(other_side.sum()) + 1)
+    # one more in the band further out: never sure it is empty (a column that never changes sign leaves the other side
+    # empty by itself: that side alone proves nothing)
+    k, expected = int(band.sum()), max((int(further.sum()) + 1) * 3 / 90, int(other_side.sum()))
     p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
     # on a million rows a slight excess is significant: a conversion piles up rows, at least 3 times the expected ones
     if k < 3 or p >= alpha or k < 3 * expected: return None
