@@ -20,12 +20,13 @@ __all__ = ['SAMPLE_ROWS', 'CALENDAR_PERIODS', 'PERIOD_FREQ', 'ERROR_KINDS', 'UNI
            'robust_scale', 'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference',
            'time_steps', 'ratio_candidates', 'empty_runs', 'totals_before_empty', 'totals_beyond_tail',
            'granularity_mix', 'check_mixed_granularity', 'period_lengths', 'totals_matching_sums', 'planted_error_case',
-           'unit_segments', 'unit_mix', 'check_mixed_units', 'check_time_index', 'running_sum', 'stuck_models',
-           'stuck_runs', 'frozen_runs', 'unlikely_runs', 'check_stuck_values', 'check_frozen_runs', 'frozen_rows',
-           'check_frozen_rows', 'impossible_rules', 'rule_mask', 'check_impossible_values', 'value_counts',
-           'disguised_null_values', 'placeholder_values', 'placeholder_masks', 'check_disguised_nulls',
-           'numbers_and_words', 'check_mixed_types', 'category_variants', 'check_category_variants', 'outlier_masks',
-           'check_outliers', 'identifier_columns', 'check_identifiers', 'detect_problems']
+           'scaled_rows', 'spread_segments', 'unit_segments', 'unit_mix', 'shifted_rows', 'check_mixed_units',
+           'check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'frozen_runs', 'unlikely_runs',
+           'check_stuck_values', 'check_frozen_runs', 'frozen_rows', 'check_frozen_rows', 'impossible_rules',
+           'rule_mask', 'check_impossible_values', 'value_counts', 'disguised_null_values', 'placeholder_values',
+           'placeholder_masks', 'check_disguised_nulls', 'numbers_and_words', 'check_mixed_types', 'category_variants',
+           'check_category_variants', 'outlier_masks', 'check_outliers', 'identifier_columns', 'check_identifiers',
+           'detect_problems']
 
 # %% ../nbs/02_cleaning.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -580,6 +581,71 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
     elif kind == 'identifier': df.insert(1, 'record_id', np.arange(len(df)) + 1000)
     return df
 
+# %% ../nbs/02_cleaning.ipynb #c3a9e1f0
+def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6) -> tuple[np.ndarray, dict]|None:
+    "Rows of `x` within 3 times `factor` x their running median, when far more than chance puts there; and the test."
+    # near zero any value is a tiny fraction of its neighbours: a column that crosses zero has rows about 1/1000 of
+    # their running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted
+    # against two controls that chance fills as well and a conversion does not: the rows 10 to 100 times further out
+    # (a band 30 times as wide), and the rows as near zero on the other side (readings of 0 blurred by noise fall on
+    # both sides).
+    # A multiplication is judged alike on the neighbours' ratio to the row.
+    up = factor > 1
+    f = 1 / factor if up else factor
+    if up: rows, ratio = ratio_candidates(x, ref, factor / 100, -factor / 3)
+    else: rows, ratio = ratio_candidates(x, ref, np.inf, 100 * f)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r = 1 / ratio if up else ratio
+        band, further, other_side = (r > 0) & (r <= 3 * f), (r >= 10 * f) & (r <= 100 * f), (r < 0) & (r >= -3 * f)
+    # one more in the band further out: never sure it is empty (a column that never changes sign leaves the other side
+    # empty by itself: that side alone proves nothing)
+    k, expected = int(band.sum()), max((int(further.sum()) + 1) * 3 / 90, int(other_side.sum()))
+    p = float(stats.poisson.sf(k - 1, expected)) if k else 1.
+    # on a million rows a slight excess is significant: a conversion piles up rows, at least 3 times the expected ones
+    if k < 3 or p >= alpha or k < 3 * expected: return None
+    return rows[band], dict(rows_at_ratio=k, rows_expected_by_chance=round(expected, 3), p_value=float(f'{p:.3g}'),
+                            median_ratio_to_neighbours=float(f'{np.median(ratio[band]):.4g}'))
+
+def spread_segments(x:np.ndarray, factor:float, back,
+                    plausible:tuple=(-np.inf, np.inf), # the range the rest's 1%-99% must lie in for the conversion
+                    window:int=25) -> list[tuple[int, int]]:
+    "Stretches of `x` whose moves are about `factor` times the rest's and that, converted back, match the rest."
+    # a change of scale that keeps the level inside the column's range (m -> km on a column around zero) moves no level:
+    # the moves from row to row shrink (or grow) by the factor instead. A quiet stretch (idle, night) also moves little,
+    # but converted back it does not look like the rest: its values then span far more or far less than theirs
+    n = len(x)
+    if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return []
+    stride = max(1, n // SAMPLE_ROWS)
+    c = forward_filled(x)[::stride]
+    w = min(window, max(5, len(c) // 40))
+    # the mean move over w rows (a forecast held for hours moves in steps: its median move is 0), against its usual size
+    local = bn.move_mean(np.r_[np.abs(np.diff(c)), np.full(w // 2, np.nan)], w, min_count=w // 2 + 1)[w // 2:]
+    typical = nanmedian(local)
+    if not typical > 0: return []
+    # within 10 times of the factor, or beyond it: a quiet hour inside a block (readings that repeat) does not split it
+    with np.errstate(invalid='ignore'):
+        near = local / typical <= 10 * factor if factor < 1 else local / typical >= factor / 10
+    starts, lengths = _runs(near)
+    mean_move = lambda *parts: np.mean(np.concatenate([np.abs(np.diff(v)) for v in parts]))
+    out = []
+    for a, k in zip(starts[near[starts]], lengths[near[starts]]):
+        A, E = a * stride, min((a + k + 1) * stride, n)
+        if k < w or E - A > .5 * n: continue
+        m = w * stride  # the ends are known to within a window: the rows that close are left out of the rest
+        before, after = x[max(0, A - (E - A) - m):max(0, A - m)], x[E + m:E + (E - A) + m]
+        before, after, seg = before[np.isfinite(before)], after[np.isfinite(after)], back(x[A:E][np.isfinite(x[A:E])])
+        rest = np.r_[before, after]
+        if len(rest) < w or len(seg) < w: continue
+        if not plausible[0] <= np.quantile(rest, .01) <= np.quantile(rest, .99) <= plausible[1]: continue
+        moved = mean_move(*[v for v in (before, after) if len(v) > 1])
+        # converted back, it moves as the rest does
+        if not (moved > 0 and 1 / 3 <= mean_move(seg) / moved <= 3): continue
+        (r10, r50, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
+        if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # and is as spread out as the rest
+        if not np.quantile(rest, .01) - .5 * (r90 - r10) <= s50 <= np.quantile(rest, .99) + .5 * (r90 - r10): continue
+        out.append((A, E))
+    return out
+
 # %% ../nbs/02_cleaning.ipynb #e74e0ca7
 UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
     'Celsius -> Fahrenheit': (lambda v: v * 1.8 + 32, lambda v: (v - 32) / 1.8, (-60, 60), None),
@@ -612,22 +678,27 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     noise = robust_scale(d)
     if noise == 0:  # a level that mostly holds (lights off at night): the changes it does make are the noise
         noise = 1.4826 * nanmedian(np.where(d != 0, np.abs(d), np.nan))
-    if not noise > 0: return None
-    with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise
-    if not big.any(): return None
-    def boundaries(match):  # the middle of each cluster of rows where the level jumps as `match` says
-        rows = np.flatnonzero(big & match)
+    # where the level never jumps far, a change of scale can still show in the moves (below)
+    with np.errstate(invalid='ignore'): big = np.abs(d) > 6 * noise if noise > 0 else np.zeros(len(d), bool)
+    # in a column that stays above zero a jump by a factor of 100 or 1000 is far in itself, however far its level moves
+    # otherwise (a trend's moves grow with its level, and the noise of a smooth one is tiny)
+    positive = np.fmin.reduce(c) > 0
+    def boundaries(match, far=big):  # the middle of each cluster of rows where the level jumps as `match` says
+        rows = np.flatnonzero(far & match)
         if not len(rows): return rows
         first = np.r_[True, np.diff(rows) > w]
         return ((rows[first] + rows[np.r_[first[1:], True]]) // 2)
     best = None
-    for name, (_, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
+    for name, (forward, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
         # a change of scale also matches in ratio: near 0 any drop looks like a level divided by 1000 (a day without
         # rentals after a busy one)
         with np.errstate(invalid='ignore', divide='ignore'):
             scaled = (lambda a, b: np.abs(np.log(a / b / factor)) < np.log(3)) if factor else (lambda a, b: True)
-            starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
-            ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
+            if factor and positive:
+                starts, ends = boundaries(scaled(right, left), True), boundaries(scaled(left, right), True)
+            else:
+                starts = boundaries((np.abs(back(right) - left) <= 4 * noise) & scaled(right, left))
+                ends = boundaries((np.abs(back(left) - right) <= 4 * noise) & scaled(left, right))
         events = sorted([(b, +1) for b in starts] + [(b, -1) for b in ends])
         segments, start = [], None
         for b, kind in events:
@@ -652,16 +723,15 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         kept = []
         for a, e in segments:
             A, E = a * stride, min(e * stride, n)
-            # a shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from idle to a gust):
-            # it needs a longer segment than a change of scale
-            if e - a < (w if factor else 4 * w) or E - A > .5 * n: continue
+            if e - a < w or E - A > .5 * n: continue
             # the boundaries are known to half a window: the rows that close to them are left out of both sides
             m = w // 2 * stride
             before, after = x[max(0, A - (E - A)):max(0, A - m)], x[E + m:E + (E - A)]
             rest = np.r_[before, after]
             rest = rest[np.isfinite(rest)]
             seg = back(x[A + m:E - m][np.isfinite(x[A + m:E - m])])
-            if len(rest) < w or len(seg) < min(w, E - A - 2 * m): continue
+            # a few rows, at least, to have moves
+            if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
             # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
@@ -674,8 +744,15 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             q05, q95 = np.quantile(rest, [.05, .95])
             # level AND spread map onto the rest; a change of scale by a factor of 100 or 1000 leaves less room for
             # chance (its boundaries match in ratio at both ends), seasons of different strength (flu seasons) move
-            # counts up to a few times as much, and a trend may carry the level beyond the rows around it
-            if factor: tol, reach, (q_lo, q_hi) = 3, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            # counts up to a few times as much (a quiet weekend in a room, 4 times less: within 10 times for a factor of
+            # 100 or 1000), and a trend may carry the level beyond the rows around it
+            if factor: tol, reach, (q_lo, q_hi) = 10, .5 * (q95 - q05), np.quantile(rest, [.01, .99])
+            # a shift ten times the rest's whole range: no swing of the column matches it
+            elif abs(forward(np.median(rest)) - np.median(rest)) > 10 * (q99 - q01):
+                tol, reach, (q_lo, q_hi) = 1 / .6, .5 * (q95 - q05), (q01, q99)
+            # a smaller shift (C -> F, C -> K) is matched by chance where the level swings (a wind farm's power from
+            # idle to a gust): it needs a longer segment than a change of scale
+            elif e - a < 4 * w: continue
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
             if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
@@ -685,46 +762,99 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             mask[_edge_rows(x, A - edge, A + edge, lvl, back)] = True
             mask[_edge_rows(x, E - edge, min(E + edge, n), lvl, back)] = True
             kept.append((A, E))
+        if factor and not kept:  # no level jump: a change of scale may still show in the moves (m -> km around zero)
+            for A, E in spread_segments(x, factor, back, (lo, hi), window):
+                mask[A:E] = True
+                kept.append((A, E))
         mask &= np.isfinite(x)
         if kept and (best is None or mask.sum() > best[1].sum()): best = (name, mask, kept)
     return best
 
-def unit_mix(s:pd.Series, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> tuple[str, np.ndarray]|None:
-    "The conversion that best explains rows of `s` in another unit (leaving out the rows to `ignore`) and their mask, or None."
+def unit_mix(s:pd.Series, ref:LocalReference|None=None,
+             ignore:np.ndarray|None=None, # rows another finding already explains
+            ) -> tuple[str, np.ndarray, dict]|None:
+    "The conversion that best explains rows of `s` in another unit, their mask and the test's figures, or None."
     x = _num_without(s, ignore)
     if np.count_nonzero(np.isfinite(x)) < 10: return None
     # two references: contiguous segments whose boundaries jump by a conversion (a whole year in another unit: its
     # neighbours share the unit), and each row's neighbours (a few scattered rows in another unit)
     found = unit_segments(x)
+    if not found and np.count_nonzero(x == 0) >= .3 * np.count_nonzero(np.isfinite(x)):
+        # zero is zero in any unit: in a column mostly at zero (lights off at night) the other values carry the units
+        nonzero = np.flatnonzero(np.isfinite(x) & (x != 0))
+        if sub := unit_segments(x[nonzero]):
+            spans = [(int(nonzero[a]), int(nonzero[e - 1]) + 1) for a, e in sub[2]]
+            mask = np.zeros(len(x), bool)
+            for a, e in spans: mask[a:e] = True
+            found = (sub[0], mask & np.isfinite(x), spans)
     if found: x = np.where(found[1], np.nan, x)
     ref = ref if ref is not None and not found else local_reference(pd.Series(x))
-    best, rows = (found[0], found[1]) if found else None, estimate_rows(len(x))
-    scale = ref.scale
-    if scale == 0:  # rounded, slow readings mostly equal their running median: the deviations they make are the scale
-        dev = np.abs(estimate(x) - ref.at(rows))
-        scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
+    best, rows = (found[0], found[1], {}) if found else None, estimate_rows(len(x))
+    # rounded, slow readings mostly equal their running median: the deviations they make are the scale
+    dev = np.abs(estimate(x) - ref.at(rows))
+    nonzero_scale = 1.4826 * nanmedian(np.where(dev > 0, dev, np.nan))
+    scale = ref.scale if ref.scale > 0 else nonzero_scale
     if not scale > 0: return best
     # only far-off rows can be explained: convert those, not the whole column
     with np.errstate(invalid='ignore'): far_rows = ref.far(x, 6, scale)
-    if len(far_rows) < 3: return best
     far = np.zeros(len(x), bool)
     far[far_rows] = True
     q01, q99 = np.nanquantile(x[rows][~far[rows]], [.01, .99])  # the plausible range of the majority
     x_far, ref_far = x[far_rows], ref.at(far_rows)
     for name, (forward, back, (lo, hi), factor) in UNIT_CONVERSIONS.items():
         if not (lo <= q01 and q99 <= hi): continue
+        # a change of scale need not be far: values divided by 1000 sit near zero, inside a wide or noisy bulk. Their
+        # ratio to their neighbours is the evidence, when far more rows show it than chance puts there
+        if factor and (scaled := scaled_rows(x, ref, factor)) and (best is None or len(scaled[0]) > best[1].sum()):
+            explained = np.zeros(len(x), bool)
+            explained[scaled[0]] = True
+            best = (name, explained, scaled[1])
+        if len(far_rows) < 3: continue
         # the far rows on the conversion's side of their neighbours (about `factor` times them, or moved its way), and
         # among those the rows that converted back are no longer far: most of them must be
         with np.errstate(divide='ignore', invalid='ignore'):
             if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(2)
             else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
         fits = side & (np.abs(back(x_far) - ref_far) <= 3 * scale)
-        if fits.sum() >= 3 and fits.sum() >= .5 * side.sum():
-            explained = np.zeros(len(x), bool)
-            explained[far_rows[fits]] = True
-            if found and name == found[0]: explained |= found[1]
-            if best is None or explained.sum() > best[1].sum(): best = (name, explained)
+        test = {}
+        if not (fits.sum() >= 3 and fits.sum() >= .5 * side.sum()):
+            if factor: continue
+            # many far rows (moves of a price that often repeats): a shift is then judged against chance, which moves
+            # rows as far down as up, and as rarely by exactly the shift's amount
+            fits, test = shifted_rows(x_far, ref_far, forward, 3 * max(scale, nonzero_scale))
+            if fits is None: continue
+        explained = np.zeros(len(x), bool)
+        explained[far_rows[fits]] = True
+        if found and name == found[0]: explained |= found[1]
+        if best is None or explained.sum() > best[1].sum(): best = (name, explained, test)
+    if best is not None and best[1].sum() >= 10 and len(far_rows):
+        # a conversion that explains many rows also explains the far rows on its side that, converted back, would be
+        # no outlier (within the outlier check's 8 deviations of their neighbours): they are named as its rows
+        forward, back, _, factor = UNIT_CONVERSIONS[best[0]]
+        with np.errstate(divide='ignore', invalid='ignore'):
+            if factor: side = np.abs(np.log(x_far / ref_far / factor)) < np.log(3)
+            else: side = np.sign(x_far - ref_far) == np.sign(forward(ref_far) - ref_far)
+            explained = side & (np.abs(back(x_far) - ref_far) <= 8 * scale)
+            # and, for a multiplication, rows ten times beyond the column's range that converted back lie within it
+            # (near zero their ratio to the neighbours says little: 0.05 beside 1.5 becomes 50)
+            if factor and factor > 1:
+                beyond = np.abs(x_far) > 10 * max(abs(q01), abs(q99))
+                explained |= beyond & (back(x_far) >= q01) & (back(x_far) <= q99)
+            best[1][far_rows[explained]] = True
     return best
+
+def shifted_rows(x:np.ndarray, ref:np.ndarray, forward,
+                 tol:float, # how far from its reference a row converted back may be
+                 alpha:float=1e-6) -> tuple[np.ndarray, dict]|tuple[None, None]:
+    "Mask of the values of `x` at `forward(ref)`, when far more than lie as far the other way; and the test's figures."
+    slope = abs(forward(1.) - forward(0.))
+    with np.errstate(invalid='ignore'):
+        hit = np.abs(x - forward(ref)) <= slope * tol
+        mirror = np.abs(x - (2 * ref - forward(ref))) <= slope * tol
+    k, c = int(hit.sum()), int(mirror.sum())
+    p = float(stats.poisson.sf(k - 1, c + 1)) if k else 1.
+    if k < 3 or p >= alpha: return None, None
+    return hit, dict(rows_moved_by_conversion=k, rows_moved_as_far_the_other_way=c, p_value=float(f'{p:.3g}'))
 
 def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -> list[dict]:
     "The first `n` stretches of at least `min_rows` consecutive flagged rows: first and last row (and time)."
@@ -738,7 +868,7 @@ def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|
     mix = unit_mix(s, ref, ignore)
     return [] if mix is None else [_units_finding(s, time, *mix)]
 
-def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray) -> Finding:
+def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, test:dict|None=None) -> Finding:
     "The finding for the rows of `s` that look like another unit by conversion `name`."
     back = UNIT_CONVERSIONS[name][1]
     ex = examples(s, rows, time)
@@ -748,13 +878,15 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray) 
     such_as = f' ({such_as}' if such_as else ''
     stretches = _stretches(rows, time)
     dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from {stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
-             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level jumps by the conversion."
+             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the moves "
+             f"from row to row, changes by the conversion."
              if stretches else '')
     return Finding('mixed_units', 'critical', s.name,
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
         f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
         f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
-        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex))
+        dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex,
+             **(test or {})))
 
 # %% ../nbs/02_cleaning.ipynb #98561bb7
 def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[Finding]:
@@ -819,7 +951,12 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         # back to an ordinary value lands anywhere)
         restart = fall & (v[1:] < v[:-1] / 2)
         low = np.count_nonzero(v[1:][restart] < np.median(v)) if restart.any() else 0
-        return np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart), low if low >= .8 * np.count_nonzero(restart) else 0, d
+        # and it climbs back by steps: rises about as large as its restarts (4/5 of them) are jumps back to a level
+        # (rows or a year in another unit among a rising trend), no restart (a sum over 4 quarters climbs by about a
+        # third of its falls)
+        jumps_back = np.count_nonzero(d > .8 * np.median(-d[restart])) if restart.any() else 0
+        return (np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart),
+                low if low >= .8 * np.count_nonzero(restart) and jumps_back < .5 * np.count_nonzero(restart) else 0, d)
     n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
@@ -1470,15 +1607,15 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
         rows = np.flatnonzero(units[1])
         factor = UNIT_CONVERSIONS[units[0]][3]
         with np.errstate(divide='ignore', invalid='ignore'): ratio = np.nanmedian(_num(s)[rows] / ref.at(rows))
-        if factor and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None  # the period explains them better
+        # the period explains them better (when they are mostly the same rows: a few rows of a conversion with many can
+        # also pass for totals)
+        mostly_shared = (units[1] & mix[0]).sum() >= .5 * len(rows)
+        if factor and mostly_shared and abs(np.log(mix[3] / mix[2])) < abs(np.log(ratio / factor)): units = None
         else: mix = granularity_mix(s.mask(units[1]), time, step=step, gap=gap)
-    # rows explained as period totals are not also outliers, nor are stretches of rows in another unit (a few
-    # scattered rows can be either: both are said)
+    # rows explained as period totals, or as another unit by a conversion that explains 10 rows or more, are not also
+    # outliers: the finding that explains them says what to do (a few rows 1.8 x + 32 can be either: both are said)
     ignore = mix[0] if mix else None
-    if units:
-        starts, lengths = _runs(units[1])
-        stretch = np.repeat(units[1][starts] & (lengths >= 10), lengths)
-        ignore = stretch if ignore is None else ignore | stretch
+    if units and units[1].sum() >= 10: ignore = units[1] if ignore is None else ignore | units[1]
     unsure = [Finding('unchecked', 'info', s.name,
         f"Whether some rows of {s.name} are {period} totals written among per-step values could not be decided: {why}. "
         f"If the data was assembled from reports of different periods, check it by hand.", dict(period=period, reason=why))

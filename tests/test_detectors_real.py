@@ -57,7 +57,7 @@ def test_unit_block_is_dated(data):
     assert [x.column for x in f] == ['OT'] and f[0].evidence['conversion'] == 'Celsius -> Fahrenheit'
     seg = f[0].evidence['segments'][0]
     assert abs(seg['start']['row'] - 6000) <= 25 and abs(seg['end']['row'] - 7999) <= 25
-    name, rows = unit_mix(df['OT'])
+    name, rows, _ = unit_mix(df['OT'])
     assert rows[6100:7900].all() and rows[:5900].sum() + rows[8100:].sum() == 0
 
 def test_real_level_shifts_are_no_unit_change(data):
