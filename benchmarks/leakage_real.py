@@ -166,8 +166,8 @@ if __name__ == '__main__':
         "## Recall per kind (table as given)\n\n" + fmt(recall.reset_index().round(3)) +
         "\nSizes planted:\n\n" + ''.join(f"- {k}: {v}\n" for k, v in SIZES.items()) +
         "\n## Recall per dataset\n\n" + fmt(per_ds.reset_index()) +
-        f"\n## False alarms\n\nWarning or critical leakage findings on the unplanted data (real leaks of Bike Sharing listed "
-        f"apart):\n\n" + fmt(cl) +
+        "\n## False alarms\n\nWarning or critical leakage findings on the unplanted data (real leaks of Bike Sharing listed "
+        "apart):\n\n" + fmt(cl) +
         f"\nWarning or critical findings on other columns than the planted one, over {len(res)} planted cases: {planted_fa}.\n"
         + NOTES
         + ("\n## Misses\n\n" + fmt(misses.drop(columns=['found'])) if len(misses) else ''))

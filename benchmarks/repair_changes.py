@@ -5,7 +5,7 @@ masked, converted (inside the folds), proposed, and whether any correct value is
 Run from the repository root: python benchmarks/repair_changes.py  (writes benchmarks/repair_changes.md)
 Real data: ../shared/data/real (or /work/shared/data/real); statsmodels' elec_equip, macrodata, nile, sunspots, co2.
 """
-import sys, time
+import time
 from pathlib import Path
 import numpy as np, pandas as pd
 from mlkit.core import RunConfig, load_dataset, parse_time, infer_freq

@@ -12,7 +12,7 @@ Nothing is tuned here: the planters know nothing of the detectors. What counts a
 unknown today that fire on a planted column are listed in the results so that a rename shows up instead of a zero.
 """
 from __future__ import annotations
-import argparse, importlib, json, sys, tempfile, time, traceback, warnings
+import argparse, importlib, json, sys, tempfile, time, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -460,7 +460,7 @@ def features_audit(d:RealData) -> Outcome:
 
 def load_real_file(d:RealData, folder:Path) -> str:
     "What `mlkit run --data FILE` says of the file as distributed (occupancy: its .txt file; statsmodels: as CSV)."
-    from real_data import REAL, FILE_LOADERS
+    from real_data import REAL
     files = {'etth1': 'etth1/ETTh1.csv', 'exchange_rate': 'exchange_rate/exchange_rate.csv',
              'ili': 'ili/national_illness.csv',
              'occupancy': 'occupancy/datatraining.txt', 'wind': 'wind/wind.csv'}

@@ -1,7 +1,7 @@
 """The bad-input corpus of issue 13: every bad input gives one line naming the problem and the fix, exit 2, no traceback,
 nothing written and no other run touched; every messy-but-valid input is loaded with the right finding (`mlkit run
 --check`, which runs every check of a run and writes nothing)."""
-import codecs, json, os, socket
+import json, os, socket
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mlkit.__main__ import main
@@ -146,7 +146,6 @@ def messy_inputs(d:Path) -> dict:
     gaps = hourly.assign(y=hourly['y'].where(rng.random(72) > 0.5))
     infs = hourly.assign(y=hourly['y'].where(hourly.index != 10, np.inf), x=hourly['x'].where(hourly.index != 3, -np.inf))
     epoch = base().assign(ts=1_700_000_000 + 3600 * np.arange(72))
-    aware = base().assign(ts=_hourly(tz='America/New_York'))
     twice = hourly.assign(x2=rng.normal(size=72), blank=rng.normal(size=72))
     cp = base().assign(ts=_hourly().strftime('%Y-%m-%d %H:%M')).rename(columns={'x': 'température'})
     return {

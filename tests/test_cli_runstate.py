@@ -1,6 +1,6 @@
 """Run state that cannot lie: SIGTERM, SIGINT and kill -9 of a running run; the guard after each step; strict JSON.
 The runs use the real 00_core step and small stub steps (`--nbs`), so each takes seconds, not a minute."""
-import json, os, re, shlex, signal, subprocess, sys, time
+import os, re, shlex, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat, pytest
 from mlkit.core import loads_strict_json

@@ -107,7 +107,6 @@ def etth1():
 
 def _features(df, target, tcol, task='regression'):
     "The features 03_features builds from `df`, as 05_evaluation audits them."
-    from leakage_real import audit_features
     from mlkit.core import Dataset, Run, RunConfig, infer_freq
     from mlkit.features import features_for_run
     ds = Dataset(df, target, tcol, task, infer_freq(df[tcol]), 'test', '')
