@@ -10,8 +10,7 @@ from threadpoolctl import threadpool_limits
 import bottleneck as bn, numpy as np, pandas as pd
 
 from scipy import stats
-import matplotlib.pyplot as plt, seaborn as sns
-from .core import Finding, findings_frame
+from .core import Finding
 from .eda import sampling_step, skewness, time_axis, time_coverage, time_gaps
 
 # %% auto #0
@@ -640,7 +639,7 @@ def spread_segments(x:np.ndarray, factor:float, back,
         moved = mean_move(*[v for v in (before, after) if len(v) > 1])
         # converted back, it moves as the rest does
         if not (moved > 0 and 1 / 3 <= mean_move(seg) / moved <= 3): continue
-        (r10, r50, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
+        (r10, _, r90), (s10, s50, s90) = np.quantile(rest, [.1, .5, .9]), np.quantile(seg, [.1, .5, .9])
         if not (r90 > r10 and 1 / 3 <= (s90 - s10) / (r90 - r10) <= 3): continue  # and is as spread out as the rest
         if not np.quantile(rest, .01) - .5 * (r90 - r10) <= s50 <= np.quantile(rest, .99) + .5 * (r90 - r10): continue
         out.append((A, E))

@@ -257,7 +257,7 @@ def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horiz
             rows.append(dict(feature=c, kind='calendar', confirmed=False,
                              evidence='named as a calendar feature; no calendar value recurs often enough here to confirm it'))
         else:
-            why = (f'named like the target\'s past but not equal to it' if claimed_past else
+            why = ('named like the target\'s past but not equal to it' if claimed_past else
                    'named like a calendar feature but not a function of the calendar' if named_calendar else '')
             rows.append(dict(feature=c, kind='other', confirmed=False, evidence=why))
     return pd.DataFrame(rows, columns=['feature', 'kind', 'confirmed', 'evidence'])
