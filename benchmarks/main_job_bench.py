@@ -70,9 +70,11 @@ def main(argv=None) -> dict:
                 try:
                     state = 'busy' if busy else 'idle'
                     runs[f'floor {state}'].append(timed(floor_cmd, tmp, env))
-                    main_cmd = [sys.executable, '-m', 'mlkit', 'run', '--name', f'r{r}{state}', '--reports', str(tmp/'rep')]
+                    main_cmd = [sys.executable, '-m', 'mlkit', 'run', '--name', f'r{r}{state}', '--reports',
+                                str(tmp/'rep')]
                     runs[f'main {state}'].append(timed(main_cmd, tmp, env))
-                    print(r, state, round(runs[f'floor {state}'][-1], 1), round(runs[f'main {state}'][-1], 1), flush=True)
+                    print(r, state, round(runs[f'floor {state}'][-1], 1), round(runs[f'main {state}'][-1], 1),
+                          flush=True)
                 finally:
                     if spinner: spinner.kill(); spinner.wait()
     med = {k: statistics.median(v) for k, v in runs.items()}

@@ -21,11 +21,13 @@ def statsmodels_frames() -> dict:
     import statsmodels.datasets.nile as N, statsmodels.datasets.sunspots as S, statsmodels.datasets.co2 as C
     e = E.load().data.rename_axis('date').reset_index()
     m = M.load_pandas().data
-    m['date'] = pd.PeriodIndex.from_fields(year=m['year'].astype(int), quarter=m['quarter'].astype(int), freq='Q').to_timestamp()
+    m['date'] = pd.PeriodIndex.from_fields(year=m['year'].astype(int), quarter=m['quarter'].astype(int),
+                                           freq='Q').to_timestamp()
     n = N.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['year'].astype(int).astype(str))).drop(columns='year')
     s = S.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['YEAR'].astype(int).astype(str))).drop(columns='YEAR')
     c = C.load_pandas().data.rename_axis('date').reset_index()
-    return {'elec_equip': (e, 'date', e.columns[1]), 'macrodata': (m.drop(columns=['year', 'quarter']), 'date', 'realgdp'),
+    return {'elec_equip': (e, 'date', e.columns[1]),
+            'macrodata': (m.drop(columns=['year', 'quarter']), 'date', 'realgdp'),
             'nile': (n, 'date', 'volume'), 'sunspots': (s, 'date', 'SUNACTIVITY'), 'co2': (c, 'date', 'co2')}
 
 def real_frames() -> dict:
@@ -33,10 +35,12 @@ def real_frames() -> dict:
     out = {}
     if REAL is None: return out
     for name, path, target in [('etth1', 'etth1/ETTh1.csv', 'OT'), ('ili', 'ili/national_illness.csv', 'OT'),
-                               ('exchange_rate', 'exchange_rate/exchange_rate.csv', 'OT'), ('wind', 'wind/wind.csv', 'target')]:
+                               ('exchange_rate', 'exchange_rate/exchange_rate.csv', 'OT'),
+                               ('wind', 'wind/wind.csv', 'target')]:
         ds = load_dataset(RunConfig(data=str(REAL/path), target=target))
         out[name] = (ds.frame, ds.time_col, target)
-    o = pd.concat([pd.read_csv(REAL/'occupancy'/f, index_col=0) for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')])
+    o = pd.concat([pd.read_csv(REAL/'occupancy'/f, index_col=0)
+                   for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')])
     o['date'] = pd.to_datetime(o['date']).dt.round('min')
     out['occupancy'] = (o.sort_values('date').drop_duplicates('date').reset_index(drop=True), 'date', 'Occupancy')
     return out
@@ -89,7 +93,8 @@ def main():
     lines += ['', '## Planted placeholders (-200 in the target and 1-2 other columns, same rows, 1-8% of rows)', '',
               'Placeholders given to the plan as `placeholder_values` would give them (the detectors helper adds that',
               'function); counted: planted values masked, and values changed that were not planted (goal 0). The last',
-              "column: values masked when the plan gets no list (this branch's detectors alone, before placeholder_values).", '',
+              "column: values masked when the plan gets no list (this branch's detectors alone, before "
+              "placeholder_values).", '',
               '| dataset | seed | columns | planted values | masked | other values changed | masked without the list |',
               '|---|---|---|---|---|---|---|']
     for name in ('etth1', 'wind', 'ili', 'elec_equip'):
@@ -100,9 +105,11 @@ def main():
             _, _, ch, _ = run_case(p, tcol, target, placeholders={c: [-200.] for c in cols})
             masked = sum(ch.get(c, 0) for c in cols)
             clean_found = run_case(df, tcol, target)[2]  # what the unplanted data already changes
-            other = sum(v for c, v in ch.items() if c not in cols) - sum(v for c, v in clean_found.items() if c not in cols)
+            other = sum(v for c, v in ch.items() if c not in cols) - sum(v for c, v in clean_found.items()
+                                                                         if c not in cols)
             alone = sum(run_case(p, tcol, target)[2].get(c, 0) for c in cols)
-            lines.append(f"| {name} | {seed} | {', '.join(cols)} | {len(rows) * len(cols)} | {masked} | {other} | {alone} |")
+            lines.append(f"| {name} | {seed} | {', '.join(cols)} | {len(rows) * len(cols)} | {masked} | {other} | "
+                         f"{alone} |")
             print(lines[-1], flush=True)
     (ROOT/'benchmarks'/'repair_changes.md').write_text('\n'.join(lines) + '\n')
 

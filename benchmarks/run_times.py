@@ -56,11 +56,13 @@ def markdown(res:dict) -> str:
          "raw numbers in `run_times.json`. One run at a time, each file as distributed, `mlkit run --data FILE "
          "--target T` (all six steps). Load average = the machine's 1-minute load before and after the run: "
          "above 0 means other work shared the cores.", '',
-         '| dataset | rows in file | target | exit | status | wall s | seconds per step | findings (critical/warning/info) '
+         '| dataset | rows in file | target | exit | status | wall s | seconds per step | findings '
+         '(critical/warning/info) '
          '| load before/after |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for r in res['runs']:
         f = r['findings']
-        L.append(f"| {r['dataset']} | {r['rows']} | {r['target']} | {r['exit']} | {r['status']} | {r['wall_seconds']} | "
+        L.append(f"| {r['dataset']} | {r['rows']} | {r['target']} | {r['exit']} | {r['status']} | {r['wall_seconds']} "
+                 "| "
                  f"{', '.join(f'{k[:2]} {v[1]}' for k, v in r['steps'].items())} | "
                  f"{f.get('critical', 0)}/{f.get('warning', 0)}/{f.get('info', 0)} | "
                  f"{r['load_before']}/{r['load_after']} |")

@@ -558,7 +558,8 @@ def main(argv=None) -> dict:
     ap.add_argument('--no-unplanted', action='store_true', help='skip the unplanted datasets (false alarms, cleaning)')
     ap.add_argument('--render', action='store_true', help="only rewrite the .md from the existing .json (no run)")
     a = ap.parse_args(argv)
-    if unknown := set(a.kinds or []) - set(EXPECTED): ap.error(f'unknown kinds {sorted(unknown)}: choose from {list(EXPECTED)}')
+    if unknown := set(a.kinds or []) - set(EXPECTED): ap.error(f'unknown kinds {sorted(unknown)}: choose from '
+                                                               f'{list(EXPECTED)}')
     out = Path(a.out)
     if a.render:
         res = json.loads(out.with_suffix('.json').read_text())
@@ -579,7 +580,8 @@ def main(argv=None) -> dict:
             print(f'[unplanted] {name} {d.frame.shape}', flush=True)
             unplanted[name] = unplanted_facts(d, Path(tmp))
         # 2. planted traps (and classification variants of the regression datasets for the classification-only kind)
-        variants = dict(data) | {(v := make(d)).name: v for make in VARIANTS for d in data.values() if d.task == 'regression'}
+        variants = dict(data) | {(v := make(d)).name: v for make in VARIANTS for d in data.values()
+                                 if d.task == 'regression'}
         for name, full in variants.items():
             print(f'[planted] {name}', flush=True)
             trials += planted_trials(name, full, per_source, a, Path(tmp))

@@ -6,12 +6,18 @@ import numpy as np, pandas as pd, pytest
 from mlkit.core import RunConfig, load_dataset
 from mlkit.cleaning import ERROR_KINDS, check_mixed_granularity, check_mixed_units, detect_problems, planted_error_case
 
-EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity', 'mixed_units': 'mixed_units',
-            'mixed_units_percent': 'mixed_units', 'duplicate_timestamps': 'duplicate_timestamps', 'time_gaps': 'time_gaps',
-            'stuck_sensor': 'stuck_sensor', 'impossible_values': 'impossible_value', 'disguised_nulls': 'disguised_null',
-            'mixed_types': 'mixed_types', 'category_variants': 'category_variants', 'outliers': 'outlier', 'identifier': 'identifier'}
-PLANTED_COLUMN = {'mixed_granularity': 'visits', 'mixed_granularity_spans': 'visits', 'mixed_units': 'temp_c', 'mixed_units_percent': 'humidity',
-                  'stuck_sensor': 'feels_like', 'mixed_types': 'visits', 'category_variants': 'station', 'outliers': 'temp_c', 'identifier': 'record_id'}
+EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity',
+            'mixed_units': 'mixed_units',
+            'mixed_units_percent': 'mixed_units', 'duplicate_timestamps': 'duplicate_timestamps',
+            'time_gaps': 'time_gaps',
+            'stuck_sensor': 'stuck_sensor', 'impossible_values': 'impossible_value',
+            'disguised_nulls': 'disguised_null',
+            'mixed_types': 'mixed_types', 'category_variants': 'category_variants', 'outliers': 'outlier',
+            'identifier': 'identifier'}
+PLANTED_COLUMN = {'mixed_granularity': 'visits', 'mixed_granularity_spans': 'visits', 'mixed_units': 'temp_c',
+                  'mixed_units_percent': 'humidity',
+                  'stuck_sensor': 'feels_like', 'mixed_types': 'visits', 'category_variants': 'station',
+                  'outliers': 'temp_c', 'identifier': 'record_id'}
 
 def test_every_kind_has_an_expectation(): assert set(EXPECTED) == set(ERROR_KINDS) - {'clean'}
 
@@ -77,8 +83,10 @@ def test_classification_target_and_string_columns():
 def test_awkward_input_does_not_crash():
     ts = pd.date_range('2024-01-01', periods=300, freq='h')
     rng = np.random.default_rng(0)
-    d = pd.DataFrame({'ts': ts, 'empty': np.nan, 'mixed': [1, 'two', 3.5] * 100, 'key': [f'id{i:05d}' for i in range(300)],
-                      'free_text': [f'note {rng.integers(1e9)}' for _ in range(300)], 'const': 1.0, 'y': rng.normal(size=300)})
+    d = pd.DataFrame({'ts': ts, 'empty': np.nan, 'mixed': [1, 'two', 3.5] * 100,
+                      'key': [f'id{i:05d}' for i in range(300)],
+                      'free_text': [f'note {rng.integers(1e9)}' for _ in range(300)], 'const': 1.0,
+                      'y': rng.normal(size=300)})
     found = detect_problems(d, 'ts', 'y')
     checks = {(f.check, f.column) for f in found}
     assert ('mixed_types', 'mixed') in checks and ('identifier', 'key') in checks
@@ -86,7 +94,8 @@ def test_awkward_input_does_not_crash():
     assert isinstance(detect_problems(one, 'ts', 'y'), list)
     assert detect_problems(d.iloc[:0], 'ts', 'y') == []
 
-@pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier', 'mixed_types'])
+@pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier',
+                                  'mixed_types'])
 def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
     "Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data stays silent."
     from mlkit.cleaning import SAMPLE_ROWS, estimate_rows

@@ -25,7 +25,8 @@ def _steps(tmp_path:Path, name:str, *sources) -> Path:
 
 def _start(tmp_path, user_csv, nbs, name):
     "`mlkit run` in the background; the process."
-    return subprocess.Popen([sys.executable, '-m', 'mlkit', 'run', '--data', str(user_csv), '--target', 'y', '--nbs', str(nbs),
+    return subprocess.Popen([sys.executable, '-m', 'mlkit', 'run', '--data', str(user_csv), '--target', 'y', '--nbs',
+                             str(nbs),
                              '--name', name, '--reports', str(tmp_path/'reports')], cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -67,7 +68,8 @@ def test_signal_marks_the_run_interrupted(tmp_path, user_csv, sig, code):
     os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
-    assert err.strip().splitlines() == [f"mlkit: interrupted by {sig.name}: run {name!r} marked interrupted; its notebooks so far are "
+    assert err.strip().splitlines() == [f"mlkit: interrupted by {sig.name}: run {name!r} marked interrupted; its "
+                                        "notebooks so far are "
                                         f"in {run}"], err
     m = _manifest(run)
     assert m['status'] == 'interrupted' and m['error'] == f'interrupted by {sig.name}'
@@ -82,13 +84,15 @@ def test_killed_run_is_shown_interrupted(tmp_path, user_csv):
     run = tmp_path/'reports'/'killed'
     _wait_for_step(run, '50_slow', proc)
     assert list_runs(tmp_path/'reports').set_index('run').loc['killed', 'status'] == 'running'  # alive: running
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports', cwd=tmp_path)
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports',
+              cwd=tmp_path)
     assert r.returncode == 2 and 'is still running' in r.stderr, r.stderr
     os.kill(proc.pid, signal.SIGKILL); proc.communicate(timeout=60)
     assert _manifest(run)['status'] == 'running'  # what the dead process left behind...
     r = mlkit('runs', '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 0 and 'killed' in r.stdout and 'interrupted' in r.stdout, r.stdout  # ...is not believed
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports', cwd=tmp_path)
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports',
+              cwd=tmp_path)
     assert r.returncode == 2 and 'was interrupted (its process is gone)' in r.stderr and r.stderr.count('\n') == 1, r.stderr
     _no_orphans(proc.pid)
 
@@ -111,9 +115,11 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\n"
               "run = open_run(data_path, target, time_col, task, freq, seed, run_dir)\n"
               "run.record('50_values', {'score': float('inf'), 'spread': np.nan, 'rows_left': 10})\n"
-              "run.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': -np.inf, 'values': [np.nan, 1.0]})])\n"
+              "run.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': -np.inf, 'values': [np.nan, "
+              "1.0]})])\n"
               "run.artifact('scores', lambda: {'best': np.float64('inf')})")
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name', 'values',
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name',
+              'values',
               '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     run = tmp_path/'reports'/'values'
@@ -126,7 +132,8 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     assert _strict(run/'artifacts'/'scores.json') == {'best': 'inf'}
     # the re-run command is complete and shell-quoted; a user's data carries no bundled-data attribution
     argv = shlex.split(m['rerun'])
-    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports') and argv[argv.index('--data') + 1] == str(user_csv)
+    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports') and argv[argv.index('--data')
+                                                                                 + 1] == str(user_csv)
     assert argv[argv.index('--duplicates') + 1] == 'mean' and m['attribution'] is None and 'Bike Sharing' not in (run/'index.html').read_text()
     # the step pages load nothing from the network
     for page in run.glob('*.html'):

@@ -25,14 +25,17 @@ def test_time_coverage_finds_the_missing_hours(bike):
     cov = time_coverage(bike.frame['timestamp'], 'h').set_index('fact')['value']
     assert cov['expected_slots'] == 17379 + 165 and cov['missing_slots'] == 165 and cov['duplicated'] == 0 and cov['out_of_order'] == 0
     gaps = time_gaps(bike.frame['timestamp'], 'h')
-    assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36  # the longest gap: hurricane Sandy, 2012-10-29
+    # the longest gap: hurricane Sandy, 2012-10-29
+    assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36
     assert gaps.iloc[0]['start'] == pd.Timestamp('2012-10-29 01:00')
 
 def test_time_coverage_counts_duplicates_disorder_and_irregular_stamps():
     ts = pd.Series(pd.date_range('2024-01-01', periods=10, freq='D'))
-    messy = pd.concat([ts.iloc[:5], ts.iloc[[3]], ts.iloc[[7, 6]], pd.Series([ts[8] + pd.Timedelta('5h')])], ignore_index=True)
+    messy = pd.concat([ts.iloc[:5], ts.iloc[[3]], ts.iloc[[7, 6]], pd.Series([ts[8] + pd.Timedelta('5h')])],
+                      ignore_index=True)
     cov = time_coverage(messy, 'D').set_index('fact')['value']
-    assert cov['duplicated'] == 1 and cov['out_of_order'] == 2 and cov['off_grid'] == 1 and cov['missing_slots'] == 2  # days 5 and 8
+    # days 5 and 8
+    assert cov['duplicated'] == 1 and cov['out_of_order'] == 2 and cov['off_grid'] == 1 and cov['missing_slots'] == 2
 
 def test_stl_and_acf_agree_with_statsmodels(bike):
     parts = decompose_target(bike.frame, 'cnt', 'timestamp', 'h')
@@ -61,7 +64,8 @@ def test_period_shift_sees_the_growth_from_2011_to_2012(bike):
     assert s.loc['cnt', 'ks'] == pytest.approx(stats.ks_2samp(a, b).statistic)
 
 def test_awkward_frames_do_not_crash():
-    d = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=50, freq='h'), 'empty': np.nan, 'mixed': [1, 'two', 3.5, None, 'x'] * 10,
+    d = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=50, freq='h'), 'empty': np.nan,
+                      'mixed': [1, 'two', 3.5, None, 'x'] * 10,
                       'key': [f'id{i}' for i in range(50)], 'y': 1.0})
     p = profile(d)
     assert p.loc['empty', 'missing'] == 50 and np.isnan(p.loc['empty', 'skew']) and p.loc['key', 'unique'] == 50
@@ -74,7 +78,8 @@ def test_present_in_agrees_with_isin():
     from mlkit.eda import present_in, distinct_times
     rng = np.random.default_rng(0)
     g = pd.date_range('2024-01-01', periods=500, freq='h')
-    t = pd.DatetimeIndex(rng.choice(g.append(g + pd.Timedelta(minutes=30)), 400, replace=False))  # unsorted, off-grid stamps
+    # unsorted, off-grid stamps
+    t = pd.DatetimeIndex(rng.choice(g.append(g + pd.Timedelta(minutes=30)), 400, replace=False))
     for a, b in [(g, distinct_times(t)), (t, g), (t, distinct_times(t)), (g[::3], g), (g.as_unit('s'), g[:10])]:
         assert (present_in(a, b) == a.isin(b)).all()
     assert distinct_times(pd.Series([t[1], t[0], t[1], None])).equals(pd.DatetimeIndex([t[1], t[0]]).sort_values())

@@ -20,14 +20,16 @@ def test_future_changes_never_reach_earlier_features(h, seed):
     "Replace every value after a cut-off (target, measured, known, strings): no feature at or before it changes."
     df = frame(seed=seed)
     dom = {'plan_x_hour': lambda f: f['plan'] * f['ts'].dt.hour, 'x_smooth': lambda f: f['x'].rolling(5).mean()}
-    pf = PastFeatures('ts', 'y', horizon=h, lags=[h, h + 2, 48], windows=[4, 24], stats=('mean', 'std', 'max'), diffs=(1, 24),
+    pf = PastFeatures('ts', 'y', horizon=h, lags=[h, h + 2, 48], windows=[4, 24], stats=('mean', 'std', 'max'),
+                      diffs=(1, 24),
                       exog_lags=[h, h + 1], known_cols=['plan', 'plan_x_hour'], holidays='US', domain=dom, freq='h')
     rng = np.random.default_rng(seed)
     for cut in rng.integers(50, 390, 6):
         assert future_change_test(pf, df, int(cut), seed=seed) == 0
     assert f'x_smooth_lag{h}' in pf.get_feature_names_out() and 'plan_x_hour' in pf.get_feature_names_out()
 
-@pytest.mark.parametrize('fn', [lambda f: f['y'].shift(-1), lambda f: f['x'].rolling(5, center=True).mean(), lambda f: f['x'] - f['x'].mean()])
+@pytest.mark.parametrize('fn', [lambda f: f['y'].shift(-1), lambda f: f['x'].rolling(5, center=True).mean(),
+                                lambda f: f['x'] - f['x'].mean()])
 def test_domain_features_that_look_ahead_are_refused(fn):
     "A domain function whose values depend on later rows (shift(-1), centred window, full-sample mean) stops at fit."
     with pytest.raises(MlkitError, match='looks into the future'):
@@ -49,9 +51,11 @@ def test_target_at_t_never_used():
 
 def test_lags_follow_the_time_grid():
     "Lag 1 of the hour after a missing hour is missing, not the value two hours before."
-    df = pd.DataFrame({'ts': pd.to_datetime(['2024-01-01 00:00', '2024-01-01 01:00', '2024-01-01 03:00', '2024-01-01 04:00']),
+    df = pd.DataFrame({'ts': pd.to_datetime(['2024-01-01 00:00', '2024-01-01 01:00', '2024-01-01 03:00',
+                                             '2024-01-01 04:00']),
                        'y': [1., 2., 4., 5.]})
-    F = PastFeatures('ts', 'y', lags=[1, 3], windows=[], diffs=(), expanding=False, calendar=False, freq='h').fit_transform(df)
+    F = PastFeatures('ts', 'y', lags=[1, 3], windows=[], diffs=(), expanding=False, calendar=False,
+                     freq='h').fit_transform(df)
     assert F['y_lag1'].tolist()[2:] == [pytest.approx(np.nan, nan_ok=True), 4.0] and F['y_lag3'].tolist()[2:] == [1.0, 2.0]
     assert time_positions(df['ts'], 'h').tolist() == [0, 1, 3, 4]
 
@@ -63,8 +67,11 @@ def test_rolling_window_ends_h_before_t():
     assert F.loc[50, 'y_expanding_mean'] == pytest.approx(df['y'].iloc[:49].mean())
 
 def test_horizon_conflicting_with_lags_is_refused():
-    with pytest.raises(MlkitError, match='shorter than the horizon 3'): PastFeatures('ts', 'y', horizon=3, lags=[1, 24], freq='h').fit(frame())
-    with pytest.raises(MlkitError, match='shorter than the horizon 2'): PastFeatures('ts', 'y', horizon=2, exog_lags=[1], freq='h').fit(frame())
+    with pytest.raises(MlkitError, match='shorter than the horizon 3'): PastFeatures('ts', 'y', horizon=3, lags=[1, 24],
+                                                                                     freq='h').fit(frame())
+    with pytest.raises(MlkitError, match='shorter than the horizon 2'): PastFeatures('ts', 'y', horizon=2,
+                                                                                     exog_lags=[1],
+                                                                                     freq='h').fit(frame())
     assert default_lags('h', 5)[0] == 5 and min(default_lags('D', 3)) == 3
 
 @pytest.mark.parametrize('bad, msg', [('unsorted', 'not sorted'), ('duplicated', 'duplicated')])
@@ -124,7 +131,8 @@ def test_no_rows_left_is_an_error_with_the_true_reason():
     with pytest.raises(MlkitError, match='too few for lags'):
         make_features(frame(n=10, gaps=False), PastFeatures('ts', 'y', freq='h'))
 
-@pytest.mark.parametrize('freq,n,expect', [('W-SUN', 966, [1, 2, 3, 52, 104]), ('MS', 120, [1, 2, 3, 12, 24]), ('QS', 200, [1, 2, 3, 4, 8]),
+@pytest.mark.parametrize('freq,n,expect', [('W-SUN', 966, [1, 2, 3, 52, 104]), ('MS', 120, [1, 2, 3, 12, 24]),
+                                           ('QS', 200, [1, 2, 3, 4, 8]),
                                            ('YS', 100, [1, 2, 3])])
 def test_default_lags_for_calendar_frequencies(freq, n, expect):
     assert default_lags(freq, 1, n) == expect

@@ -7,8 +7,10 @@ def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
     "The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not run."
     before = os.environ.get('OMP_NUM_THREADS')
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell('# Step'), nbformat.v4.new_code_cell('out = "x"', metadata={'tags': ['parameters']}),
-        nbformat.v4.new_code_cell('#| export\nimport json, os'), nbformat.v4.new_code_cell('raise AssertionError("an example ran")'),
+        nbformat.v4.new_markdown_cell('# Step'), nbformat.v4.new_code_cell('out = "x"',
+                                                                           metadata={'tags': ['parameters']}),
+        nbformat.v4.new_code_cell('#| export\nimport json, os'),
+        nbformat.v4.new_code_cell('raise AssertionError("an example ran")'),
         nbformat.v4.new_markdown_cell(REPORT_HEADING),
         nbformat.v4.new_code_cell('json.dump({k: os.environ.get(k) for k in %r}, open(out, "w"))' % sorted(KERNEL_ENV))])
     nb.metadata['kernelspec'] = dict(name='python3', display_name='python3', language='python')
