@@ -67,10 +67,12 @@ class TemporalSplit(BaseCrossValidator):
         if isinstance(getattr(X, 'index', None), pd.DatetimeIndex): check_time_order(X.index)
         if not timed: return np.arange(n), sizes
         if not isinstance(getattr(X, 'index', None), pd.DatetimeIndex):
-            raise MlkitError(f"{', '.join(timed)} given as time offsets but X has no DatetimeIndex", "index X by its timestamps, or give sizes in rows")
+            raise MlkitError(f"{', '.join(timed)} given as time offsets but X has no DatetimeIndex",
+                             "index X by its timestamps, or give sizes in rows")
         rows = [k for k, v in sizes.items() if k != 'min_train_size' and isinstance(v, (int, np.integer)) and v]
         if rows or (sizes['test_size'] is None and self.window != 'blocked'):
-            raise MlkitError(f"sizes mix time offsets ({', '.join(timed)}) and row counts ({', '.join(rows) or 'test_size=None'})",
+            raise MlkitError(f"sizes mix time offsets ({', '.join(timed)}) and row counts "
+                             f"({', '.join(rows) or 'test_size=None'})",
                              "give test_size, train_size, gap, purge, embargo and step all as offsets such as '30D'")
         conv = {k: (pd.Timedelta(v).value if _is_offset(v) else v) for k, v in sizes.items()}
         if not _is_offset(self.min_train_size): conv['min_train_size'] = ('rows', self.min_train_size)
@@ -79,16 +81,19 @@ class TemporalSplit(BaseCrossValidator):
     def folds(self, X) -> list[tuple[np.ndarray, np.ndarray]]:
         "(train, test) row indices of every fold, after checking the data allows them."
         K, n = self.n_splits, len(X)
-        if not (isinstance(K, (int, np.integer)) and K >= 1): raise MlkitError(f"n_splits must be a positive integer, got {K!r}", "use n_splits=5")
+        if not (isinstance(K, (int, np.integer)) and K >= 1): raise MlkitError("n_splits must be a positive integer, "
+                                                                               f"got {K!r}", "use n_splits=5")
         if self.window not in WINDOWS: raise MlkitError(f"unknown window {self.window!r}", f"use one of {WINDOWS}")
-        if self.window == 'sliding' and self.train_size is None: raise MlkitError("a sliding window needs train_size", "pass train_size (rows or an offset)")
+        if self.window == 'sliding' and self.train_size is None: raise MlkitError("a sliding window needs train_size",
+                                                                                  "pass train_size (rows or an offset)")
         c, s = self._coordinates(X)
         if n < 2: raise MlkitError(f"{n} row(s): too few to split", "provide more data")
         start, end = c[0], c[-1] + 1
         span = end - start
         gap, purge, embargo = s['gap'] or 0, s['purge'] or 0, s['embargo'] or 0
         if gap + purge >= span:
-            raise MlkitError(f"gap + purge ({self.gap!r} + {self.purge!r}) is as long as the data or longer", "use a shorter gap or purge")
+            raise MlkitError(f"gap + purge ({self.gap!r} + {self.purge!r}) is as long as the data or longer",
+                             "use a shorter gap or purge")
         test = s['test_size'] or (span // K if self.window == 'blocked' else n // (K + 1))
         step = s['step'] or test
         if self.window == 'blocked': ends = [start + (k + 1) * test if k < K - 1 else end for k in range(K)]
@@ -99,8 +104,10 @@ class TemporalSplit(BaseCrossValidator):
         for k, te in enumerate(ends):
             ts = te - test if self.window != 'blocked' else start + k * test
             if ts < start or test <= 0:
-                raise MlkitError(f"{K} folds with test size {self.test_size or test!r} and step {self.step if self.step is not None else 'test_size'} need more data "
-                                 f"than the {n} rows available", "use fewer folds (n_splits) or a smaller test_size/step")
+                raise MlkitError(f"{K} folds with test size {self.test_size or test!r} and step "
+                                 f"{self.step if self.step is not None else 'test_size'} need more data "
+                                 f"than the {n} rows available",
+                                 "use fewer folds (n_splits) or a smaller test_size/step")
             cut = ts - gap - purge
             lo = cut - s['train_size'] if self.window == 'sliding' else start
             train = idx[rows(lo):rows(cut)]
@@ -113,20 +120,25 @@ class TemporalSplit(BaseCrossValidator):
 
     def _check_train(self, k, train, c, min_size):
         "Refuse a fold whose training part is empty or smaller than `min_train_size`."
-        too_small = len(train) < (min_size[1] if isinstance(min_size, tuple) else 1 if _is_offset(self.min_train_size) else min_size)
+        too_small = len(train) < (min_size[1] if isinstance(min_size, tuple) else 1 if _is_offset(self.min_train_size)
+                                  else min_size)
         if _is_offset(self.min_train_size) and len(train): too_small = c[train[-1]] - c[train[0]] < min_size
         if not len(train) or too_small:
-            raise MlkitError(f"fold {k} has {len(train)} training rows, fewer than min_train_size={self.min_train_size!r} "
-                             f"(gap={self.gap!r}, purge={self.purge!r})", "use fewer folds, a smaller test_size or gap, or more data")
+            raise MlkitError(f"fold {k} has {len(train)} training rows, fewer than "
+                             f"min_train_size={self.min_train_size!r} "
+                             f"(gap={self.gap!r}, purge={self.purge!r})",
+                             "use fewer folds, a smaller test_size or gap, or more data")
 
     def fold_table(self, X) -> pd.DataFrame:
         "Bounds and sizes of each fold (timestamps when X has a DatetimeIndex, else row numbers)."
-        return fold_table(self.folds(X), X.index if isinstance(getattr(X, 'index', None), pd.DatetimeIndex) else np.arange(len(X)))
+        return fold_table(self.folds(X), X.index if isinstance(getattr(X, 'index', None), pd.DatetimeIndex)
+                          else np.arange(len(X)))
 
 def fold_table(folds, times) -> pd.DataFrame:
     "`fold`, `train_start`, `train_end`, `test_start`, `test_end` (first and last row, inclusive), `n_train`, `n_test`."
     t = np.asarray(times)
-    return pd.DataFrame([dict(fold=k, train_start=t[tr[0]], train_end=t[tr[-1]], test_start=t[te[0]], test_end=t[te[-1]],
+    return pd.DataFrame([dict(fold=k, train_start=t[tr[0]], train_end=t[tr[-1]], test_start=t[te[0]],
+                              test_end=t[te[-1]],
                               n_train=len(tr), n_test=len(te)) for k, (tr, te) in enumerate(folds)])
 
 # %% ../nbs/04_backtest.ipynb #94e85980
@@ -151,7 +163,8 @@ def baseline_models(y, times, task:str, horizon:int=1, freq:str|None=None) -> di
     n = len(y)
     const = pd.DataFrame({'const': np.zeros(n)})
     if task == 'classification':
-        return {'majority': (DummyClassifier(strategy='most_frequent'), const), 'prior': (DummyClassifier(strategy='prior'), const)}
+        return {'majority': (DummyClassifier(strategy='most_frequent'), const),
+                'prior': (DummyClassifier(strategy='prior'), const)}
     pos = time_positions(times, freq)
     grid = on_grid(np.asarray(y, float), pos).ffill()  # a missing slot falls back to the last value before it
     m = seasonal_period(freq)
@@ -181,9 +194,11 @@ def score(y_true, y_pred, proba=None, task:str='regression', classes=None) -> di
         sse, sst = float(e @ e), float(((yt - yt.mean()) ** 2).sum())
         r2 = (1 - sse / sst if sst > 0 else float(sse == 0)) if len(yt) > 1 else np.nan
         return {'mae': float(np.abs(e).mean()), 'rmse': float(np.sqrt(sse / len(e))), 'r2': r2}
-    out = {'log_loss': log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes), 'accuracy': accuracy_score(y_true, y_pred),
+    out = {'log_loss': log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes),
+           'accuracy': accuracy_score(y_true, y_pred),
            'balanced_accuracy': balanced_accuracy_score(y_true, y_pred), 'roc_auc': np.nan}
-    if len(classes) == 2 and len(np.unique(y_true)) == 2: out['roc_auc'] = roc_auc_score(y_true == classes[1], proba[:, 1])
+    if len(classes) == 2 and len(np.unique(y_true)) == 2: out['roc_auc'] = roc_auc_score(y_true == classes[1],
+                                                                                         proba[:, 1])
     return out
 
 # %% ../nbs/04_backtest.ipynb #e20282c9
@@ -192,7 +207,8 @@ def refit_schedule(n_folds:int, refit=True) -> list[tuple[int, list[int]]]:
     if refit is True: k = 1
     elif refit is False: k = n_folds
     elif isinstance(refit, (int, np.integer)) and refit >= 1: k = int(refit)
-    else: raise MlkitError(f"refit must be True, False or a positive integer, got {refit!r}", "use refit=True to refit every fold")
+    else: raise MlkitError(f"refit must be True, False or a positive integer, got {refit!r}",
+                           "use refit=True to refit every fold")
     return [(f, list(range(f, min(f + k, n_folds)))) for f in range(0, n_folds, k)]
 
 def ridge_fast_path(est) -> tuple[float, bool]|None:
@@ -201,7 +217,8 @@ def ridge_fast_path(est) -> tuple[float, bool]|None:
     ridge = est.steps[1][1] if scale else est
     if scale and est.steps[0][1].get_params() != StandardScaler().get_params(): return None
     if type(ridge) is not Ridge or not np.isscalar(ridge.alpha): return None
-    if {k: v for k, v in ridge.get_params().items() if k != 'alpha'} != {k: v for k, v in Ridge().get_params().items() if k != 'alpha'}: return None
+    if {k: v for k, v in ridge.get_params().items() if k != 'alpha'} != {k: v for k, v in Ridge().get_params().items()
+                                                                         if k != 'alpha'}: return None
     return float(ridge.alpha), scale
 
 def expanding_ridge(X:np.ndarray, y:np.ndarray, folds, alpha:float=1.0, standardize:bool=False, chunk:int=1 << 15):
@@ -253,7 +270,8 @@ def _fit_predict(name, est, X, y, folds, fit_fold, pred_folds, task, classes, tr
     for k in pred_folds:
         test = folds[k][1]
         t0 = time.perf_counter(); pred, proba = _predict(model, X.iloc[test], task, classes); pred_s = time.perf_counter() - t0
-        out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold else 0.,
+        out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold
+                        else 0.,
                         predict_seconds=pred_s, single_class=single))
     return out
 
@@ -266,7 +284,8 @@ def _ridge_records(name, alpha, standardize, X, y, folds, schedule, train_scores
         tr = score(y[:end], A[:end] @ w + c) if train_scores else {}
         for k in pred_folds:
             t0 = time.perf_counter(); pred = A[folds[k][1]] @ w + c; pred_s = time.perf_counter() - t0
-            out.append(dict(model=name, fold=k, pred=pred, proba=None, train=tr, fit_seconds=fit_s if k == f else 0., predict_seconds=pred_s))
+            out.append(dict(model=name, fold=k, pred=pred, proba=None, train=tr, fit_seconds=fit_s if k == f else 0.,
+                            predict_seconds=pred_s))
     return out
 
 def _run(tasks, n_jobs, backend, progress) -> list:
@@ -275,7 +294,8 @@ def _run(tasks, n_jobs, backend, progress) -> list:
         from distributed import get_client
         try: get_client()
         except ValueError: raise MlkitError("backend='dask' needs a running dask.distributed Client",
-                                           "start one first: from distributed import Client; client = Client() (or Client('scheduler-address'))") from None
+                                           "start one first: from distributed import Client; client = Client() (or "
+                                           "Client('scheduler-address'))") from None
     # One thread per fit: an OpenMP team (gradient boosting) spins at its barriers whenever another process holds a
     # core; on a busy 2-core machine the bundled backtest took 125-162 s with two threads, 11-13 s with one.
     # Parallel work comes from tasks (folds x models) instead, each worker single-threaded.
@@ -309,7 +329,8 @@ def compare_models(scores:pd.DataFrame, metric:str, lower_is_better:bool=True) -
     "Per model: mean and std of `metric`, mean rank across folds, folds won, and the difference to the best baseline."
     rank = scores.groupby('fold')[metric].rank(ascending=lower_is_better, method='min')
     g = scores.assign(rank=rank, won=rank == 1).groupby('model', sort=False)
-    out = pd.DataFrame({'is_baseline': g['is_baseline'].first(), metric: g[metric].mean(), f'{metric}_std': g[metric].std(),
+    out = pd.DataFrame({'is_baseline': g['is_baseline'].first(), metric: g[metric].mean(),
+                        f'{metric}_std': g[metric].std(),
                         'mean_rank': g['rank'].mean(), 'folds_won': g['won'].sum()})
     base = out.loc[out['is_baseline'], metric]
     best = base.min() if lower_is_better else base.max()
@@ -342,7 +363,8 @@ def backtest(models:dict, # name -> scikit-learn estimator
     if task not in METRICS: raise MlkitError(f"unknown task {task!r}", "use 'regression' or 'classification'")
     times = check_time_order(times)
     X, y = X.reset_index(drop=True), np.asarray(y)
-    if not len(X) == len(y) == len(times): raise MlkitError(f"X, y and times have {len(X)}, {len(y)} and {len(times)} rows", "pass aligned rows")
+    if not len(X) == len(y) == len(times): raise MlkitError(f"X, y and times have {len(X)}, {len(y)} and {len(times)} "
+                                                            "rows", "pass aligned rows")
     known = has_value(y)
     if not known.all(): X, y, times = X[known].reset_index(drop=True), y[known], times[known]  # nothing to fit or score
     if task == 'classification' and len(np.unique(y)) < 2:
@@ -354,12 +376,14 @@ def backtest(models:dict, # name -> scikit-learn estimator
     cands = {k: (m, X, False) for k, m in models.items()}
     if baselines: cands |= {k: (m, Xb, True) for k, (m, Xb) in baseline_models(y, times, task, horizon, freq).items()}
     # a sum is finite only if every value is (a huge finite sum that overflows merely turns the fast path off)
-    numeric = X.select_dtypes('number').shape[1] == X.shape[1] and np.isfinite(X.to_numpy(float).sum(0) if len(X.columns) else 0).all()
+    numeric = X.select_dtypes('number').shape[1] == X.shape[1] and np.isfinite(X.to_numpy(float).sum(0)
+                                                                               if len(X.columns) else 0).all()
     tasks = []
     for name, (est, Xm, _) in cands.items():
         fast = ridge_fast_path(est) if task == 'regression' and Xm is X and numeric and _is_expanding(folds) else None
         if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, schedule, train_scores)))
-        else: tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f, ks in schedule]
+        else: tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f,
+                        ks in schedule]
     records = _run(tasks, n_jobs, backend, progress)
     info = dict(horizon=horizon, freq=freq, refit=refit, rows=len(y), rows_without_target=int((~known).sum()))
     return _assemble(records, cands, folds, times, y, task, classes, info)
@@ -372,16 +396,21 @@ def _assemble(records, cands, folds, times, y, task, classes, info) -> BacktestR
     rows, tests = [], [folds[r['fold']][1] for r in records]
     sizes, test = [len(t) for t in tests], np.concatenate(tests)
     per_row = lambda v: np.repeat(np.asarray(v, dtype=object if isinstance(v[0], str) else None), sizes)
-    preds = pd.DataFrame({'model': per_row([r['model'] for r in records]), 'fold': per_row([r['fold'] for r in records]),
-                          'time': times[test], 'y_true': y[test], 'y_pred': np.concatenate([r['pred'] for r in records])})
+    preds = pd.DataFrame({'model': per_row([r['model'] for r in records]),
+                          'fold': per_row([r['fold'] for r in records]),
+                          'time': times[test], 'y_true': y[test],
+                          'y_pred': np.concatenate([r['pred'] for r in records])})
     if binary: preds['proba'] = np.concatenate([r['proba'][:, 1] for r in records])
     preds['is_baseline'] = per_row([cands[r['model']][2] for r in records])
     for r in records:
         test, base = folds[r['fold']][1], cands[r['model']][2]
-        rows.append(dict(model=r['model'], fold=r['fold'], is_baseline=base, **score(y[test], r['pred'], r['proba'], task, classes),
-                         **{f'train_{k}': v for k, v in r['train'].items()}, fit_seconds=r['fit_seconds'], predict_seconds=r['predict_seconds']))
+        rows.append(dict(model=r['model'], fold=r['fold'], is_baseline=base,
+                         **score(y[test], r['pred'], r['proba'], task, classes),
+                         **{f'train_{k}': v for k, v in r['train'].items()}, fit_seconds=r['fit_seconds'],
+                         predict_seconds=r['predict_seconds']))
     metrics, primary = list(METRICS[task]), primary_metric(task, binary)
-    summary = dict(task=task, models=[k for k, v in cands.items() if not v[2]], baselines=[k for k, v in cands.items() if v[2]],
+    summary = dict(task=task, models=[k for k, v in cands.items() if not v[2]],
+                   baselines=[k for k, v in cands.items() if v[2]],
                    metrics=metrics, primary_metric=primary, lower_is_better=METRICS[task][primary],
                    seasonal_period=seasonal_period(info['freq']), n_folds=len(folds), **info,
                    single_class_folds=sorted({int(r['fold']) for r in records if r.get('single_class')}),
@@ -394,16 +423,19 @@ def default_models(task:str, seed:int=0, plan=()) -> dict:
     def prep(scale):
         num = make_pipeline(SimpleImputer(), StandardScaler()) if scale else 'passthrough'
         return ColumnTransformer([('num', num, make_column_selector(dtype_include='number')),
-                                  ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'), OneHotEncoder(handle_unknown='ignore', sparse_output=False)),
+                                  ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'),
+                                                        OneHotEncoder(handle_unknown='ignore', sparse_output=False)),
                                    make_column_selector(dtype_exclude='number'))])
     clean = lambda: ('clean', FoldCleaner(list(plan)))
     if task == 'classification':
         return {'logistic': Pipeline([clean(), ('prep', prep(True)), ('model', LogisticRegression(max_iter=500))]),
                 'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
-                                                    ('model', HistGradientBoostingClassifier(max_iter=100, random_state=seed))])}
+                                                    ('model',
+                                                     HistGradientBoostingClassifier(max_iter=100, random_state=seed))])}
     return {'ridge': Pipeline([clean(), ('prep', prep(True)), ('model', Ridge())]),
             'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
-                                                ('model', HistGradientBoostingRegressor(max_iter=100, random_state=seed))])}
+                                                ('model',
+                                                 HistGradientBoostingRegressor(max_iter=100, random_state=seed))])}
 
 # per kind of frequency: (test rows per fold from the step, what one fold covers)
 _TEST_SPANS = {'W': (52, 'a year of weekly data'), 'M': (12, 'a year of monthly data'),
@@ -450,9 +482,12 @@ def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
                        f"{missing} row(s) without a target value were left out of fitting and scoring.",
                        dict(n_folds=len(f), test_rows=int(f['n_test'].min()), rows=n, rows_without_target=missing)))
     if f['n_test'].min() < m or f['n_train'].min() < 10 * n_features:
-        out.append(Finding('small_folds', 'warning', None, f"some folds are small (fewest test rows {f['n_test'].min()}, fewest training rows "
-                           f"{f['n_train'].min()} for {n_features} features): fold scores will be noisy; use more data or fewer folds",
-                           dict(min_n_test=int(f['n_test'].min()), min_n_train=int(f['n_train'].min()), seasonal_period=m)))
+        out.append(Finding('small_folds', 'warning', None,
+                           f"some folds are small (fewest test rows {f['n_test'].min()}, fewest training rows "
+                           f"{f['n_train'].min()} for {n_features} features): fold scores will be noisy; use more data "
+                           "or fewer folds",
+                           dict(min_n_test=int(f['n_test'].min()), min_n_train=int(f['n_train'].min()),
+                                seasonal_period=m)))
     return out
 
 # %% ../nbs/04_backtest.ipynb #421455a2
@@ -460,8 +495,10 @@ def plot_folds(folds:pd.DataFrame):
     "The folds on a timeline: training part and test part of each."
     fig, ax = plt.subplots(figsize=(10, .45 * len(folds) + 1))
     for _, r in folds.iterrows():
-        ax.barh(r['fold'], r['train_end'] - r['train_start'], left=r['train_start'], color='tab:blue', alpha=.6, label='train' if r['fold'] == 0 else None)
-        ax.barh(r['fold'], r['test_end'] - r['test_start'], left=r['test_start'], color='tab:orange', label='test' if r['fold'] == 0 else None)
+        ax.barh(r['fold'], r['train_end'] - r['train_start'], left=r['train_start'], color='tab:blue', alpha=.6,
+                label='train' if r['fold'] == 0 else None)
+        ax.barh(r['fold'], r['test_end'] - r['test_start'], left=r['test_start'], color='tab:orange', label='test'
+                if r['fold'] == 0 else None)
     ax.set(yticks=folds['fold'], ylabel='fold', title='backtest folds'); ax.invert_yaxis(); ax.legend(loc='lower left')
     return fig
 

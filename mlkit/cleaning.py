@@ -46,20 +46,23 @@ def _jsonable(v):
 def examples(s:pd.Series, mask, time:pd.Series|None=None, n:int=8) -> list:
     "The first `n` rows where `mask` holds: position, time (when given) and value."
     pos = np.flatnonzero(np.asarray(mask))[:n]
-    return [{'row': int(i), **({'time': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(s.iloc[i])} for i in pos]
+    return [{'row': int(i), **({'time': _jsonable(time.iloc[i])} if time is not None else {}),
+             'value': _jsonable(s.iloc[i])} for i in pos]
 
 def is_numeric(s:pd.Series) -> bool: return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
 def is_text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
-SAMPLE_ROWS = 25_000  # medians, scales, quantiles and correlations are estimated on at most this many rows (precise to about 1%)
+# medians, scales, quantiles and correlations are estimated on at most this many rows (precise to about 1%)
+SAMPLE_ROWS = 25_000
 
 @functools.lru_cache(maxsize=32)
 def estimate_rows(n:int) -> np.ndarray|slice:
     "The rows a check estimates its statistics on: all of them up to `SAMPLE_ROWS`, else one random row (seed 0) from each of `SAMPLE_ROWS` equal strata."
     if n <= SAMPLE_ROWS: return slice(None)
     # random within each stratum, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour
-    # is an even hour); strata spread the sample evenly over time and cost one pass over the sample, not a permutation of n
+    # is an even hour); strata spread the sample evenly over time and cost one pass over the sample, not a permutation
+    # of n
     edges = np.arange(SAMPLE_ROWS + 1) * n // SAMPLE_ROWS
     idx = edges[:-1] + (np.random.default_rng(0).random(SAMPLE_ROWS) * np.diff(edges)).astype(np.int64)
     idx.flags.writeable = False
@@ -86,12 +89,14 @@ def more_distinct_than(x:np.ndarray, k:int) -> bool:
     distinct = lambda v: np.unique(v[np.isfinite(v)])
     xs = estimate(x)
     if len(distinct(xs[::100])) > k or len(seen := distinct(xs)) > k: return True
-    # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort of the column
+    # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort of the
+    # column
     return len(seen) + len(distinct(x[~np.isin(x, seen)])) > k
 
 def outside(x:np.ndarray, lo:float, hi:float) -> np.ndarray:
     "Positions of the values of `x` below `lo` or above `hi` (found without comparing every value when the extremes lie within)."
-    if len(x) and np.fmin.reduce(x) >= lo and np.fmax.reduce(x) <= hi: return np.empty(0, np.int64)  # two reductions, no temporaries
+    # two reductions, no temporaries
+    if len(x) and np.fmin.reduce(x) >= lo and np.fmax.reduce(x) <= hi: return np.empty(0, np.int64)
     with np.errstate(invalid='ignore'): return np.flatnonzero((x < lo) | (x > hi))
 
 def forward_filled(x:np.ndarray) -> np.ndarray:
@@ -111,14 +116,18 @@ def _block_bounds(pieces:list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     size = pieces[0].shape[1]
     k = (size - 1) // 3
     # a few thousand blocks sorted at a time (small buffers, reused): only four order statistics of each are kept
-    order = np.concatenate([np.sort(p[i:i + 4096], axis=1)[:, [0, k, size - 1 - k, size - 1]] for p in pieces for i in range(0, len(p), 4096)])
+    order = np.concatenate([np.sort(p[i:i + 4096], axis=1)[:, [0, k, size - 1 - k, size - 1]] for p in pieces
+                            for i in range(0, len(p), 4096)])
     return order[:, 0], order[:, 3], *_median_bounds(*order.T)
 
 def _median_bounds(block_min, kth_smallest, kth_largest, block_max) -> tuple[np.ndarray, np.ndarray]:
     "Lower and upper bounds of the running median over 2h+1 values at the rows of each block of h+1 values, from the blocks' order statistics (the k-th, 3(k-1) <= h)."
-    # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also lies
-    # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1 of
-    # them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than h+1 are below the
+    # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also
+    # lies
+    # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1
+    # of
+    # them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than h+1 are below
+    # the
     # least of the three blocks' k-th smallest values when 3(k-1) <= h; likewise above.
     with_edges = lambda a: np.r_[a[:1], a, a[-1:]]  # the first and the last block stand in for their missing neighbours
     lo, hi = with_edges(kth_smallest), with_edges(kth_largest)
@@ -139,14 +148,18 @@ class LocalReference:
             self._median, self.scale = np.full(self.n, np.nan), np.nan
             return
         # the windows see the column with its first and last values repeated h times beyond its ends. In that padded
-        # column each row lies in a block of h+1 values, aligned on multiples of h+1: the sorted blocks give the range of
+        # column each row lies in a block of h+1 values, aligned on multiples of h+1: the sorted blocks give the range
+        # of
         # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself.
-        # The blocks are read from the column in place: the first is all the first value, then whole blocks, then the tail.
+        # The blocks are read from the column in place: the first is all the first value, then whole blocks, then the
+        # tail.
         f, size = self.filled, self.block
         whole = (self.n - 1) // size
         tail = f[1 + whole * size:]
         tail = np.r_[tail, np.full(-(len(tail) + h) % size + h, f[-1])].reshape(-1, size)
-        self.block_min, self.block_max, self.low, self.high = _block_bounds([np.full((1, size), f[0]), f[1:1 + whole * size].reshape(-1, size), tail])
+        self.block_min, self.block_max, self.low, self.high = _block_bounds([np.full((1, size), f[0]),
+                                                                             f[1:1 + whole * size].reshape(-1, size),
+                                                                             tail])
         rows = estimate_rows(self.n)
         self.scale = robust_scale(x[rows] - self.at(rows))
 
@@ -162,7 +175,8 @@ class LocalReference:
         "The running median at positions `rows` (an integer array or a slice)."
         if isinstance(rows, slice) or self._median is not None or len(rows) > self.n // 8: return self.median[rows]
         out, high = self.bounds(rows)
-        open_ = np.flatnonzero(out != high)  # where the bounds meet they are the median: the other rows need their windows
+        # where the bounds meet they are the median: the other rows need their windows
+        open_ = np.flatnonzero(out != high)
         h, rows = self.window // 2, rows[open_]
         window = lambda r: self.filled[np.clip(r[:, None] + np.arange(-h, h + 1), 0, self.n - 1)]  # the edges repeat
         if len(rows): out[open_] = np.concatenate([np.partition(window(rows[i:i + self.CHUNK]), h, axis=1)[:, h]
@@ -182,7 +196,8 @@ class LocalReference:
     def far(self, x:np.ndarray, k:float, scale:float|None=None) -> np.ndarray:
         "Positions of the rows of `x` more than `k` scales (`self.scale` unless given) from their running median."
         d = k * (self.scale if scale is None else scale)
-        # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far apart hold candidates
+        # a block's values and its rows' medians both lie within known ranges: only blocks where those ranges lie far
+        # apart hold candidates
         with np.errstate(invalid='ignore'):
             far_blocks = (self.block_max - self.low > d) | (self.high - self.block_min > d)
             maybe = self.rows_of_blocks(np.flatnonzero(far_blocks))
@@ -199,16 +214,19 @@ CALENDAR_PERIODS = {  # period: (length, calendar position of a row within it, w
     'hour': (pd.Timedelta(hours=1), lambda t: t.minute, 'minute of the hour'),
     'day': (pd.Timedelta(days=1), lambda t: t.hour, 'hour of the day'),
     'week': (pd.Timedelta(days=7), lambda t: t.day_of_week, 'day of the week'),
-    'month': (pd.Timedelta(days=30.44), lambda t: np.where(t.is_month_end, 0, t.day), 'day of the month (0 = last day)'),
+    'month': (pd.Timedelta(days=30.44), lambda t: np.where(t.is_month_end, 0, t.day),
+              'day of the month (0 = last day)'),
     'year': (pd.Timedelta(days=365.25), lambda t: t.month, 'month of the year')}
 
 PERIOD_FREQ = {'hour': 'h', 'day': 'D', 'week': 'W', 'month': 'M', 'year': 'Y'}  # as pandas period frequencies
 
 def _periods(step:pd.Timedelta) -> dict:
     "The calendar periods that span at least 4 base steps, with their length in steps."
-    return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 3.9}  # a year of quarters counts
+    # a year of quarters counts
+    return {p: length / step for p, (length, _, _) in CALENDAR_PERIODS.items() if step and length / step >= 3.9}
 
-def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4, sample_positions:np.ndarray|None=None) -> dict|None:
+def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4,
+             sample_positions:np.ndarray|None=None) -> dict|None:
     "Whether the `rows` share one calendar position of `period` far beyond its base rate (binomial test at `alpha`; the base rate from the positions of `estimate_rows`)."
     where = CALENDAR_PERIODS[period][1]
     pos_flagged = np.asarray(where(t[rows]))
@@ -223,7 +241,8 @@ def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
     where = CALENDAR_PERIODS[period][1]
     determined = lambda rows: pd.Series(x[rows]).groupby(np.asarray(where(t[rows]))).nunique().max() <= 1
-    return bool(determined(estimate_rows(len(x))) and determined(slice(None)))  # two values at a position in the sample settle it
+    # two values at a position in the sample settle it
+    return bool(determined(estimate_rows(len(x))) and determined(slice(None)))
 
 def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     "The distance of each timestamp from the previous one, in base steps (NaN for the first row or without a step)."
@@ -232,7 +251,8 @@ def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
 
 def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> tuple[np.ndarray, np.ndarray]:
     "The rows of `x` (not zero: a zero has no useful ratio) at least `up` or at most `down` times their running median, and those ratios."
-    with np.errstate(invalid='ignore'):  # a row can reach neither ratio when the bounds of its running median rule it out
+    # a row can reach neither ratio when the bounds of its running median rule it out
+    with np.errstate(invalid='ignore'):
         cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
         # a block's values lie between its extremes: where both extremes are ruled out, so is the whole block
         maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.block_max, ref.low, ref.high) | ~cannot(ref.block_min, ref.low, ref.high)))
@@ -243,10 +263,12 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
     near = (ratio >= up) | (ratio <= down)
     return maybe[near], ratio[near]
 
-def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None=None, sums:tuple|None=None) -> np.ndarray:
+def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None=None,
+                 sums:tuple|None=None) -> np.ndarray:
     "The mean of the finite values of `x` within `h` rows of each of `rows`, leaving out the row itself and the sorted positions `leave_out`."
     ok = np.isfinite(x)
-    # running totals of the values and of their count (`sums`: computed once per column): a window is a difference of two
+    # running totals of the values and of their count (`sums`: computed once per column): a window is a difference of
+    # two
     cum, count = sums if sums is not None else (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
     lo, hi = np.clip(rows - h, 0, len(x)), np.clip(rows + h + 1, 0, len(x))
     total, n = cum[hi] - cum[lo], count[hi] - count[lo]
@@ -270,11 +292,13 @@ def empty_runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None=None) -> dict|None:
     "Rows of `x` that hold a period's total next to a run of about `L` empty (missing or zero) rows: the rest of that period."
-    empty, starts, lengths = empty_runs(x) if runs is None else runs  # `runs`: the column's `empty_runs`, found once for every period
+    # `runs`: the column's `empty_runs`, found once for every period
+    empty, starts, lengths = empty_runs(x) if runs is None else runs
     if np.count_nonzero(empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)) < 2: return None
     keep = empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)
     if np.count_nonzero(keep) < 2: return None
-    if np.count_nonzero(keep) > 2000:  # runs that long are common here (a dry climate): 2,000 of them, at random, settle it
+    # runs that long are common here (a dry climate): 2,000 of them, at random, settle it
+    if np.count_nonzero(keep) > 2000:
         keep[np.flatnonzero(keep)[np.random.default_rng(0).permutation(np.count_nonzero(keep))[2000:]]] = False
     in_runs = np.repeat(keep, lengths)
     starts, ends = starts[keep], (starts + lengths)[keep]
@@ -290,19 +314,24 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None
     hits = side[side >= 0]
     if len(hits) < 2: return None
     sample = np.arange(len(x))[estimate_rows(len(x))]
-    sample = sample[~empty[sample] & ~beside[sample]]  # a total is never empty: its base rate is among the rows that are not
+    # a total is never empty: its base rate is among the rows that are not
+    sample = sample[~empty[sample] & ~beside[sample]]
     with np.errstate(divide='ignore', invalid='ignore'): base = fits(ratio(sample))
-    base = float(np.mean(base)) if len(base) else 1.  # how often a row that large against its surroundings occurs anywhere
+    # how often a row that large against its surroundings occurs anywhere
+    base = float(np.mean(base)) if len(base) else 1.
     p = stats.binomtest(len(hits), len(starts), min(1., 2 * base), alternative='greater').pvalue
     if p >= alpha: return None
     flagged = np.zeros(len(x), bool); flagged[hits] = True
     r = np.where(fits(r_before), r_before, r_after)[side >= 0]
     return dict(flagged=flagged, ratio=float(np.median(r)), support=dict(
-        empty_runs=int(len(starts)), runs_beside_a_total=int(len(hits)), base_share=round(base, 4), p_value=float(f'{p:.3g}'),
+        empty_runs=int(len(starts)), runs_beside_a_total=int(len(hits)), base_share=round(base, 4),
+        p_value=float(f'{p:.3g}'),
         describe=f"each sits next to a run of about {L:.0f} empty (missing or zero) rows, the rest of its {{period}}"))
 
 def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=None,
-                       periods=None, # a function giving each row's calendar period (an integer), asked only when the tail leaves a doubt
+                       # a function giving each row's calendar period (an integer), asked only when the tail leaves a
+                       # doubt
+                       periods=None,
                       ) -> dict|None:
     "Rows of `x` about `L` times their local mean (the mean over a period around them), far more of them than the column's own tail predicts."
     xs = estimate(x)
@@ -310,7 +339,8 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
     mean = float(np.mean(xs)) if len(xs) else np.nan
     if not mean > 0: return None
     B = L / 2  # a total of L values lies near L times their mean: [L/2, 2L] is its band
-    with np.errstate(invalid='ignore'): cand = np.flatnonzero(x >= B * mean / 4)  # rows that might be totals (a season can be 4x below the mean)
+    # rows that might be totals (a season can be 4x below the mean)
+    with np.errstate(invalid='ignore'): cand = np.flatnonzero(x >= B * mean / 4)
     if len(cand) < 3: return None
     if sums is None: sums = (np.r_[0., np.cumsum(np.where(np.isfinite(x), x, 0.))], np.r_[0, np.cumsum(np.isfinite(x))])
     h = int(round(L))
@@ -329,7 +359,8 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
     f = np.sqrt(B / max(B / 4, 1.25))  # two bins below the band, each `f` times wide, above the typical row (ratio 1)
     n1 = per_row * np.count_nonzero((r_sample >= B / f ** 2) & (r_sample < B / f))
     n2 = per_row * np.count_nonzero((r_sample >= B / f) & (r_sample < B))
-    if n1 + n2 < 20: expected = max(n2, .05)  # too few to fit: no more than the bin below (a tail thins out), at least 1 in 20
+    # too few to fit: no more than the bin below (a tail thins out), at least 1 in 20
+    if n1 + n2 < 20: expected = max(n2, .05)
     else:
         q = n2 / n1 if n1 else 1.  # the tail's decay over one bin
         if q >= .9: return dict(undecided=True, reason=f"its tail does not thin out below {B:.0f}x its local mean")
@@ -350,16 +381,19 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
         describe=f"more rows lie there than the column's own tail predicts ({k} against {expected:.1f} expected)"
                  + (", about one per period" if regular < alpha else '')))
 
-def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
+def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3,
+                    step:pd.Timedelta|None=None,
                     gap:np.ndarray|None=None,
-                    undecided:list|None=None, # when given, gets (period, why) for each period the check could not decide
+                    # when given, gets (period, why) for each period the check could not decide
+                    undecided:list|None=None,
                    ) -> tuple|None:
     "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
     n_ok = np.count_nonzero(ok)
     if n_ok < 10 or np.count_nonzero(x < 0) > .01 * n_ok or not more_distinct_than(x, 2): return None
-    step = step or sampling_step(time)  # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
+    # `detect_problems` passes `step` and `gap`: computed once per frame, not per column
+    step = step or sampling_step(time)
     gap = time_steps(time, step) if gap is None else gap
     ref = ref or local_reference(s)
     sample = estimate_rows(len(x))
@@ -372,8 +406,10 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         cand, r_cand = ratio_candidates(x, ref, L_min / 2, 2 / L_min)
     for period, L in periods.items():
         sample_positions = None  # the calendar positions of the estimate rows: the base rates, found once per period
-        # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger evidence
-        for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4), ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
+        # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger
+        # evidence
+        for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4),
+                                         ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
             inside = (r_cand >= lo) & (r_cand <= hi)
             rows = cand[inside]
             if len(rows) < min_rows or len(rows) > .2 * len(x): continue
@@ -383,7 +419,8 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
             flagged = np.zeros(len(x), bool)
             flagged[rows] = True
             return flagged, period, L, float(np.median(r_cand[inside])), direction, al
-        spanning = after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]  # rows that follow a gap of about one period
+        # rows that follow a gap of about one period
+        spanning = after_gap[(gap[after_gap] > L / 1.2) & (gap[after_gap] < L * 1.2)]
         if len(spanning) >= min_rows and base_level > 0:
             r = nanmedian(x[spanning]) / base_level
             if L / 2 <= r <= 2 * L:
@@ -395,7 +432,8 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         nonlocal sums
         if sums is None: sums = (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
         return totals_beyond_tail(x, L, sums=sums, periods=lambda: t.to_period(PERIOD_FREQ[period]).asi8)
-    for period, L in periods.items():  # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
+    # totals without calendar alignment: next to the empty rest of their period, or beyond the tail
+    for period, L in periods.items():
         if L < 3.9: continue
         in_band = (r_cand >= L / 2) & (r_cand <= 2 * L)
         for kind, find in (('totals equal to the sum of the rows beside them',
@@ -422,7 +460,8 @@ def _with_tail(sums:dict, tail:dict|None) -> dict:
         rows_beyond_tail=more, tail={k: v for k, v in tail['support'].items() if k != 'describe'},
         describe=sums['support']['describe'] + extra))
 
-def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3, step:pd.Timedelta|None=None,
+def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, min_rows:int=3,
+                            step:pd.Timedelta|None=None,
                             gap:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are totals over a calendar period mixed among per-step values."
     mix = granularity_mix(s, time, ref, min_rows, step, gap)
@@ -431,18 +470,23 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
 def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -> Finding:
     "The finding for rows of `s` that hold `period` totals (or per-step values among totals)."
     if alignment and 'describe' in alignment: where = 'and ' + alignment['describe'].format(period=period)
-    elif alignment: where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} ({alignment['position']}), "
+    elif alignment: where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} "
+                             f"({alignment['position']}), "
                              f"where chance would put {alignment['base_share']:.1%}")
     else: where = f"and each follows a gap of one {period}"
-    what = ('per-step values mixed among period totals' if direction.startswith('per-step') else f'{period} totals mixed among per-step values')
+    what = ('per-step values mixed among period totals' if direction.startswith('per-step')
+            else f'{period} totals mixed among per-step values')
     steps = f"{L:.0f} steps in {'an' if period == 'hour' else 'a'} {period}"
     return Finding('mixed_granularity', 'critical', s.name,
         f"{s.name} looks like {what}: {int(flagged.sum())} rows are about {r:.0f}x their neighbours, close to the "
         f"{steps}, {where}. A model would read a total as a huge value. Check how the data was "
-        f"assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop them.",
-        dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3), kind=direction,
+        "assembled; divide those rows by the number of steps they cover (or spread them over the period), or drop "
+        "them.",
+        dict(rows=int(flagged.sum()), period=period, steps_per_period=round(L, 2), median_ratio=round(r, 3),
+             kind=direction,
              alignment=None if alignment and 'describe' in alignment else alignment,
-             support={k: v for k, v in alignment.items() if k != 'describe'} if alignment and 'describe' in alignment else None, examples=examples(s, flagged, time)))
+             support={k: v for k, v in alignment.items() if k != 'describe'} if alignment and 'describe' in alignment
+             else None, examples=examples(s, flagged, time)))
 
 # %% ../nbs/02_cleaning.ipynb #g7a11d02
 def period_lengths(L:float) -> list[int]:
@@ -542,7 +586,8 @@ def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
                          'station': rng.choice(['north', 'south', 'east', 'west'], n),
                          'y': (50 + 2 * temp + .1 * visits + rng.normal(0, 2, n)).round(3)})
 
-ERROR_KINDS = ('clean', 'mixed_granularity', 'mixed_granularity_spans', 'mixed_units', 'mixed_units_percent', 'duplicate_timestamps',
+ERROR_KINDS = ('clean', 'mixed_granularity', 'mixed_granularity_spans', 'mixed_units', 'mixed_units_percent',
+               'duplicate_timestamps',
                'time_gaps', 'stuck_sensor', 'impossible_values', 'disguised_nulls', 'mixed_types', 'category_variants',
                'outliers', 'identifier')
 
@@ -555,7 +600,8 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
         month = df['ts'].dt.to_period('M')
         ends = df.index[df['ts'].dt.is_month_end][1:7]
         df.loc[ends, 'visits'] = df.groupby(month)['visits'].transform('sum')[ends]
-    elif kind == 'mixed_granularity_spans':  # the first 12 months were entered as one row per month with the month's total
+    # the first 12 months were entered as one row per month with the month's total
+    elif kind == 'mixed_granularity_spans':
         month = df['ts'].dt.to_period('M')
         first = df[month < month.iloc[0] + 12]
         totals = first.groupby(month[first.index]).agg(ts=('ts', 'max'), visits=('visits', 'sum'))
@@ -646,7 +692,8 @@ def spread_segments(x:np.ndarray, factor:float, back,
     return out
 
 # %% ../nbs/02_cleaning.ipynb #e74e0ca7
-UNIT_CONVERSIONS = {  # name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
+# name: (majority unit -> minority unit, inverse, plausible range of the majority unit, scale factor or None)
+UNIT_CONVERSIONS = {
     'Celsius -> Fahrenheit': (lambda v: v * 1.8 + 32, lambda v: (v - 32) / 1.8, (-60, 60), None),
     'Celsius -> Kelvin': (lambda v: v + 273.15, lambda v: v - 273.15, (-60, 60), None),
     'fraction -> percent': (lambda v: v * 100, lambda v: v / 100, (0, 1), 100),
@@ -670,7 +717,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
     if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return None
     stride = max(1, n // SAMPLE_ROWS)  # boundaries are looked for on every `stride`-th row, then placed row by row
     c = forward_filled(x)[::stride]
-    w = min(window, max(5, len(c) // 40))  # short series: shorter windows, so that a block of a few years still spans one
+    # short series: shorter windows, so that a block of a few years still spans one
+    w = min(window, max(5, len(c) // 40))
     med = bn.move_median(c, w)  # the median of the w rows up to each row
     left, right = np.r_[np.full(w, np.nan), med[w - 1:-1]], np.r_[med[w - 1:], np.full(w - 1, np.nan)]
     d = right - left  # how the level changes across each row: small, except where a segment starts or ends
@@ -733,7 +781,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
-            # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale multiplies
+            # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale
+            # multiplies
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]
@@ -754,7 +803,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             elif e - a < 4 * w: continue
             else: tol, reach, (q_lo, q_hi) = 1 / .6, 0, (q05, q95)
             if not (1 / tol <= spread <= tol and q_lo - reach <= np.median(seg) <= q_hi + reach): continue
-            if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue  # as they are, they fit as well: no evidence
+            # as they are, they fit as well: no evidence
+            if q05 <= np.median(x[A:E][np.isfinite(x[A:E])]) <= q95: continue
             # the boundaries are placed row by row: near each, a row belongs to the side whose level it matches
             lvl, edge = np.median(rest), w * stride
             mask[A + edge:max(A + edge, E - edge)] = True
@@ -862,7 +912,8 @@ def _stretches(mask:np.ndarray, time:pd.Series|None, min_rows:int=10, n:int=5) -
     at = lambda i: {'row': int(i), **({'time': _jsonable(time.iloc[i])} if time is not None else {})}
     return [{'start': at(a), 'end': at(a + k - 1), 'rows': int(k)} for a, k in zip(starts[keep][:n], lengths[keep][:n])]
 
-def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
+def check_mixed_units(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None,
+                      ignore:np.ndarray|None=None) -> list[Finding]:
     "A critical finding when some values of `s` are in another unit than the rest (by a known conversion)."
     mix = unit_mix(s, ref, ignore)
     return [] if mix is None else [_units_finding(s, time, *mix)]
@@ -876,14 +927,18 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, 
     majority, minority = units.split(' -> ')
     such_as = f' ({such_as}' if such_as else ''
     stretches = _stretches(rows, time)
-    dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from {stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
-             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the moves "
+    dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from "
+             f"{stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
+             f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the "
+             "moves "
              f"from row to row, changes by the conversion."
              if stretches else '')
     return Finding('mixed_units', 'critical', s.name,
         f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
-        f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
-        f"step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other unit.",
+        f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the "
+        "cleaning "
+        "step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other "
+        "unit.",
         dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex,
              **(test or {})))
 
@@ -906,37 +961,51 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
         distinct = df.iloc[rows].astype(str).drop_duplicates().assign(_t=ts.iloc[rows])
         conflicting = int((distinct.groupby('_t').size() > 1).sum())
         out.append(Finding('duplicate_timestamps', 'critical' if conflicting else 'warning', time_col,
-            f"{int(ts[dup].nunique())} timestamps occur more than once; {conflicting} of them with rows that disagree on "
-            f"{', '.join(map(str, others[:5]))}{'...' if len(others) > 5 else ''}. Decide which row is right (or aggregate "
+            f"{int(ts[dup].nunique())} timestamps occur more than once; {conflicting} of them with rows that disagree "
+            "on "
+            f"{', '.join(map(str, others[:5]))}{'...' if len(others) > 5 else ''}. Decide which row is right (or "
+            "aggregate "
             f"them) before modelling: a duplicate in both training and test data inflates scores.",
-            dict(duplicated_timestamps=int(ts[dup].nunique()), conflicting=conflicting, examples=examples(ts, dup, n=6))))
+            dict(duplicated_timestamps=int(ts[dup].nunique()), conflicting=conflicting,
+                 examples=examples(ts, dup, n=6))))
     if cov['out_of_order']:
         back = np.r_[False, np.diff(i) < 0]
         out.append(Finding('time_out_of_order', 'warning', time_col,
             f"{cov['out_of_order']} timestamps go back in time. Sort by {time_col} (and check whether the file was "
-            f"assembled from pieces in the wrong order).", dict(count=int(cov['out_of_order']), examples=examples(ts, back, n=6))))
+            f"assembled from pieces in the wrong order).",
+            dict(count=int(cov['out_of_order']), examples=examples(ts, back, n=6))))
     if cov['off_grid']:
         out.append(Finding('irregular_sampling', 'warning', time_col,
-            f"{cov['off_grid']} timestamps fall between the slots of the {cov['freq']} grid. Resample to the grid (or pass "
-            f"the right --freq) so that lags and rolling windows mean what they say.", dict(count=int(cov['off_grid']), freq=cov['freq'])))
+            f"{cov['off_grid']} timestamps fall between the slots of the {cov['freq']} grid. Resample to the grid (or "
+            "pass "
+            f"the right --freq) so that lags and rolling windows mean what they say.",
+            dict(count=int(cov['off_grid']), freq=cov['freq'])))
     if cov['missing_slots']:
         gaps = time_gaps(axis)
-        ev = dict(missing_slots=int(cov['missing_slots']), expected_slots=int(cov['expected_slots']), missing_pct=float(cov['missing_pct']),
-                  gaps=int(len(gaps)), longest=[{k: _jsonable(v) for k, v in g.items()} for g in gaps.head(5).to_dict('records')])
+        ev = dict(missing_slots=int(cov['missing_slots']), expected_slots=int(cov['expected_slots']),
+                  missing_pct=float(cov['missing_pct']),
+                  gaps=int(len(gaps)), longest=[{k: _jsonable(v) for k, v in g.items()}
+                                                for g in gaps.head(5).to_dict('records')])
         step = sampling_step(axis.seen)
         if step is not None and step < pd.Timedelta(days=1):
             day = pd.DatetimeIndex(ts.dropna()).floor('D')
-            if day.is_monotonic_increasing: first, rows = _runs(day.asi8)  # each day's rows are neighbours: runs, no sort
+            # each day's rows are neighbours: runs, no sort
+            if day.is_monotonic_increasing: first, rows = _runs(day.asi8)
             else: _, first, rows = np.unique(day.asi8, return_index=True, return_counts=True)
             per_day = pd.Series(rows, index=day[first])  # in time order
             full = int(round(pd.Timedelta(days=1) / step))
             short = per_day[per_day < full].sort_values(kind='stable')  # fewest rows first; among equals, the earliest
-            ev.update(incomplete_days=int(len(short)), fewest_rows=[{'day': str(d.date()), 'rows': int(r)} for d, r in short.head(5).items()])
+            ev.update(incomplete_days=int(len(short)),
+                      fewest_rows=[{'day': str(d.date()), 'rows': int(r)} for d, r in short.head(5).items()])
         out.append(Finding('time_gaps', 'warning', time_col,
-            f"{cov['missing_slots']} of {cov['expected_slots']} expected {cov['freq']} slots have no row ({cov['missing_pct']}%), "
-            f"in {len(gaps)} gaps; the longest has {int(gaps['missing'].iloc[0])} slots from {gaps['start'].iloc[0]}. Lags and "
-            f"rolling windows computed by row count jump over them: reindex to the full grid (leave the target missing) or "
-            f"compute features by time, and check whether the gaps are random or systematic (e.g. outages at night).", ev))
+            f"{cov['missing_slots']} of {cov['expected_slots']} expected {cov['freq']} slots have no row "
+            f"({cov['missing_pct']}%), "
+            f"in {len(gaps)} gaps; the longest has {int(gaps['missing'].iloc[0])} slots from {gaps['start'].iloc[0]}. "
+            "Lags and "
+            "rolling windows computed by row count jump over them: reindex to the full grid (leave the target "
+            "missing) or "
+            f"compute features by time, and check whether the gaps are random or systematic (e.g. outages at night).",
+            ev))
     return out
 
 # %% ../nbs/02_cleaning.ipynb #a1c0e5d2
@@ -956,13 +1025,16 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
         jumps_back = np.count_nonzero(d > .8 * np.median(-d[restart])) if restart.any() else 0
         return (np.count_nonzero(d), np.count_nonzero(d > 0), np.count_nonzero(fall & ~restart),
                 low if low >= .8 * np.count_nonzero(restart) and jumps_back < .5 * np.count_nonzero(restart) else 0, d)
-    n, up, small_falls, _, _ = moves(x[:2000])  # most columns move both ways within their first rows: no pass over the column
+    # most columns move both ways within their first rows: no pass over the column
+    n, up, small_falls, _, _ = moves(x[:2000])
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
-    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far down
+    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far
+    # down
     # and it rises several times before each restart (a burst of rain falls back to 0 after every rise or two)
     if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets or resets > .5 * up: return None
-    if np.mean(d[d > 0] == 1) >= .95: return None  # rising by exactly one (a gap aside): an hour, day or month number, a row number
+    # rising by exactly one (a gap aside): an hour, day or month number, a row number
+    if np.mean(d[d > 0] == 1) >= .95: return None
     return dict(resets=resets, rising_share=round(up / n, 4))
 
 # %% ../nbs/02_cleaning.ipynb #8a91b185
@@ -979,9 +1051,11 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
         if partner is None or corr.loc[c, partner] < min_corr: continue
         ok = num[c].notna() & num[partner].notna()
         every = max(1, ok.sum() // 500)  # the repeated-median line costs the square of its points: about 500 of them
-        slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::every], num.loc[ok, partner].to_numpy()[::every])
+        slope, intercept = stats.siegelslopes(num.loc[ok, c].to_numpy()[::every],
+                                              num.loc[ok, partner].to_numpy()[::every])
         resid = num[c] - (intercept + slope * num[partner])
-        out[c] = dict(partner=partner, slope=float(slope), intercept=float(intercept), scale=robust_scale(resid.to_numpy()))
+        out[c] = dict(partner=partner, slope=float(slope), intercept=float(intercept),
+                      scale=robust_scale(resid.to_numpy()))
     return out
 
 def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
@@ -1050,7 +1124,8 @@ def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
 def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
     "The runs of `x` (starts, lengths), those that count (in range, not saturating) and those of them >= `min_run` rows."
     streak = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
-    for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]  # most columns have no `min_run` equal values in a row
+    # most columns have no `min_run` equal values in a row
+    for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]
     if not streak.any(): return None
     starts, lengths = _runs(x)
     ok = np.isfinite(x[starts]) & ~_saturated(x, starts, lengths, min_run)
@@ -1104,7 +1179,8 @@ def _runs_expected(at_least:np.ndarray, length:int) -> float:
     return _run_tail(at_least - (np.arange(len(at_least)) <= length), length)[0]  # the run itself left out
 
 def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6, models:dict|None=None,
-                       own_runs:bool=True, # also judge each column by its own runs (`check_frozen_runs`); False: partners only
+                       # also judge each column by its own runs (`check_frozen_runs`); False: partners only
+                       own_runs:bool=True,
                       ) -> list[Finding]:
     "A warning for each column frozen at one value while its related column moves and disagrees with it, or for far longer than its own repeats explain."
     models = stuck_models(df) if models is None else models
@@ -1113,12 +1189,16 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
         if running_sum(_num(df[c])): continue  # a running sum stands still whenever nothing is added
         s, m = df[c], models[c]
         starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
-        runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}), 'value': _jsonable(s.iloc[i]),
+        runs = [{'start_row': int(i), **({'start': _jsonable(time.iloc[i])} if time is not None else {}),
+                 'value': _jsonable(s.iloc[i]),
                  'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
         out.append(Finding('stuck_sensor', 'warning', c,
-            f"{c} is frozen in {len(starts)} run(s) ({int(mask.sum())} rows) while {m['partner']}, which it normally follows "
-            f"closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at {runs[0]['value']}. "
-            f"Probably a stuck sensor or a value carried forward: treat those rows as missing (the cleaning plan masks them).",
+            f"{c} is frozen in {len(starts)} run(s) ({int(mask.sum())} rows) while {m['partner']}, which it normally "
+            "follows "
+            f"closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at "
+            f"{runs[0]['value']}. "
+            "Probably a stuck sensor or a value carried forward: treat those rows as missing (the cleaning plan masks "
+            "them).",
             dict(partner=m['partner'], runs=len(starts), rows=int(mask.sum()), first_runs=runs)))
     if not own_runs: return out
     done = {f.column for f in out}
@@ -1144,9 +1224,11 @@ def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
     if time is not None: first = first.assign(start=[_jsonable(time.iloc[i]) for i in first['start_row']])
     f = first.iloc[0]
     return [Finding('stuck_sensor', 'warning', s.name,
-        f"{s.name} repeats one value in {len(found)} run(s) ({int(found['rows'].sum())} rows), far longer than its other repeats "
+        f"{s.name} repeats one value in {len(found)} run(s) ({int(found['rows'].sum())} rows), far longer than its "
+        "other repeats "
         f"make likely: the first holds {f['value']} for {f['rows']} rows from {f.get('start', f['start_row'])} (its "
-        f"unaccused runs reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). Probably a stuck "
+        f"unaccused runs reach {f['longest_other']} rows; a run this long is {_expected_words(f['expected'])}). "
+        "Probably a stuck "
         f"sensor or a value carried forward over missing data: check those rows and treat them as missing if so.",
         dict(partner=None, runs=len(found), rows=int(found['rows'].sum()), first_runs=first.to_dict('records')))]
 
@@ -1249,7 +1331,8 @@ def check_frozen_rows(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
         f"{len(cols)} columns ({', '.join(map(str, cols[:8]))}{', ...' if len(cols) > 8 else ''}) hold their values "
         f"together in {len(stretches)} stretch(es) of rows ({rows} rows): the first from {f['start']} to {f['end']} "
         f"({f['rows']} rows, {len(f['columns'])} columns, e.g. {c} = {f['values'][c]}). That these columns, repeating "
-        f"independently, all hold still that long is {_expected_words(f['expected'])}. Probably a logging outage with the last record carried forward: treat those "
+        f"independently, all hold still that long is {_expected_words(f['expected'])}. Probably a logging outage with "
+        "the last record carried forward: treat those "
         f"rows as missing in those columns (and do not fill them from the frozen values).",
         dict(stretches=len(stretches), rows=rows, columns=cols, first_stretches=first))]
 
@@ -1271,7 +1354,8 @@ def impossible_rules(df:pd.DataFrame) -> dict:
         r, xs = {}, estimate(x)
         whole = lambda v: np.all(v == np.round(v))
         integral = whole(xs) and whole(x)  # one fraction among the estimate rows settles most measurements
-        if _COUNT_NAME.search(str(c)) or (integral and np.count_nonzero(x >= 0) >= .99 * len(x) and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
+        if _COUNT_NAME.search(str(c)) or (integral and np.count_nonzero(x >= 0) >= .99 * len(x)
+                                          and more_distinct_than(x[x >= 0], 19)): r['below'] = 0.
         fraction = np.quantile(xs, .99) <= 1
         if _HUMIDITY_NAME.search(str(c)): r.update(equals=[0.], above=1. if fraction else 100., below=0.)
         if _PERCENT_NAME.search(str(c)): r.update(above=1. if fraction else 100., below=0.)
@@ -1300,7 +1384,8 @@ def check_impossible_values(df:pd.DataFrame, time:pd.Series|None=None, rules:dic
         days = [str(d) for d in np.unique(time[m].dropna().to_numpy().astype('datetime64[D]'))[:5]] if time is not None else None
         out.append(Finding('impossible_value', 'critical', c,
             f"{c} has {int(m.sum())} impossible value(s) (rule: {_describe(rule)}), e.g. {_jsonable(df[c][m].iloc[0])}"
-            f"{' on ' + ', '.join(days) if days else ''}. A sensor fault or a code for 'unknown': treat them as missing "
+            f"{' on ' + ', '.join(days) if days else ''}. A sensor fault or a code for 'unknown': treat them as "
+            "missing "
             f"(the cleaning plan treats the certain ones as missing) and ask the data's owner what happened.",
             dict(rule=rule, rows=int(m.sum()), days=days, examples=examples(df[c], m, time))))
     return out
@@ -1318,13 +1403,17 @@ SENTINELS = (-999999, -99999, -9999, -999, -99, -1, 999, 9999, 99999, 999999)
 MAX_CATEGORIES = 10_000  # a text column with more distinct values is a key or free text, not categories
 
 def value_counts(s:pd.Series,
-                 distinct:int|None=None, # the distinct values of `s` when known (`mlkit.eda.profile`): no look at a sample
+                 # the distinct values of `s` when known (`mlkit.eda.profile`): no look at a sample
+                 distinct:int|None=None,
                 ) -> pd.Series|None:
     "How often each distinct value of text column `s` occurs (as text), most frequent first; None beyond `MAX_CATEGORIES` values."
-    if distinct is not None and not pd.api.types.is_object_dtype(s):  # Python objects count as text, which can merge values
+    # Python objects count as text, which can merge values
+    if distinct is not None and not pd.api.types.is_object_dtype(s):
         if distinct > MAX_CATEGORIES: return None
-    elif len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > MAX_CATEGORIES: return None  # a sample never has more values than its column
-    counts = (s.dropna().astype(str) if pd.api.types.is_object_dtype(s) else s).value_counts()  # text dtypes count as they are
+    # a sample never has more values than its column
+    elif len(s) > SAMPLE_ROWS and s.iloc[estimate_rows(len(s))].nunique() > MAX_CATEGORIES: return None
+    # text dtypes count as they are
+    counts = (s.dropna().astype(str) if pd.api.types.is_object_dtype(s) else s).value_counts()
     return None if len(counts) > MAX_CATEGORIES else counts
 
 def _counts(s:pd.Series, counts:dict|None) -> pd.Series|None:
@@ -1349,7 +1438,8 @@ def _far_ends(x:np.ndarray, centre:float, scale:float, limit:int=3) -> list[floa
         far = x[out]
         values, counts = np.unique(far, return_counts=True)
         if side > 0: values, counts = values[::-1], counts[::-1]  # from the extreme inwards
-        inner = np.min(x, where=~out, initial=np.inf) if side < 0 else np.max(x, where=~out, initial=-np.inf)  # the bulk's edge
+        # the bulk's edge
+        inner = np.min(x, where=~out, initial=np.inf) if side < 0 else np.max(x, where=~out, initial=-np.inf)
         for i, (v, hits) in enumerate(zip(values[:limit], counts[:limit])):
             nxt = values[i + 1] if i + 1 < len(values) else inner  # the closest other value inwards
             repeated = hits >= 3 or (v in SENTINELS and hits >= 1)
@@ -1362,7 +1452,8 @@ def _far_ends(x:np.ndarray, centre:float, scale:float, limit:int=3) -> list[floa
     return found
 
 def disguised_null_values(s:pd.Series, counts:dict|None=None,
-                          code_like:bool=True, # numbers: only values that read like typed codes (-200, -999, 0); False: any
+                          # numbers: only values that read like typed codes (-200, -999, 0); False: any
+                          code_like:bool=True,
                          ) -> list:
     "Values of `s` that probably stand for 'missing': a code repeated exactly far beyond the rest (-999, -200, 0 among pressures), null-like strings."
     if is_numeric(s):
@@ -1375,19 +1466,22 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None,
         if not scale > 0: return []
         # the ends are read once: most columns have no value far out (nor a negative one among non-negative values)
         lo, hi = float(np.fmin.reduce(x)), float(np.fmax.reduce(x))
-        if abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale and not (lo < 0 <= centre and np.all(xs[xs < 0] == lo)):
+        if abs(lo - centre) <= 6 * scale and abs(hi - centre) <= 6 * scale and not (lo < 0 <= centre
+                                                                                    and np.all(xs[xs < 0] == lo)):
             return []
         x = x[np.isfinite(x)] if np.isnan(x).any() else x
         return sorted(v for v in _far_ends(x, centre, scale) if _code_like(v) or not code_like)
     if is_text(s):
         vc = _counts(s, counts)
-        tokens = vc.index.to_series() if vc is not None else s.dropna().astype(str)  # a key or free text: every value is read
+        # a key or free text: every value is read
+        tokens = vc.index.to_series() if vc is not None else s.dropna().astype(str)
         hit = tokens.str.strip().str.lower().isin(NULL_TOKENS).to_numpy()
         return sorted(pd.unique(tokens[hit]).tolist())
     return []
 
 def placeholder_values(df:pd.DataFrame, time_col:str|None=None,
-                       far:dict|None=None, # per column, its far repeated values (`disguised_null_values(.., code_like=False)`) when known
+                       # per column, its far repeated values (`disguised_null_values(.., code_like=False)`) when known
+                       far:dict|None=None,
                       ) -> dict[str, list[float]]:
     "Per numeric column of `df` (all but `time_col`), the values that stand for 'missing': typed codes, and far repeated values that other columns share row for row."
     cols = [c for c in df.columns if c != time_col and is_numeric(df[c])]
@@ -1396,8 +1490,10 @@ def placeholder_values(df:pd.DataFrame, time_col:str|None=None,
     out = {}
     for c, vals in far.items():
         x = _num(df[c])
-        # a value that is no typed code (a repeated total, a capped reading) counts only where another column's far values fall on its rows
-        keep = [v for v in vals if _code_like(v) or any(np.count_nonzero((x == v) & masks[o]) >= .5 * np.count_nonzero(x == v)
+        # a value that is no typed code (a repeated total, a capped reading) counts only where another column's far
+        # values fall on its rows
+        keep = [v for v in vals if _code_like(v)
+                or any(np.count_nonzero((x == v) & masks[o]) >= .5 * np.count_nonzero(x == v)
                                                          for o in masks if o != c)]
         if keep: out[c] = keep
     return out
@@ -1412,14 +1508,16 @@ def _sharing(masks:dict, c:str) -> list[str]:
     return [o for o, mo in masks.items() if o != c and np.count_nonzero(m & mo) >= .5 * np.count_nonzero(m)]
 
 def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|None=None,
-                          masks:dict|None=None, # `placeholder_masks` of the whole frame: the columns that share the rows
+                          # `placeholder_masks` of the whole frame: the columns that share the rows
+                          masks:dict|None=None,
                          ) -> list[Finding]:
     "A warning for each column where values such as -999, -200, 0 among pressures, 'NA' or '?' probably stand for missing."
     masks = placeholder_masks(df, placeholder_values(df)) if masks is None else masks
     out = []
     for c in df.columns:
         s = df[c]
-        vals = sorted({float(v) for v in _num(s)[masks[c]]}) if c in masks else (disguised_null_values(s, counts) if is_text(s) else [])
+        vals = sorted({float(v) for v in _num(s)[masks[c]]}) if c in masks else (disguised_null_values(s, counts)
+                                                                                 if is_text(s) else [])
         if not vals: continue
         if is_numeric(s): m = masks[c]
         else:  # Python objects are matched as they are and as text (the values were found as text)
@@ -1429,8 +1527,10 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
         also = f" The same rows hold placeholders in {', '.join(map(str, shared[:5]))}: one fault wrote them all." if shared else ''
         per_value = {str(_jsonable(v)): int(np.count_nonzero(_num(s) == v)) for v in vals} if is_numeric(s) else None
         out.append(Finding('disguised_null', 'warning', c,
-            f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing (repeated "
-            f"exactly, far from every other value).{also} Read them as missing (the cleaning plan does): as numbers they drag "
+            f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing "
+            "(repeated "
+            f"exactly, far from every other value).{also} Read them as missing (the cleaning plan does): as numbers "
+            "they drag "
             f"means, fits and bounds, as categories they form a fake class.",
             dict(values=vals, rows=int(m.sum()), counts=per_value, co_occurring=shared,
                  row_positions=np.flatnonzero(m)[:50].tolist(), examples=examples(df[c], m, time))))
@@ -1454,7 +1554,8 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|Non
         if not is_text(s) or s.notna().sum() == 0: continue
         types = sorted({type(x).__name__ for x in s.dropna().iloc[:10_000]}) if pd.api.types.is_object_dtype(s) else ['str']
         vc = _counts(s, counts)
-        if vc is None:  # a key or free text: numbers on under 40% of 2,000 random rows (9 standard errors from the 50% bar) settle it
+        # a key or free text: numbers on under 40% of 2,000 random rows (9 standard errors from the 50% bar) settle it
+        if vc is None:
             few = s.iloc[np.random.default_rng(0).integers(0, len(s), 2_000)].dropna().astype(str)
             if len(types) == 1 and _number_share(few.value_counts()) < .4: continue
             vc = s.dropna().astype(str).value_counts()
@@ -1464,11 +1565,13 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|Non
             bad = s.astype(str).isin(vc.index[words]).to_numpy() & s.notna().to_numpy()
             first = f" such as {s[bad].iloc[0]!r}" if bad.any() else ''
             out.append(Finding('mixed_types', 'warning', c,
-                f"{c} is stored as text but {share:.0%} of its values are numbers; {int(bad.sum())} values{first} are not"
+                f"{c} is stored as text but {share:.0%} of its values are numbers; {int(bad.sum())} values{first} are "
+                "not"
                 f"{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. "
                 f"Decide what those words mean (missing? a code?), then convert the column to numbers.",
                 dict(numeric_share=round(float(share), 4), non_numeric=int(bad.sum()), types=types,
-                     non_numeric_values=sorted(s[bad].astype(str).unique()[:10].tolist()), examples=examples(s, bad, time))))
+                     non_numeric_values=sorted(s[bad].astype(str).unique()[:10].tolist()),
+                     examples=examples(s, bad, time))))
     return out
 
 # %% ../nbs/02_cleaning.ipynb #2384fd14
@@ -1476,9 +1579,11 @@ def category_variants(s:pd.Series, max_unique:int=200, counts:dict|None=None) ->
     "Groups of spellings of `s` that probably mean the same category, most frequent spelling first."
     counts = _counts(s, counts)
     if counts is None or len(counts) < 2: return []
-    counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]  # numbers are not spellings ('-0.5' vs '0.5')
+    # numbers are not spellings ('-0.5' vs '0.5')
+    counts = counts[pd.to_numeric(counts.index.to_series(), errors='coerce').isna().to_numpy()]
     key = pd.Series(counts.index.str.lower().str.replace(r'[^0-9a-z]+', '', regex=True), index=counts.index)
-    shared = (key.duplicated(keep=False) & (key != '')).to_numpy()  # only keys spelled more than one way can form a group
+    # only keys spelled more than one way can form a group
+    shared = (key.duplicated(keep=False) & (key != '')).to_numpy()
     groups = [list(g.index) for _, g in counts[shared].groupby(key[shared].to_numpy(), sort=False)]
     if len(counts) <= max_unique:
         grouped = {v for g in groups for v in g}
@@ -1499,8 +1604,10 @@ def check_category_variants(df:pd.DataFrame, counts:dict|None=None) -> list[Find
         if not groups: continue
         out.append(Finding('category_variants', 'warning', c,
             f"{c} spells {len(groups)} categor{'y' if len(groups) == 1 else 'ies'} several ways, e.g. "
-            f"{' / '.join(repr(v) for v in groups[0][:4])}. Map each group to one spelling (the cleaning plan maps them to the "
-            f"most frequent one when they differ only in case or spaces, and proposes it otherwise) so that the model sees one category, not several small ones.",
+            f"{' / '.join(repr(v) for v in groups[0][:4])}. Map each group to one spelling (the cleaning plan maps "
+            "them to the "
+            "most frequent one when they differ only in case or spaces, and proposes it otherwise) so that the model "
+            "sees one category, not several small ones.",
             dict(groups=[{v: int(vc[v]) for v in g} for g in groups[:10]])))
     return out
 
@@ -1515,11 +1622,13 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     ys = np.log1p(xs) if log else xs
     scale, centre = robust_scale(ys), nanmedian(ys)
     if not scale > 0: return none, none
-    lo, hi = (np.expm1(v) if log else v for v in (centre - z * scale, centre + z * scale))  # log1p is monotone: bounds on x itself
+    # log1p is monotone: bounds on x itself
+    lo, hi = (np.expm1(v) if log else v for v in (centre - z * scale, centre + z * scale))
     rows = outside(x, lo, hi)
     if not len(rows): return none, none
     ref = ref or local_reference(s)
-    jump, extreme = np.zeros(len(x), bool), np.zeros(len(x), bool)  # a jump away from the neighbours matters only where the value is extreme
+    # a jump away from the neighbours matters only where the value is extreme
+    jump, extreme = np.zeros(len(x), bool), np.zeros(len(x), bool)
     extreme[rows] = True
     if ref.scale > 0: jump[rows[np.abs(x[rows] - ref.at(rows)) > spike * ref.scale]] = True
     apart = _apart_from_tail(x, rows, lo, hi, scale, log)
@@ -1532,25 +1641,32 @@ def _apart_from_tail(x:np.ndarray, rows:np.ndarray, lo:float, hi:float, scale:fl
     for side, edge in ((1, hi), (-1, lo)):
         r = rows[side * (x[rows] - edge) > 0]
         if not len(r): continue
-        inner = np.max(np.where(x <= edge, x, -np.inf)) if side > 0 else np.min(np.where(x >= edge, x, np.inf))  # the last value inside
+        # the last value inside
+        inner = np.max(np.where(x <= edge, x, -np.inf)) if side > 0 else np.min(np.where(x >= edge, x, np.inf))
         order = np.argsort(side * x[r])
         steps = np.diff(np.r_[side * f(inner), side * f(x[r][order])]) if np.isfinite(inner) else np.full(len(r), np.inf)
-        first_gap = np.argmax(steps > scale) if (steps > scale).any() else len(r)  # the tail runs on until its first wide gap
+        # the tail runs on until its first wide gap
+        first_gap = np.argmax(steps > scale) if (steps > scale).any() else len(r)
         apart[r[order][first_gap:]] = True
     return apart
 
-def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None, ignore:np.ndarray|None=None) -> list[Finding]:
+def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|None=None,
+                   ignore:np.ndarray|None=None) -> list[Finding]:
     "A warning for isolated outliers of `s` and an info finding for extremes that its neighbours support."
     out_mask, extreme = outlier_masks(s, ref, ignore=ignore)
     out = []
     if out_mask.any():
         out.append(Finding('outlier', 'warning', s.name,
-            f"{s.name} has {int(out_mask.sum())} isolated outlier(s): far from the column's usual range and from their own "
-            f"neighbours, e.g. {_jsonable(s[out_mask].iloc[0])}. Probably entry or sensor errors: check them; the cleaning plan "
-            f"only proposes clipping them (extremes can be real).", dict(rows=int(out_mask.sum()), examples=examples(s, out_mask, time))))
+            f"{s.name} has {int(out_mask.sum())} isolated outlier(s): far from the column's usual range and from their "
+            "own "
+            f"neighbours, e.g. {_jsonable(s[out_mask].iloc[0])}. Probably entry or sensor errors: check them; the "
+            "cleaning plan "
+            f"only proposes clipping them (extremes can be real).",
+            dict(rows=int(out_mask.sum()), examples=examples(s, out_mask, time))))
     if extreme.any():
         out.append(Finding('plausible_extreme', 'info', s.name,
-            f"{s.name} has {int(extreme.sum())} extreme value(s) that their neighbours share (e.g. {_jsonable(s[extreme].iloc[0])}): "
+            f"{s.name} has {int(extreme.sum())} extreme value(s) that their neighbours share (e.g. "
+            f"{_jsonable(s[extreme].iloc[0])}): "
             f"probably real events. They are kept; make sure the evaluation covers such periods.",
             dict(rows=int(extreme.sum()), examples=examples(s, extreme, time))))
     return out
@@ -1566,13 +1682,15 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = 'a second time column'; continue
         if unique is None or c not in unique:
-            # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under 50% here
+            # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under
+            # 50% here
             if n > SAMPLE_ROWS and s.iloc[rows].nunique() < .45 * SAMPLE_ROWS: continue
             distinct = s.nunique()
         else: distinct = unique[c]
         if distinct / n < .95 and not (is_numeric(s) and distinct / n >= .5): continue
         if is_numeric(s):  # the rank correlation with the row order, on the estimate rows
-            if not np.all(np.mod(estimate(_num(s)), 1) == 0): continue  # a level that grows (prices, population) is no ID: IDs are whole numbers
+            # a level that grows (prices, population) is no ID: IDs are whole numbers
+            if not np.all(np.mod(estimate(_num(s)), 1) == 0): continue
             sample = s.iloc[rows]
             r = np.corrcoef(sample.rank().fillna(len(sample) / 2).to_numpy(), np.arange(n)[rows])[0, 1] if distinct > 1 else 0
             if abs(r) >= .99: out[c] = f'one value per row, rank correlation {r:.3f} with time'
@@ -1582,9 +1700,12 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None
 def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=None) -> list[Finding]:
     "A warning for each identifier-like column (row index, IDs monotone in time, keys, extra timestamps)."
     return [Finding('identifier', 'warning', c,
-        f"{c} is identifier-like ({why}): it tells a model which rows were recorded near each other or when, not why the "
-        f"target moves. A model can exploit it in a random split and fail in the future: drop it (the cleaning plan does when it can be nothing else).",
-        dict(reason=why, unique=int(unique[c] if unique and c in unique else df[c].nunique()), first=_jsonable(df[c].iloc[0]),
+        f"{c} is identifier-like ({why}): it tells a model which rows were recorded near each other or when, not why "
+        "the "
+        "target moves. A model can exploit it in a random split and fail in the future: drop it (the cleaning plan "
+        "does when it can be nothing else).",
+        dict(reason=why, unique=int(unique[c] if unique and c in unique else df[c].nunique()),
+             first=_jsonable(df[c].iloc[0]),
              last=_jsonable(df[c].iloc[-1])))
         for c, why in identifier_columns(df, time_col, unique).items()]
 
@@ -1592,17 +1713,21 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     "The checks that compare each value of numeric column `s` with its neighbours (placeholders already read as missing)."
     counter = running_sum(_num(s))
-    if counter:  # a running sum's level is no measurement: another unit, an outlier or a total it would seem, and is not
+    # a running sum's level is no measurement: another unit, an outlier or a total it would seem, and is not
+    if counter:
         return [Finding('running_sum', 'info', s.name,
-            f"{s.name} rises from row to row and falls back {counter['resets']} times: a running sum or a counter that resets. "
-            f"It is not checked for units, outliers or period totals; as a feature, its differences are the measurement.",
+            f"{s.name} rises from row to row and falls back {counter['resets']} times: a running sum or a counter that "
+            "resets. "
+            "It is not checked for units, outliers or period totals; as a feature, its differences are the "
+            "measurement.",
             counter)]
     ref = local_reference(s)
     # a conversion maps rows onto their neighbours exactly (x1000 is 1000 times, every time), a period total only
     # about: rows in another unit are looked for first, and the granularity check sees the rest of the column
     units, undecided = unit_mix(s, ref), []
     mix = granularity_mix(s, time, ref, step=step, gap=gap, undecided=undecided) if gap is not None else None
-    if units and mix and (units[1] & mix[0]).any():  # the same rows, 1000 times or a month of hours (730) times their neighbours?
+    # the same rows, 1000 times or a month of hours (730) times their neighbours?
+    if units and mix and (units[1] & mix[0]).any():
         rows = np.flatnonzero(units[1])
         factor = UNIT_CONVERSIONS[units[0]][3]
         with np.errstate(divide='ignore', invalid='ignore'): ratio = np.nanmedian(_num(s)[rows] / ref.at(rows))
@@ -1617,14 +1742,17 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     if units and units[1].sum() >= 10: ignore = units[1] if ignore is None else ignore | units[1]
     unsure = [Finding('unchecked', 'info', s.name,
         f"Whether some rows of {s.name} are {period} totals written among per-step values could not be decided: {why}. "
-        f"If the data was assembled from reports of different periods, check it by hand.", dict(period=period, reason=why))
+        f"If the data was assembled from reports of different periods, check it by hand.",
+        dict(period=period, reason=why))
         for period, why in undecided[:1]] if not mix else []
-    return (([_granularity_finding(s, time, *mix)] if mix else []) + ([_units_finding(s, time, *units)] if units else [])
+    return (([_granularity_finding(s, time, *mix)] if mix else [])
+            + ([_units_finding(s, time, *units)] if units else [])
             + check_outliers(s, time, ref, ignore) + unsure)
 
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
-                    profile:pd.DataFrame|None=None, # `mlkit.eda.profile(df)` when already computed: its distinct counts are reused
+                    # `mlkit.eda.profile(df)` when already computed: its distinct counts are reused
+                    profile:pd.DataFrame|None=None,
                    ) -> list[Finding]:
     "Every silent-data-error check over `df`: findings, most severe first."
     time = pd.Series(pd.to_datetime(df[time_col], errors='coerce'), index=df.index)
@@ -1632,8 +1760,10 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     ordered = time.is_monotonic_increasing
     unique = profile['unique'].to_dict() if profile is not None else None
     missing = profile['missing'].to_dict() if profile is not None else {}
-    numeric = [c for c in body.columns if is_numeric(body[c]) and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
-    # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the work, and
+    numeric = [c for c in body.columns if is_numeric(body[c])
+               and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
+    # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the
+    # work, and
     # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
     # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
@@ -1646,9 +1776,11 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         masks = placeholder_masks(body, placeholder_values(body, far=far))
         seen = body.copy(deep=False) if masks else body
         for c, m in masks.items(): seen[c] = body[c].mask(m)
-        frames = {c: seen[c].to_frame() for c in body.columns}  # one-column frames for the frame-wise checks (no copies)
+        # one-column frames for the frame-wise checks (no copies)
+        frames = {c: seen[c].to_frame() for c in body.columns}
         # each text column is counted once, early in the queue, and the three text checks read those counts
-        pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns if is_text(body[c])}
+        pending = {c: pool.submit(value_counts, body[c], unique.get(c) if unique else None) for c in body.columns
+                   if is_text(body[c])}
         counts = lambda: {c: f.result() for c, f in pending.items()}
         text = list(pending)
         # the longest single check starts first: the partner lines only (each column's own runs are judged apart, below)
@@ -1660,7 +1792,8 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         partner_of = lambda c: (seen[m['partner']], m) if (m := models.result().get(c)) else None
         # the column-wise checks run one column at a time (the same findings, in the same order, as over the whole
         # frame) so that the work splits evenly between threads
-        checks = [lambda: check_time_index(df, time_col, freq), *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
+        checks = [lambda: check_time_index(df, time_col, freq),
+                  *[lambda c=c: _column_checks(seen[c], time, *steps.result()) for c in numeric],
                   stuck.result, lambda: check_frozen_rows(seen, time, stretches=frozen.result()[0]),
                   *[lambda c=c: check_frozen_runs(seen[c], time, ignore=frozen.result()[1].get(c),
                                                   partner=partner_of(c)) for c in numeric],
@@ -1671,10 +1804,12 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
                   lambda: check_identifiers(df.drop(columns=[target]) if target in df else df, time_col, unique)]
         out = [f for found in pool.map(lambda check: check(), checks) for f in found]
     partnered = {f.column for f in out if f.check == 'stuck_sensor' and f.evidence['partner'] is not None}
-    out = [f for f in out if not (f.check == 'stuck_sensor' and f.evidence['partner'] is None and f.column in partnered)]
+    out = [f for f in out if not (f.check == 'stuck_sensor' and f.evidence['partner'] is None
+                                  and f.column in partnered)]
     if not ordered and numeric:
         out.append(Finding('unchecked', 'info', time_col,
-            f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period totals, "
+            f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period "
+            "totals, "
             f"running sums) were not run. Sort by {time_col} and run again.", dict(columns=numeric[:20])))
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return sorted(out, key=lambda f: order[f.severity])

@@ -40,12 +40,14 @@ class Finding:
     evidence: dict = field(default_factory=dict)  # rows, values and statistics that show it
 
     def __post_init__(self):
-        if self.severity not in SEVERITIES: raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+        if self.severity not in SEVERITIES: raise ValueError(f"severity must be one of {SEVERITIES}, got "
+                                                             f"{self.severity!r}")
 
 def findings_frame(findings) -> pd.DataFrame:
     "`findings` as a DataFrame, most severe first."
     rows = [asdict(f) for f in findings]
-    df = pd.DataFrame(rows, columns=['check', 'severity', 'column', 'message', 'evidence'], dtype=object)  # object: a missing column stays None
+    # object: a missing column stays None
+    df = pd.DataFrame(rows, columns=['check', 'severity', 'column', 'message', 'evidence'], dtype=object)
     order = df['severity'].map({s: i for i, s in enumerate(reversed(SEVERITIES))})
     return df.assign(_o=order).sort_values('_o', kind='stable').drop(columns='_o').reset_index(drop=True)
 
@@ -63,7 +65,8 @@ def evidence_summary(evidence:dict, items:int=3) -> str:
 def findings_table(findings) -> pd.DataFrame:
     "`findings` as a table to read: severity, check, column, message and the evidence in one line, most severe first."
     df = findings_frame(findings)
-    return df.assign(evidence=df['evidence'].map(evidence_summary))[['severity', 'check', 'column', 'message', 'evidence']]
+    return df.assign(evidence=df['evidence'].map(evidence_summary))[['severity', 'check', 'column', 'message',
+                                                                     'evidence']]
 
 def show_table(df:pd.DataFrame, empty:str='none found'):
     "Display `df` with its text in full (pandas cuts cells at 50 characters), or say `empty` when it has no rows."
@@ -89,7 +92,8 @@ def check_freq(freq:str) -> str:
     "`freq` if pandas reads it as a frequency; an `MlkitError` otherwise."
     try: pd.tseries.frequencies.to_offset(freq)
     except (ValueError, TypeError):
-        raise MlkitError(f"unknown frequency {freq!r}", "pass --freq with a pandas alias such as min, 15min, h, D, W, MS, or leave it out "
+        raise MlkitError(f"unknown frequency {freq!r}",
+                         "pass --freq with a pandas alias such as min, 15min, h, D, W, MS, or leave it out "
                          "to infer it") from None
     return freq
 
@@ -110,7 +114,8 @@ def check_cleaning_plan(path) -> str:
     try: json.loads(p.read_text(encoding='utf-8'), parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as e:
         raise MlkitError(f"cleaning plan {p.name} is not valid JSON ({str(e).splitlines()[0]})",
-                         "fix the file (a JSON editor shows where), or start again from the cleaning_plan.json a run wrote") from None
+                         "fix the file (a JSON editor shows where), or start again from the cleaning_plan.json a run "
+                         "wrote") from None
     return str(p.resolve())
 
 def _refuse_constant(name):
@@ -128,7 +133,8 @@ class RunConfig:
     freq: str|None = None  # pandas frequency alias; None infers it
     seed: int = 0  # every random choice in the run derives from it
     name: str|None = None  # folder in reports/; None makes one from the data name and the time
-    duplicates: str = 'mean'  # rows sharing a timestamp: 'mean' (numbers averaged, the rest first), 'first', 'last', 'error'
+    # rows sharing a timestamp: 'mean' (numbers averaged, the rest first), 'first', 'last', 'error'
+    duplicates: str = 'mean'
     tz: str|None = None  # zone that timestamps with UTC offsets are converted to; None: UTC
     time_unit: str|None = None  # unit of a numeric time column (seconds etc. since 1970-01-01); None refuses numbers
     cleaning_plan: str|None = None  # a cleaning_plan.json (edited by the user) that vetoes or forces cleaning decisions
@@ -137,7 +143,8 @@ class RunConfig:
         self.data = str(self.data)
         if self.task not in TASKS: raise MlkitError(f"unknown task {self.task!r}", f"use one of: {', '.join(TASKS)}")
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
-            raise MlkitError(f"seed must be a whole number >= 0, got {self.seed!r}", "pass --seed with a whole number such as 0")
+            raise MlkitError(f"seed must be a whole number >= 0, got {self.seed!r}",
+                             "pass --seed with a whole number such as 0")
         if not self.target: raise MlkitError("no target column given", "pass --target with the column to predict")
         if self.name is not None: check_run_name(self.name)
         if self.freq is not None: check_freq(self.freq)
@@ -145,7 +152,8 @@ class RunConfig:
             raise MlkitError(f"unknown duplicates policy {self.duplicates!r}",
                              f"pass --duplicates with one of: {', '.join(DUPLICATE_POLICIES)}")
         if self.time_unit is not None and self.time_unit not in TIME_UNITS:
-            raise MlkitError(f"unknown time unit {self.time_unit!r}", f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
+            raise MlkitError(f"unknown time unit {self.time_unit!r}",
+                             f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
         if self.tz is not None: check_tz(self.tz)
         if self.cleaning_plan is not None: self.cleaning_plan = check_cleaning_plan(self.cleaning_plan)
 
@@ -169,7 +177,8 @@ def sniff_csv(path) -> tuple[str, str]:
     "The (separator, encoding) of the CSV file at `path`, from its first 64 kB."
     raw = Path(path).read_bytes()[:1 << 16]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)): enc = 'utf-16'
-    elif b'\x00' in raw: raise MlkitError(f"{Path(path).name} cannot be read as CSV: it holds binary bytes (NUL), not text",
+    elif b'\x00' in raw: raise MlkitError(f"{Path(path).name} cannot be read as CSV: it holds binary bytes (NUL), not "
+                                          "text",
                                         "save the data as a UTF-8 CSV or as Parquet")
     else:
         enc = 'utf-8-sig'
@@ -187,18 +196,21 @@ def _decimal_comma(df:pd.DataFrame) -> bool:
     "Whether text columns of `df` hold numbers written with a decimal comma (`3,5`)."
     pat = re.compile(r'^\s*-?\d+,\d+\s*$')
     cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-    return any(df[c].dropna().astype(str).map(lambda v: bool(pat.match(v))).mean() > 0.9 for c in cols if df[c].notna().any())
+    return any(df[c].dropna().astype(str).map(lambda v: bool(pat.match(v))).mean() > 0.9 for c in cols
+               if df[c].notna().any())
 
 def read_table(path) -> tuple[pd.DataFrame, list]:
     "Read a CSV or Parquet file: (the frame, findings on what was guessed), with one clear error for each way that can fail."
     path = Path(path)
     if path.is_dir(): raise MlkitError(f"data path {path} is a folder", "point --data at a CSV or Parquet file")
     if not path.is_file():
-        raise MlkitError(f"data file not found: {path}", f"check the path, or use a bundled dataset ({', '.join(BUNDLED)})")
+        raise MlkitError(f"data file not found: {path}",
+                         f"check the path, or use a bundled dataset ({', '.join(BUNDLED)})")
     if path.suffix.lower() not in DATA_SUFFIXES:
         raise MlkitError(f"unsupported file type {path.suffix or '(none)'!r} for {path.name}",
                          "save the data as CSV (.csv, .tsv or .txt) or Parquet (.parquet)")
-    if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
+    if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty",
+                                                  "point --data at a file with a header and rows")
     parquet = path.suffix.lower() in ('.parquet', '.pq')
     sep, enc = (',', 'utf-8') if parquet else sniff_csv(path)
     decimal = False  # a decimal comma, read as such
@@ -213,12 +225,15 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')',
                          "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
-    if df.empty: raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
+    if df.empty: raise MlkitError(f"{path.name} has no data rows",
+                                  "point --data at a file with a header and at least one row")
     header, first = ([], []) if parquet else _first_rows(path, sep, enc)
     notes = [] if parquet else _reader_findings(path, df, header, sep, enc, decimal)
     if len(first) == len(header) + 1:  # rows with one field more than the header: pandas made the first a row label
-        notes.append(Finding('row_number_column', 'info', None, f"the rows of {path.name} have one field more than its header; the first "
-                             f"field ({', '.join(map(str, df.index[:2]))}, ...) was read as a row label and dropped. Give it a header "
+        notes.append(Finding('row_number_column', 'info', None,
+                             f"the rows of {path.name} have one field more than its header; the first "
+                             f"field ({', '.join(map(str, df.index[:2]))}, ...) was read as a row label and dropped. "
+                             "Give it a header "
                              "name if it is data.", dict(first=str(df.index[0]), last=str(df.index[-1]))))
         df = df.reset_index(drop=True)
     return df, notes
@@ -233,13 +248,17 @@ def _reader_findings(path:Path, df:pd.DataFrame, header:list, sep:str, enc:str, 
     "Findings on a CSV's separator, encoding and decimal mark, and on the header names the reader renamed."
     out = []
     if sep != ',' or enc != 'utf-8-sig':
-        out.append(Finding('csv_format', 'info', None, f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} "
-                           f"and encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step look right.",
+        out.append(Finding('csv_format', 'info', None,
+                           f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} "
+                           f"and encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step "
+                           "look right.",
                            dict(separator=sep, encoding=enc, decimal_comma=decimal)))
     renamed = {str(new): old for old, new in zip(header, df.columns) if str(new) != old}
     if renamed:
-        out.append(Finding('renamed_columns', 'info', None, f"the CSV reader renamed {len(renamed)} header(s) (an empty header becomes "
-                           f"'Unnamed: N', a repeated name gets '.1'): {', '.join(f'{o!r} -> {n!r}' for n, o in list(renamed.items())[:5])}. "
+        out.append(Finding('renamed_columns', 'info', None,
+                           f"the CSV reader renamed {len(renamed)} header(s) (an empty header becomes "
+                           "'Unnamed: N', a repeated name gets '.1'): "
+                           f"{', '.join(f'{o!r} -> {n!r}' for n, o in list(renamed.items())[:5])}. "
                            "Give every column a distinct name in the file.", dict(renamed=renamed)))
     return out
 
@@ -252,8 +271,10 @@ def drop_row_numbers(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
         if pd.api.types.is_integer_dtype(s) and len(s) > 1 and (np.diff(s.to_numpy()) == 1).all() and s.iloc[0] in (0, 1):
             df = df.drop(columns=c)
             out.append(Finding('row_number_column', 'info', str(c), f"column {c!r} has no header and counts the rows "
-                               f"({s.iloc[0]}, {s.iloc[1]}, ...): probably an index saved with the data. Dropped: a row number would act "
-                               "as a time trend and carries no information.", dict(first=int(s.iloc[0]), last=int(s.iloc[-1]))))
+                               f"({s.iloc[0]}, {s.iloc[1]}, ...): probably an index saved with the data. Dropped: a "
+                               "row number would act "
+                               "as a time trend and carries no information.",
+                               dict(first=int(s.iloc[0]), last=int(s.iloc[-1]))))
     return df, out
 
 # %% ../nbs/00_core.ipynb #1195cc98
@@ -263,7 +284,8 @@ def infer_time_col(df:pd.DataFrame) -> str:
     "The single column that holds timestamps: a datetime dtype, else a time-like name whose values parse."
     cands = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
     if not cands: cands = [c for c in df.columns if _TIME_NAME.search(str(c)) and _parses(df[c])]
-    if not cands: cands = [c for c in df.columns if _parses(df[c].dropna().head(200))]  # any name: values that read as dates
+    # any name: values that read as dates
+    if not cands: cands = [c for c in df.columns if _parses(df[c].dropna().head(200))]
     if len(cands) == 1: return cands[0]
     if not cands: raise MlkitError(f"no time column found (columns: {_cols(df)})",
                                    "pass --time-col (time_col=) with the column of timestamps")
@@ -297,7 +319,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
     if readings[True].equals(readings[False]): return False, "every such date has the same day and month"
     back = {d: _backward_steps(ts) for d, ts in readings.items()}
     if back[True] == back[False]:
-        raise MlkitError(f"dates in {col!r} such as {text[slashed].iloc[0]!r} can be read day-first or month-first and nothing in the "
+        raise MlkitError(f"dates in {col!r} such as {text[slashed].iloc[0]!r} can be read day-first or month-first and "
+                         "nothing in the "
                          "data decides", "write the dates in ISO form (2020-01-31), or with a day above 12 somewhere")
     dayfirst = back[True] < back[False]
     return dayfirst, f"only that reading keeps the rows in time order ({back[not dayfirst]} steps back the other way)"
@@ -305,7 +328,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
 def _parse_text(text:pd.Series, slashed:pd.Series, dayfirst:bool) -> pd.Series:
     "Timestamps from strings: `dd/mm`-style ones with the given order, the rest (ISO and others) as pandas reads them."
     out = pd.to_datetime(text.where(~slashed), errors='coerce', format='mixed', utc=True)
-    if slashed.any(): out[slashed] = pd.to_datetime(text[slashed], errors='coerce', format='mixed', dayfirst=dayfirst, utc=True)
+    if slashed.any(): out[slashed] = pd.to_datetime(text[slashed], errors='coerce', format='mixed', dayfirst=dayfirst,
+                                                    utc=True)
     return out
 
 def _backward_steps(ts:pd.Series) -> int:
@@ -317,19 +341,24 @@ def _backward_steps(ts:pd.Series) -> int:
 def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|None=None) -> tuple[pd.DataFrame, list]:
     "`df` with `time_col` read as naive datetime64 (see above), and findings on what was decided."
     if time_col not in df.columns:
-        raise MlkitError(f"time column {time_col!r} not found (columns: {_cols(df)})", "pass --time-col with one of those columns")
+        raise MlkitError(f"time column {time_col!r} not found (columns: {_cols(df)})",
+                         "pass --time-col with one of those columns")
     raw, out = df[time_col], []
     if pd.api.types.is_datetime64_any_dtype(raw): ts = raw
     elif pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         if time_unit is None:
             raise MlkitError(f"time column {time_col!r} holds numbers (e.g. {raw.dropna().tolist()[0]!r}), not dates",
-                             "pass --time-unit s|ms|us|ns|D to read them as time since 1970-01-01, or choose another --time-col")
+                             "pass --time-unit s|ms|us|ns|D to read them as time since 1970-01-01, or choose another "
+                             "--time-col")
         ts = pd.to_datetime(raw, unit=time_unit, errors='coerce')
-        out.append(Finding('numeric_time', 'info', time_col, f"{time_col!r} holds numbers, read as {time_unit} since 1970-01-01 "
-                           f"({ts.min()} to {ts.max()}): check these dates are right.", dict(unit=time_unit, first=raw.tolist()[0])))
+        out.append(Finding('numeric_time', 'info', time_col,
+                           f"{time_col!r} holds numbers, read as {time_unit} since 1970-01-01 "
+                           f"({ts.min()} to {ts.max()}): check these dates are right.",
+                           dict(unit=time_unit, first=raw.tolist()[0])))
     else:
         if time_unit is not None:
-            raise MlkitError(f"--time-unit {time_unit} was given but time column {time_col!r} holds text (e.g. {raw.dropna().iloc[0]!r})",
+            raise MlkitError(f"--time-unit {time_unit} was given but time column {time_col!r} holds text (e.g. "
+                             f"{raw.dropna().iloc[0]!r})",
                              "leave out --time-unit: dates written as text are read as they are")
         text = raw.astype('string').str.strip()
         slashed = text.str.match(_SLASHED).fillna(False).astype(bool)
@@ -339,20 +368,24 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
             if (~slashed & text.notna()).any() or dayfirst:
                 out.append(Finding('date_format', 'warning' if (~slashed & text.notna()).any() else 'info', time_col,
                     f"{int(slashed.sum())} dates in {time_col!r} are written like {text[slashed].iloc[0]!r} and "
-                    f"{int((~slashed & text.notna()).sum())} in another form; read {'day' if dayfirst else 'month'} first because {why}. "
-                    "Write dates in ISO form (2020-01-31) to remove the doubt.", dict(slashed=int(slashed.sum()), dayfirst=dayfirst)))
+                    f"{int((~slashed & text.notna()).sum())} in another form; read {'day' if dayfirst else 'month'} "
+                    f"first because {why}. "
+                    "Write dates in ISO form (2020-01-31) to remove the doubt.",
+                    dict(slashed=int(slashed.sum()), dayfirst=dayfirst)))
         ts = _parse_text(text, slashed, dayfirst)
         with_offset = text.str.extract(_OFFSET)[0].notna()
         if with_offset.any(): ts, more = _to_zone(ts, text, with_offset, time_col, tz); out += more
         else: ts = ts.dt.tz_localize(None)
     if getattr(ts.dt, 'tz', None) is not None:  # an aware datetime column (e.g. from Parquet)
         ts, more = _to_zone(ts, ts.astype(str), pd.Series(True, index=ts.index), time_col, tz); out += more
-    elif tz is not None and not any(f.check == 'time_zone' for f in out): out += _local_time_notes(ts, time_col, tz)  # naive: local time
+    # naive: local time
+    elif tz is not None and not any(f.check == 'time_zone' for f in out): out += _local_time_notes(ts, time_col, tz)
     bad = ts.isna() & raw.notna() | raw.isna()
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())[:3].tolist()
         raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps "
-                         f"(rows {rows}: {raw.iloc[rows].tolist()})", "fix or remove those rows, or choose another --time-col")
+                         f"(rows {rows}: {raw.iloc[rows].tolist()})",
+                         "fix or remove those rows, or choose another --time-col")
     return df.assign(**{time_col: ts}), out
 
 # %% ../nbs/00_core.ipynb #nzone
@@ -367,9 +400,11 @@ def _to_zone(ts:pd.Series, text:pd.Series, with_offset:pd.Series, col:str, tz:st
     msg = (f"timestamps in {col!r} carry {len(offsets)} UTC offset(s) ({', '.join(offsets.index[:4])})"
            + (" (probably local time across a daylight-saving change)" if several else '')
            + f"; converted to {zone} wall-clock time" + (f" ({naive} without an offset read as UTC)" if naive else '')
-           + (f"; {repeated} converted time(s) repeat an hour of the clock change (resolved by the duplicates policy)" if repeated else '')
+           + (f"; {repeated} converted time(s) repeat an hour of the clock change (resolved by the duplicates policy)"
+              if repeated else '')
            + (". Pass --tz with your zone to see local hours" if zone == 'UTC' else '') + '.')
-    ev = dict(offsets={k: int(v) for k, v in offsets.items()}, converted_to=zone, without_offset=naive, repeated_hours=repeated)
+    ev = dict(offsets={k: int(v) for k, v in offsets.items()}, converted_to=zone, without_offset=naive,
+              repeated_hours=repeated)
     return local, [Finding('time_zone', 'warning' if several or naive else 'info', col, msg, ev)]
 
 def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
@@ -378,10 +413,13 @@ def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
     gone = ts.dt.tz_localize(tz, ambiguous=np.zeros(len(ts), bool), nonexistent='NaT').isna() & ts.notna()
     ambiguous = amb & ~gone
     if not (ambiguous.any() or gone.any()): return []
-    return [Finding('local_time', 'warning', col, f"read as local time in {tz}: {int(ambiguous.sum())} timestamp(s) fall in the hour the "
-                    f"daylight-saving change repeats (ambiguous) and {int(gone.sum())} in the hour it skips (non-existent); kept as "
+    return [Finding('local_time', 'warning', col,
+                    f"read as local time in {tz}: {int(ambiguous.sum())} timestamp(s) fall in the hour the "
+                    f"daylight-saving change repeats (ambiguous) and {int(gone.sum())} in the hour it skips "
+                    "(non-existent); kept as "
                     "written (repeated ones go to the duplicates policy). Timestamps with UTC offsets avoid this.",
-                    dict(ambiguous=[str(t) for t in ts[ambiguous].head(5)], nonexistent=[str(t) for t in ts[gone].head(5)]))]
+                    dict(ambiguous=[str(t) for t in ts[ambiguous].head(5)],
+                         nonexistent=[str(t) for t in ts[gone].head(5)]))]
 
 # %% ../nbs/00_core.ipynb #0ee8872e
 def _pandas_freq(idx:pd.DatetimeIndex) -> str|None:
@@ -395,7 +433,8 @@ def _pandas_freq(idx:pd.DatetimeIndex) -> str|None:
 def infer_freq(ts:pd.Series) -> str:
     "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
     idx = pd.DatetimeIndex(ts)
-    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
+    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency",
+                                      "provide more rows, or pass --freq")
     f = _pandas_freq(idx)
     if f: return f
     step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
@@ -422,8 +461,10 @@ def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:
     back = np.flatnonzero(np.diff(v) < 0)
     if not len(back): return df.reset_index(drop=True), []
     i = int(back[0]) + 1
-    f = Finding('time_order', 'warning', time_col, f"{len(back)} row(s) go back in time (first: row {i}, {df[time_col].iloc[i]} after "
-                f"{df[time_col].iloc[i-1]}); rows sorted by time. If the file holds several series, run one series at a time.",
+    f = Finding('time_order', 'warning', time_col,
+                f"{len(back)} row(s) go back in time (first: row {i}, {df[time_col].iloc[i]} after "
+                f"{df[time_col].iloc[i-1]}); rows sorted by time. If the file holds several series, run one series at "
+                "a time.",
                 dict(steps_back=len(back), first_row=i))
     return df.sort_values(time_col, kind='stable').reset_index(drop=True), [f]
 
@@ -432,7 +473,8 @@ def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, poli
     out = []
     copies = df.duplicated(keep='first')
     if copies.any():
-        out.append(Finding('duplicate_rows', 'info', None, f"{int(copies.sum())} row(s) are exact copies of an earlier row; dropped.",
+        out.append(Finding('duplicate_rows', 'info', None,
+                           f"{int(copies.sum())} row(s) are exact copies of an earlier row; dropped.",
                            dict(rows=np.flatnonzero(copies.to_numpy())[:10].tolist(), count=int(copies.sum()))))
         df = df[~copies].reset_index(drop=True)
     dup = df[time_col].duplicated(keep=False)
@@ -440,23 +482,29 @@ def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, poli
     times = df.loc[dup, time_col]
     differ = [c for c in df.columns if c != time_col and (df[dup].groupby(time_col)[c].nunique(dropna=False) > 1).any()]
     example = df[df[time_col] == times.iloc[0]].head(3)
-    ev = dict(timestamps=int(times.nunique()), rows=int(dup.sum()), first=str(times.iloc[0]), columns_that_differ=differ[:20],
+    ev = dict(timestamps=int(times.nunique()), rows=int(dup.sum()), first=str(times.iloc[0]),
+              columns_that_differ=differ[:20],
               example=example.astype(str).to_dict('records'))
     if policy == 'error':
-        raise MlkitError(f"{int(times.nunique())} timestamp(s) in {time_col!r} have several differing rows (first: {times.iloc[0]})",
+        raise MlkitError(f"{int(times.nunique())} timestamp(s) in {time_col!r} have several differing rows (first: "
+                         f"{times.iloc[0]})",
                          "pass --duplicates mean|first|last to resolve them, or keep one row per timestamp in the file")
     g = df.groupby(time_col, sort=False)
     if policy in ('first', 'last'): res = g.nth(0 if policy == 'first' else -1)
     else:
-        nums = [c for c in df.columns if c != time_col and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        nums = [c for c in df.columns if c != time_col and pd.api.types.is_numeric_dtype(df[c])
+                and not pd.api.types.is_bool_dtype(df[c])
                 and not (c == target and task == 'classification')]
         res = g.first().assign(**{c: g[c].mean() for c in nums}).reset_index()
     res = res.reset_index(drop=True)[df.columns]
     how = {'mean': 'numeric columns averaged, others from the first row', 'first': 'the first row kept',
            'last': 'the last row kept'}[policy]
-    out.append(Finding('duplicated_timestamps', 'warning', time_col, f"{ev['timestamps']} timestamp(s) have several rows ({ev['rows']} "
-                       f"rows; they differ in {', '.join(differ[:5]) or 'no column'}); resolved by --duplicates {policy}: {how}. "
-                       "If the file holds several series (stations, products), run one at a time; pass --duplicates to choose.",
+    out.append(Finding('duplicated_timestamps', 'warning', time_col,
+                       f"{ev['timestamps']} timestamp(s) have several rows ({ev['rows']} "
+                       f"rows; they differ in {', '.join(differ[:5]) or 'no column'}); resolved by --duplicates "
+                       f"{policy}: {how}. "
+                       "If the file holds several series (stations, products), run one at a time; pass --duplicates to "
+                       "choose.",
                        {**ev, 'policy': policy, 'rows_after': len(res)}))
     return res, out
 
@@ -482,15 +530,20 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
     snapped = t.dt.round(step)
     if off.abs().max() <= step / 5 and not snapped.duplicated().any():
         moved = off != pd.Timedelta(0)
-        return df.assign(**{time_col: snapped}), [Finding('time_jitter', 'info', time_col, f"{int(moved.sum())} timestamp(s) are off a "
-            f"regular {_span(step)} grid by at most {_span(off.abs().max())}; snapped to the grid (the jitter is small against the step).",
+        return df.assign(**{time_col: snapped}), [Finding('time_jitter', 'info', time_col,
+                                                          f"{int(moved.sum())} timestamp(s) are off a "
+            f"regular {_span(step)} grid by at most {_span(off.abs().max())}; snapped to the grid (the jitter is small "
+            "against the step).",
             dict(step=str(step), max_offset=str(off.abs().max()), moved=int(moved.sum())))]
     common = (steps == steps.mode().iloc[0]).mean()
     if common >= 0.5: return df, []
-    return df, [Finding('irregular_time', 'warning', time_col, f"the steps between rows vary (the most common, {_span(steps.mode().iloc[0])}, "
-                        f"covers {common:.0%} of them): lags and windows count rows, not time. Resample the data to a regular "
+    return df, [Finding('irregular_time', 'warning', time_col,
+                        f"the steps between rows vary (the most common, {_span(steps.mode().iloc[0])}, "
+                        f"covers {common:.0%} of them): lags and windows count rows, not time. Resample the data to a "
+                        "regular "
                         "step (e.g. hourly means) before running, or pass --freq to state the step.",
-                        dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3), median_step=str(steps.median())))]
+                        dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3),
+                             median_step=str(steps.median())))]
 
 # %% ../nbs/00_core.ipynb #5c92d4c2
 MAX_CLASSES = 20  # more classes: one tree per class and iteration makes fitting slow, and few rows per class
@@ -502,10 +555,12 @@ def infer_task(y:pd.Series) -> str:
 def check_target(df:pd.DataFrame, target:str, task:str) -> str:
     "The task for `target` in `df` (inferred when 'auto'), after checking the target can serve it."
     if target not in df.columns:
-        raise MlkitError(f"target column {target!r} not found (columns: {_cols(df)})", "pass --target with one of those columns")
+        raise MlkitError(f"target column {target!r} not found (columns: {_cols(df)})",
+                         "pass --target with one of those columns")
     y = df[target]
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y): y = y.replace([np.inf, -np.inf], np.nan)
-    if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
+    if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values",
+                                              "choose a target column that is filled in")
     if y.nunique() < 2:
         raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})",
                          "there is nothing to predict: choose another target")
@@ -518,7 +573,8 @@ def check_target(df:pd.DataFrame, target:str, task:str) -> str:
         numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
         raise MlkitError(f"target {target!r} has {y.nunique()} classes, more than the {MAX_CLASSES} mlkit classifies",
                          "pass --task regression if the values are ordered numbers" if numeric else
-                         f"group the classes into at most {MAX_CLASSES} (e.g. rare ones into 'other') in the file, or choose another target")
+                         f"group the classes into at most {MAX_CLASSES} (e.g. rare ones into 'other') in the file, or "
+                         "choose another target")
     return task
 
 # %% ../nbs/00_core.ipynb #nvalues
@@ -531,7 +587,8 @@ def infinite_to_missing(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
         inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
         if not inf.any(): continue
         fixed[c] = s.mask(inf)
-        out.append(Finding('infinite_values', 'warning', str(c), f"{int(inf.sum())} value(s) of {c!r} are infinite; treated as missing.",
+        out.append(Finding('infinite_values', 'warning', str(c),
+                           f"{int(inf.sum())} value(s) of {c!r} are infinite; treated as missing.",
                            dict(rows=np.flatnonzero(inf)[:10].tolist(), count=int(inf.sum()))))
     return (df.assign(**fixed) if fixed else df), out
 
@@ -540,9 +597,11 @@ def target_gaps(df:pd.DataFrame, target:str) -> list:
     miss = df[target].isna()
     if not miss.any(): return []
     return [Finding('target_missing', 'warning' if miss.mean() > 0.05 else 'info', target,
-                    f"{int(miss.sum())} of {len(df)} rows ({miss.mean():.1%}) have no target value: kept for the EDA and as the past of "
+                    f"{int(miss.sum())} of {len(df)} rows ({miss.mean():.1%}) have no target value: kept for the EDA "
+                    "and as the past of "
                     "later rows, left out of fitting and scoring. If they mean zero or a class, fill them in the file.",
-                    dict(count=int(miss.sum()), share=round(float(miss.mean()), 4), rows=np.flatnonzero(miss.to_numpy())[:10].tolist()))]
+                    dict(count=int(miss.sum()), share=round(float(miss.mean()), 4),
+                         rows=np.flatnonzero(miss.to_numpy())[:10].tolist()))]
 
 # %% ../nbs/00_core.ipynb #0ac542b8
 def file_sha256(path) -> str:
@@ -562,7 +621,8 @@ class Dataset:
     freq: str  # pandas frequency alias
     source: str  # file path or bundled name
     sha256: str  # of the source file
-    load_findings: list = field(default_factory=list)  # `Finding`s on what loading read, converted, sorted, merged or snapped
+    # `Finding`s on what loading read, converted, sorted, merged or snapped
+    load_findings: list = field(default_factory=list)
 
     @property
     def summary(self) -> dict:
@@ -582,10 +642,13 @@ def load_dataset(cfg:RunConfig) -> Dataset:
     else: df, notes = read_table(cfg.path)
     df.columns = [str(c) for c in df.columns]
     if len(df) < MIN_ROWS:
-        raise MlkitError(f"the data has only {len(df)} row(s)", f"a temporal backtest needs at least {MIN_ROWS} rows (a training part and 5 test folds): add data")
+        raise MlkitError(f"the data has only {len(df)} row(s)",
+                         f"a temporal backtest needs at least {MIN_ROWS} rows (a training part and 5 test folds): add "
+                         "data")
     df, more = drop_row_numbers(df); notes += more
     time_col = cfg.time_col or ('timestamp' if cfg.is_bundled else infer_time_col(df))
-    if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column", "choose different columns")
+    if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column",
+                                                "choose different columns")
     task = check_target(df, cfg.target, cfg.task)
     for step in (lambda d: parse_time(d, time_col, cfg.tz, cfg.time_unit), lambda d: sort_by_time(d, time_col),
                  lambda d: resolve_duplicates(d, time_col, cfg.target, task, cfg.duplicates),
@@ -594,9 +657,11 @@ def load_dataset(cfg:RunConfig) -> Dataset:
     n_target = int(df[cfg.target].notna().sum())
     if n_target < MIN_ROWS:
         raise MlkitError(f"target {cfg.target!r} has values on only {n_target} of {len(df)} row(s)",
-                         f"a temporal backtest needs at least {MIN_ROWS} rows with a target value: add data or choose another target")
+                         f"a temporal backtest needs at least {MIN_ROWS} rows with a target value: add data or choose "
+                         "another target")
     freq = cfg.freq or infer_freq(df[time_col])
-    return Dataset(df, cfg.target, time_col, task, freq, cfg.data, file_sha256(cfg.path), notes + target_gaps(df, cfg.target))
+    return Dataset(df, cfg.target, time_col, task, freq, cfg.data, file_sha256(cfg.path), notes
+                   + target_gaps(df, cfg.target))
 
 # %% ../nbs/00_core.ipynb #41e6650e
 def to_jsonable(o):

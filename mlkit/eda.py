@@ -29,7 +29,8 @@ QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
 def sorted_summary(x:np.ndarray) -> dict:
     "Missing and distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of `x`, from one sort."
     x = np.sort(x)
-    present = int(np.searchsorted(x, np.nan))  # NaN sorts (and is searched) last: a binary search finds the first missing value
+    # NaN sorts (and is searched) last: a binary search finds the first missing value
+    present = int(np.searchsorted(x, np.nan))
     missing, x = len(x) - present, x[:present]
     if not len(x): return dict(missing=missing, unique=0, zeros=0) | dict.fromkeys(QUARTILES, np.nan)
     h = (len(x) - 1) * np.array(list(QUARTILES.values()))
@@ -39,7 +40,8 @@ def sorted_summary(x:np.ndarray) -> dict:
     zeros = int(np.searchsorted(x, 0, side='right') - np.searchsorted(x, 0, side='left'))
     return dict(missing=missing, unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros) | dict(zip(QUARTILES, q.tolist()))
 
-KEY_ROWS = 100_000  # from this many rows on, a text column whose values mostly increase row by row is counted by sorting
+# from this many rows on, a text column whose values mostly increase row by row is counted by sorting
+KEY_ROWS = 100_000
 
 def _distinct(s:pd.Series) -> int:
     "The number of distinct non-missing values of `s` (without hashing when they are in order, as timestamps and keys issued in sequence usually are)."
@@ -47,7 +49,8 @@ def _distinct(s:pd.Series) -> int:
     if len(s) >= KEY_ROWS and isinstance(s.array, pd.arrays.ArrowExtensionArray):
         text = pc.drop_null(pa.array(s.array))  # Arrow's own array: no copy
         if (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) and len(text) >= KEY_ROWS and _mostly_increasing(text[:1000]) and _mostly_increasing(text):
-            # a hash table of a million keys outgrows the caches, while Arrow sorts nearly sorted text several times faster
+            # a hash table of a million keys outgrows the caches, while Arrow sorts nearly sorted text several times
+            # faster
             text = text.take(pc.sort_indices(text))
             return len(text) - pc.sum(pc.equal(text[1:], text[:-1])).as_py()
     return s.nunique()
@@ -56,11 +59,13 @@ def _mostly_increasing(text) -> bool:
     "Whether at least 90% of the neighbouring values of the Arrow array `text` (at least two) increase."
     return pc.sum(pc.less(text[:-1], text[1:])).as_py() >= .9 * (len(text) - 1)
 
-SKEW_CHUNK = 8192  # values per step of `skewness`: its temporaries stay small, in the cache and reused, never fresh pages
+# values per step of `skewness`: its temporaries stay small, in the cache and reused, never fresh pages
+SKEW_CHUNK = 8192
 
 def skewness(x:np.ndarray, bias:bool=True) -> float:
     "The skewness of the finite values of `x`: the moment estimate (as scipy.stats.skew), or with `bias=False` the adjusted one (as pandas)."
-    chunks = [c if np.isfinite(c).all() else c[np.isfinite(c)] for c in (x[i:i + SKEW_CHUNK] for i in range(0, len(x), SKEW_CHUNK))]
+    chunks = [c if np.isfinite(c).all() else c[np.isfinite(c)]
+              for c in (x[i:i + SKEW_CHUNK] for i in range(0, len(x), SKEW_CHUNK))]
     n = sum(map(len, chunks))
     if n < (2 if bias else 3): return np.nan
     mean = sum(float(c.sum()) for c in chunks) / n
@@ -83,18 +88,23 @@ def profile(df:pd.DataFrame,
     "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
     num = df.select_dtypes('number')
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
-    # the columns already share the cores: BLAS's own threads (the dot products of the skewness) would only compete with them
+    # the columns already share the cores: BLAS's own threads (the dot products of the skewness) would only compete with
+    # them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         other_cols = [c for c in df.columns if c not in num.columns]
-        others = pool.map(lambda c: dict(missing=int(df[c].isna().sum()), unique=_distinct(df[c])), other_cols)  # both maps are queued before either result is read
+        # both maps are queued before either result is read
+        others = pool.map(lambda c: dict(missing=int(df[c].isna().sum()), unique=_distinct(df[c])), other_cols)
         sums = pool.map(lambda c: _numeric_summary(num[c].to_numpy(float, na_value=np.nan)), num.columns)
         others = dict(zip(other_cols, others))
-        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index', columns=['missing', 'unique', 'zeros', *QUARTILES, 'skew'])
+        summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index',
+                                         columns=['missing', 'unique', 'zeros', *QUARTILES, 'skew'])
     summary = summary.astype(dict(missing='int64', unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
-    counted = lambda what: pd.Series({c: summary.loc[c, what] if c in summary.index else others[c][what] for c in df.columns}, dtype='int64')
+    counted = lambda what: pd.Series({c: summary.loc[c, what] if c in summary.index else others[c][what]
+                                      for c in df.columns}, dtype='int64')
     missing, unique = counted('missing'), counted('unique')
-    out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': missing, 'missing_pct': missing / len(df) * 100 if len(df) else missing * np.nan, 'unique': unique})
+    out = pd.DataFrame({'dtype': df.dtypes.astype(str), 'missing': missing, 'missing_pct': missing / len(df) * 100
+                        if len(df) else missing * np.nan, 'unique': unique})
     out = out.join(summary.drop(columns=['missing', 'unique']))
     out.index.name = 'column'
     return out
@@ -115,7 +125,8 @@ def _ticks(t:pd.DatetimeIndex, unit:str) -> np.ndarray:
     "The timestamps `t` as integers in `unit` (read in place when they are already in it)."
     return t.asi8 if t.unit == unit else t.as_unit(unit).asi8
 
-TIME_CHUNK = 1 << 16  # timestamps per step of the grid arithmetic: its temporaries stay small and reused, never fresh pages
+# timestamps per step of the grid arithmetic: its temporaries stay small and reused, never fresh pages
+TIME_CHUNK = 1 << 16
 
 def _even_step(t:pd.DatetimeIndex, unit:str) -> int|None:
     "The step, in `unit`, of evenly spaced increasing timestamps `t` (None when they are not)."
@@ -182,7 +193,8 @@ def time_axis(ts, freq:str|None=None) -> TimeAxis:
     "Timestamps `ts` prepared for `time_coverage` and `time_gaps`: pass the result to both and the work is done once."
     if isinstance(ts, TimeAxis):
         if freq is not None and freq != ts.freq:
-            raise ValueError(f"this TimeAxis was prepared for freq={ts.freq!r}, not {freq!r}: call time_axis(ts, {freq!r}) on the timestamps")
+            raise ValueError(f"this TimeAxis was prepared for freq={ts.freq!r}, not {freq!r}: call time_axis(ts, "
+                             f"{freq!r}) on the timestamps")
         return ts
     ts = pd.Series(pd.DatetimeIndex(ts))
     seen = distinct_times(ts)
@@ -193,7 +205,8 @@ def time_gaps(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
     axis = time_axis(ts, freq)
     pos = np.flatnonzero(axis.missing)
-    if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]), 'missing': pd.Series([], dtype=int)})
+    if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]),
+                                          'missing': pd.Series([], dtype=int)})
     run = np.cumsum(np.r_[True, np.diff(pos) > 1])
     g = pd.DataFrame({'slot': axis.grid[pos], 'run': run}).groupby('run')['slot']
     out = pd.DataFrame({'start': g.min(), 'end': g.max(), 'missing': g.size()})
@@ -203,10 +216,12 @@ def time_coverage(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "Facts about timestamps `ts`: span, frequency, expected slots, gaps, duplicates, out-of-order and off-grid stamps."
     axis = time_axis(ts, freq)
     t, seen, grid = axis.t, axis.seen, axis.grid
-    facts = {'rows': axis.rows, 'unparsed': axis.rows - len(t), 'start': t.min() if len(t) else None, 'end': t.max() if len(t) else None,
+    facts = {'rows': axis.rows, 'unparsed': axis.rows - len(t), 'start': t.min() if len(t) else None, 'end': t.max()
+             if len(t) else None,
              'freq': grid.freqstr if isinstance(grid, pd.DatetimeIndex) and grid.freq is not None else None,
              'expected_slots': len(grid), 'missing_slots': int(np.count_nonzero(axis.missing)),
-             'duplicated': len(t) - len(seen), 'out_of_order': 0 if t.is_monotonic_increasing else int(np.count_nonzero(np.diff(t.asi8) < 0)),
+             'duplicated': len(t) - len(seen), 'out_of_order': 0 if t.is_monotonic_increasing
+             else int(np.count_nonzero(np.diff(t.asi8) < 0)),
              'off_grid': len(t) - int(np.count_nonzero(present_in(t, grid))) if len(grid) else 0}
     facts['missing_pct'] = round(100 * facts['missing_slots'] / max(facts['expected_slots'], 1), 3)
     return pd.DataFrame({'fact': list(facts), 'value': list(facts.values())})
@@ -227,7 +242,9 @@ def decompose_target(df:pd.DataFrame, target:str, time_col:str, freq:str, period
     "Observed, trend, seasonal and remainder parts of the target (STL, robust) on its regular grid."
     y = regular_target(df, target, time_col, freq)
     period = period or seasonal_period(freq)
-    if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2: return pd.DataFrame({'observed': y, 'trend': np.nan, 'seasonal': np.nan, 'resid': np.nan})
+    if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2: return pd.DataFrame({'observed': y, 'trend': np.nan,
+                                                                                      'seasonal': np.nan,
+                                                                                      'resid': np.nan})
     r = STL(y, period=period, robust=True).fit()
     return pd.DataFrame({'observed': y, 'trend': r.trend, 'seasonal': r.seasonal, 'resid': r.resid})
 
@@ -235,7 +252,8 @@ def seasonality_strength(parts:pd.DataFrame) -> pd.DataFrame:
     "Strength (0 to 1) of trend and seasonality in the STL `parts`."
     def strength(part): return max(0., 1 - parts['resid'].var() / (parts[part] + parts['resid']).var())
     ok = parts['resid'].notna().any()
-    return pd.DataFrame({'component': ['trend', 'seasonal'], 'strength': [strength(p) if ok else np.nan for p in ('trend', 'seasonal')]})
+    return pd.DataFrame({'component': ['trend', 'seasonal'],
+                         'strength': [strength(p) if ok else np.nan for p in ('trend', 'seasonal')]})
 
 def target_acf(df:pd.DataFrame, target:str, time_col:str, freq:str, nlags:int|None=None) -> pd.DataFrame:
     "Autocorrelation of the target per lag (up to two seasonal periods) with the white-noise 95% bound."
@@ -252,7 +270,8 @@ def class_balance(y:pd.Series) -> pd.DataFrame:
 
 def _numeric_target(y:pd.Series) -> pd.Series:
     "`y` as numbers: itself when numeric, else its class codes."
-    return y.astype(float) if pd.api.types.is_numeric_dtype(y) else pd.Series(pd.factorize(y)[0], index=y.index).where(y.notna())
+    return y.astype(float) if pd.api.types.is_numeric_dtype(y) else pd.Series(pd.factorize(y)[0],
+                                                                              index=y.index).where(y.notna())
 
 def correlations(df:pd.DataFrame, target:str) -> pd.DataFrame:
     "Spearman correlation of every numeric column with the target, strongest first."
@@ -269,7 +288,8 @@ def period_shift(df:pd.DataFrame, time_col:str, share:float=.2) -> pd.DataFrame:
     rows = []
     for c in d.columns.drop(time_col):
         a, b = first[c].dropna(), last[c].dropna()
-        row = {'column': c, 'first_mean': np.nan, 'last_mean': np.nan, 'smd': np.nan, 'ks': np.nan, 'tv_distance': np.nan}
+        row = {'column': c, 'first_mean': np.nan, 'last_mean': np.nan, 'smd': np.nan, 'ks': np.nan,
+               'tv_distance': np.nan}
         if pd.api.types.is_numeric_dtype(d[c]) and not pd.api.types.is_bool_dtype(d[c]):
             if len(a) and len(b):
                 sd = np.sqrt((a.var(ddof=0) + b.var(ddof=0)) / 2)

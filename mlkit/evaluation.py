@@ -75,7 +75,8 @@ def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, 
                    pr_auc=float(skm.average_precision_score(yb, pr)) if both else float('nan'),
                    brier=float(np.mean((pr - yb) ** 2)))
         yp = (pr >= threshold).astype(int)
-        return out | dict(f1=float(skm.f1_score(yb, yp, zero_division=0)), balanced_accuracy=float(skm.balanced_accuracy_score(yb, yp)),
+        return out | dict(f1=float(skm.f1_score(yb, yp, zero_division=0)),
+                          balanced_accuracy=float(skm.balanced_accuracy_score(yb, yp)),
                           accuracy=float(np.mean(yp == yb)))
     yp = np.asarray(y_pred)
     return dict(f1=float(skm.f1_score(y, yp, average='macro', zero_division=0)),
@@ -86,7 +87,8 @@ def confusion_at(y_true, proba, threshold:float=.5, positive=None) -> pd.DataFra
     positive = positive_label(y_true) if positive is None else positive
     yb, yp = (np.asarray(y_true) == positive), (np.asarray(proba, float) >= threshold)
     cm = skm.confusion_matrix(yb, yp, labels=[False, True])
-    return pd.DataFrame(cm, index=['actual negative', 'actual positive'], columns=['predicted negative', 'predicted positive'])
+    return pd.DataFrame(cm, index=['actual negative', 'actual positive'],
+                        columns=['predicted negative', 'predicted positive'])
 
 def select_threshold(y_true, proba, positive=None, criterion:str='f1') -> float:
     "The probability threshold that maximises `criterion`: 'f1' or 'youden' (sensitivity + specificity - 1)."
@@ -175,7 +177,8 @@ def dm_test(loss1, loss2, h:int=1, alternative:str='two-sided', varestimator:str
     d = np.asarray(loss1, float) - np.asarray(loss2, float)
     n, lags = len(d), h - 1 if lags is None else lags
     var = long_run_variance(d, lags, varestimator)
-    if var <= 0 and varestimator == 'acf': var = long_run_variance(d, lags, 'bartlett')  # the rectangular window can go negative
+    # the rectangular window can go negative
+    if var <= 0 and varestimator == 'acf': var = long_run_variance(d, lags, 'bartlett')
     if var <= 0: stat = 0. if d.mean() == 0 else np.sign(d.mean()) * np.inf
     else: stat = d.mean() / np.sqrt(var / n) * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
     t = stats.t(df=n - 1)
@@ -211,7 +214,8 @@ def compare_to_baselines(preds:pd.DataFrame, task:str, h:int=1) -> pd.DataFrame:
             if len(pair) < 3: continue
             r = dm_test(pair[m], pair[b], h, 'less', 'bartlett', max(h - 1, newey_west_lags(len(pair))))
             rows.append(dict(model=m, baseline=b, model_is_baseline=bool(flags[m]), loss_model=float(pair[m].mean()),
-                             loss_baseline=float(pair[b].mean()), dm_stat=r.statistic, p_value=r.p_value, n=r.n, lags=r.lags))
+                             loss_baseline=float(pair[b].mean()), dm_stat=r.statistic, p_value=r.p_value, n=r.n,
+                             lags=r.lags))
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_evaluation.ipynb #32ba2c12
@@ -235,7 +239,8 @@ def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[
         lo = hi = float('nan')
         if metric in ci_metrics and len(g) == idx.shape[1]:
             cols = [g[c].to_numpy() for c in ('y_true', 'y_pred', 'proba') if c in g]
-            lo, hi = bootstrap_ci(lambda *a: _metrics(pd.DataFrame(dict(zip(['y_true', 'y_pred', 'proba'], a))), task, scale, positive)[metric], idx, *cols)
+            lo, hi = bootstrap_ci(lambda *a: _metrics(pd.DataFrame(dict(zip(['y_true', 'y_pred', 'proba'], a))), task,
+                                                      scale, positive)[metric], idx, *cols)
         out.append(dict(metric=metric, value=v, ci_low=lo, ci_high=hi))
     return out
 
@@ -248,7 +253,8 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
              n_boot:int=200, seed:int=0, ci_metrics=None) -> Evaluation:
     "Score the backtest's predictions (rows with an actual value): folds, pooled metrics with block-bootstrap CIs, and DM tests against baselines."
     preds, missing = drop_missing_targets(preds)
-    if history is not None: history = history.where(finite_target(history))  # kept in place: seasonal pairs are positional
+    # kept in place: seasonal pairs are positional
+    if history is not None: history = history.where(finite_target(history))
     binary = task == 'classification' and 'proba' in preds and preds['proba'].notna().all() and preds['y_true'].nunique() <= 2
     primary = primary_metric(task, binary)
     ci_metrics = set(ci_metrics or ([primary, 'rmse', 'r2'] if task == 'regression' else [primary, 'brier']))
@@ -259,11 +265,14 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
         scale = seasonal_naive_scale(history[history.index < preds['time'].min()], season)
     n_rows = preds.groupby('model').size()
     idx = block_bootstrap_indices(int(n_rows.max()), n_boot, max(season, round(n_rows.max() ** (1 / 3))), seed)
-    pooled = [dict(model=m, **row) for m, g in preds.groupby('model', sort=True) for row in _pooled(g, task, scale, positive, idx, ci_metrics)]
+    pooled = [dict(model=m, **row) for m, g in preds.groupby('model', sort=True)
+              for row in _pooled(g, task, scale, positive, idx, ci_metrics)]
     metrics = pd.DataFrame(pooled).merge(fold_spread(folds), on=['model', 'metric'], how='left')
-    metrics = metrics[['model', 'is_baseline', 'metric', 'value', 'ci_low', 'ci_high', 'fold_mean', 'fold_std', 'n_folds']]
+    metrics = metrics[['model', 'is_baseline', 'metric', 'value', 'ci_low', 'ci_high', 'fold_mean', 'fold_std',
+                       'n_folds']]
     y = preds.drop_duplicates(['fold', 'time'])['y_true']
-    context = target_context(y) if task == 'regression' else {str(k): round(float(v), 4) for k, v in y.value_counts(normalize=True).items()}
+    context = target_context(y) if task == 'regression' else {str(k): round(float(v), 4) for k,
+                                                              v in y.value_counts(normalize=True).items()}
     return Evaluation(task, primary, folds, metrics, compare_to_baselines(preds, task, h), context, missing)
 
 def evaluation_table(ev:Evaluation) -> pd.DataFrame:
@@ -296,11 +305,13 @@ def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
     for m in _models(ev, False):
         reasons = []
         r2, auc, acc = (_value(ev, m, k) for k in ('r2', 'roc_auc', 'accuracy'))
-        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25): reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
+        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25): reasons.append(f"R² {r2:.3f} > "
+                                                                                               f"0.95{vs('r2')}")
         if auc > .85 and beats(auc, base('roc_auc'), .25): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
         if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy'), .25):
             reasons.append(f"accuracy {acc:.3f} > 0.85{vs('accuracy')}")
-        if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a quarter of the best baseline's {best_base:.4g}")
+        if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a "
+                                                                f"quarter of the best baseline's {best_base:.4g}")
         if reasons: out.append((m, reasons))
     if not out: return []
     result = audit() if audit is not None else None
@@ -316,14 +327,16 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
     "One finding per model whose training scores are far better than its test scores (`train_<metric>` columns)."
     gaps = {}  # model -> [(metric, train, test)]: one finding per model, however many metrics show the gap
     for metric in [c for c in fold_scores.columns if f'train_{c}' in fold_scores and higher_is_better(c) is not None]:
-        means = fold_scores[~fold_scores['is_baseline'].astype(bool)].groupby('model')[[metric, f'train_{metric}']].mean()
+        means = fold_scores[~fold_scores['is_baseline'].astype(bool)].groupby('model')[[metric,
+                                                                                        f'train_{metric}']].mean()
         for m, r in means.iterrows():
             test, train = r[metric], r[f'train_{metric}']
             if train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0):
                 gaps.setdefault(m, []).append((metric, float(train), float(test)))
     return [Finding('overfitting', 'warning', None,
                     f"{m}: {'; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)}. "
-                    "The model fits its training rows far better than later data: simplify it (fewer features, stronger "
+                    "The model fits its training rows far better than later data: simplify it (fewer features, "
+                    "stronger "
                     "regularisation, shallower trees), give it more data, or check whether the later periods differ.",
                     dict(model=m, metrics={k: dict(train=round(tr, 6), test=round(te, 6)) for k, tr, te in g}))
             for m, g in gaps.items()]
@@ -335,12 +348,16 @@ def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[
         spread = r.fold_std / max(abs(r.fold_mean), 1e-12) if not higher_is_better(ev.primary) else r.fold_std
         if spread > (max_cv if not higher_is_better(ev.primary) else max_std):
             vals = ev.folds.loc[ev.folds['model'] == r.model, ev.primary].round(4).tolist()
-            undefined = [k for k, v in enumerate(vals) if not np.isfinite(v)]  # e.g. ROC-AUC of a test part with one class
-            why = (f" Fold(s) {', '.join(map(str, undefined))} have no {ev.primary}: their test part lacks a class (or a value), "
+            # e.g. ROC-AUC of a test part with one class
+            undefined = [k for k, v in enumerate(vals) if not np.isfinite(v)]
+            why = (f" Fold(s) {', '.join(map(str, undefined))} have no {ev.primary}: their test part lacks a class (or "
+                   "a value), "
                    "so they are left out of the mean; use longer test folds." if undefined else "")
             out.append(Finding('unstable_folds', 'warning', None,
-                f"{r.model}: {ev.primary} varies across folds ({', '.join(f'{v:g}' for v in vals)}; mean {r.fold_mean:.4g}, "
-                f"sd {r.fold_std:.4g}). One overall number hides this: look at which periods are hard, and report the spread.{why}",
+                f"{r.model}: {ev.primary} varies across folds ({', '.join(f'{v:g}' for v in vals)}; mean "
+                f"{r.fold_mean:.4g}, "
+                f"sd {r.fold_std:.4g}). One overall number hides this: look at which periods are hard, and report the "
+                f"spread.{why}",
                 dict(model=r.model, metric=ev.primary, fold_values=vals, fold_std=round(float(r.fold_std), 6))))
     return out
 
@@ -367,11 +384,14 @@ def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding
         lost = g[g['p_value'] >= alpha]
         if not len(lost): continue
         worse = lost.loc[lost['loss_model'] >= lost['loss_baseline'], 'baseline'].tolist()
-        each = '; '.join(f"{r.baseline}: mean {loss} {r.loss_model:.4g} against {r.loss_baseline:.4g}, p = {r.p_value:.3f}"
+        each = '; '.join(f"{r.baseline}: mean {loss} {r.loss_model:.4g} against {r.loss_baseline:.4g}, p = "
+                         f"{r.p_value:.3f}"
                          for r in lost.itertuples())
         out.append(Finding('no_better_than_baseline', 'warning', None,
-            f"{m} is {'worse on average than ' + ', '.join(worse) + ' and ' if worse else ''}not significantly better than "
-            f"{', '.join(lost['baseline'])} (one-sided Diebold-Mariano test; {each}). Its extra complexity buys nothing "
+            f"{m} is {'worse on average than ' + ', '.join(worse) + ' and ' if worse else ''}not significantly better "
+            "than "
+            f"{', '.join(lost['baseline'])} (one-sided Diebold-Mariano test; {each}). Its extra complexity buys "
+            "nothing "
             f"measurable: prefer the baseline, or find features that carry new information.",
             dict(model=m, baselines=lost['baseline'].tolist(), worse_than=worse, loss=loss,
                  loss_model=lost['loss_model'].round(6).tolist(), loss_baseline=lost['loss_baseline'].round(6).tolist(),
@@ -381,13 +401,15 @@ def note_missing_targets(ev:Evaluation) -> list[Finding]:
     "An info finding when test times without an actual value were left out of the scores."
     if not ev.missing_targets: return []
     return [Finding('missing_target', 'info', None,
-                    f"{ev.missing_targets} test time(s) have no actual value (missing or infinite): every model's predictions there "
+                    f"{ev.missing_targets} test time(s) have no actual value (missing or infinite): every model's "
+                    "predictions there "
                     f"are left out of the metrics, intervals and tests. Each score is over the times that have one.",
                     dict(test_times_without_target=ev.missing_targets))]
 
 def evaluation_warnings(ev:Evaluation, fold_scores:pd.DataFrame|None=None, audit=None) -> list[Finding]:
     "All five warnings and the missing-target note; `fold_scores`: the backtest's scores with `train_<metric>` columns; `audit`: runs the leakage audit."
-    return (note_missing_targets(ev) + warn_too_good(ev, audit) + (warn_overfitting(fold_scores) if fold_scores is not None else [])
+    return (note_missing_targets(ev) + warn_too_good(ev, audit)
+            + (warn_overfitting(fold_scores) if fold_scores is not None else [])
             + warn_instability(ev) + warn_misleading_metric(ev) + warn_no_better_than_baseline(ev))
 
 # %% ../nbs/05_evaluation.ipynb #0083e5ee
@@ -405,7 +427,8 @@ def plot_models(metrics:pd.DataFrame, primary:str):
     t = metrics[metrics['metric'] == primary].sort_values('value', ascending=not higher_is_better(primary))
     fig, ax = plt.subplots(figsize=(7, .45 * len(t) + 1))
     colors = ['grey' if b else 'C0' for b in t['is_baseline']]
-    bars = np.clip([t['value'] - t['ci_low'], t['ci_high'] - t['value']], 0, None)  # a pooled value can lie outside its interval
+    # a pooled value can lie outside its interval
+    bars = np.clip([t['value'] - t['ci_low'], t['ci_high'] - t['value']], 0, None)
     ax.errorbar(t['value'], t['model'], xerr=bars, fmt='none', ecolor=colors)
     sns.scatterplot(x=t['value'], y=t['model'], hue=t['is_baseline'].map({True: 'baseline', False: 'model'}), ax=ax)
     ax.set(xlabel=f'{primary} (95% block-bootstrap interval)', ylabel='', title='Models against baselines')

@@ -45,7 +45,8 @@ def time_positions(ts, freq:str|None=None) -> np.ndarray:
 def on_grid(values, pos:np.ndarray) -> pd.Series:
     "`values` placed at their grid slots `pos`, missing where the grid has no row."
     values = np.asarray(values)
-    filler = np.full(int(pos[-1]) + 1 if len(pos) else 0, np.nan, dtype=float if values.dtype.kind in 'biuf' else object)
+    filler = np.full(int(pos[-1]) + 1 if len(pos) else 0, np.nan, dtype=float if values.dtype.kind in 'biuf'
+                     else object)
     filler[pos] = values
     return pd.Series(filler)
 
@@ -79,8 +80,10 @@ def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
 def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
     "Holiday dates: 'US' (federal calendar) or a list of dates, within a year around `start`..`end`."
     if isinstance(holidays, str):
-        if holidays != 'US': raise MlkitError(f"unknown holiday calendar {holidays!r}", "use 'US' or pass a list of dates")
-        return USFederalHolidayCalendar().holidays(pd.Timestamp(start) - pd.Timedelta(days=366), pd.Timestamp(end) + pd.Timedelta(days=366))
+        if holidays != 'US': raise MlkitError(f"unknown holiday calendar {holidays!r}",
+                                              "use 'US' or pass a list of dates")
+        return USFederalHolidayCalendar().holidays(pd.Timestamp(start) - pd.Timedelta(days=366), pd.Timestamp(end)
+                                                   + pd.Timedelta(days=366))
     return pd.DatetimeIndex(sorted(pd.to_datetime(list(holidays)))).normalize()
 
 def holiday_features(ts, holidays='US', horizon_days:int=14) -> pd.DataFrame:
@@ -144,16 +147,20 @@ class PastFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X:pd.DataFrame, y=None):
         for c in (self.time_col, self.target):
-            if c not in X.columns: raise MlkitError(f"column {c!r} not in the frame", "pass the frame with the time column and the target")
+            if c not in X.columns: raise MlkitError(f"column {c!r} not in the frame",
+                                                    "pass the frame with the time column and the target")
         h = self.horizon
-        if not (isinstance(h, (int, np.integer)) and h >= 1): raise MlkitError(f"horizon must be a positive integer, got {h!r}", "use horizon=1 for one step ahead")
+        if not (isinstance(h, (int, np.integer)) and h >= 1): raise MlkitError("horizon must be a positive integer, "
+                                                                               f"got {h!r}",
+                                                                               "use horizon=1 for one step ahead")
         ts = check_time_order(X[self.time_col])
         self.freq_ = self.freq or infer_freq(ts)
         self.lags_ = sorted(self.lags) if self.lags is not None else default_lags(self.freq_, h, len(X))
         self.exog_lags_ = sorted(self.exog_lags) if self.exog_lags is not None else [h]
         self.windows_ = list(self.windows) if self.windows is not None else default_windows(self.freq_, len(X))
         early = [k for k in self.lags_ + self.exog_lags_ if k < h]
-        if early: raise MlkitError(f"lags {early} are shorter than the horizon {h}: those values are not known {h} step(s) ahead",
+        if early: raise MlkitError(f"lags {early} are shorter than the horizon {h}: those values are not known {h} "
+                                   "step(s) ahead",
                                    f"use lags >= {h}, or a shorter horizon")
         missing = [c for c in self.known_cols if c not in X.columns and c not in (self.domain or {})]
         if missing: raise MlkitError(f"known_cols {missing} are neither columns nor domain features", "check the names")
@@ -162,7 +169,8 @@ class PastFeatures(TransformerMixin, BaseEstimator):
         for name, fn in (self.domain or {}).items():
             if any(_uses_later_rows(fn, X, cut, self.time_col) for cut in (len(X) // 3, 2 * len(X) // 3)):
                 raise MlkitError(f"domain feature {name!r} changes when later rows change: it looks into the future",
-                                 "compute it from each row and earlier rows only (e.g. rolling windows that end at the row)")
+                                 "compute it from each row and earlier rows only (e.g. rolling windows that end at the "
+                                 "row)")
         self.dropped_ = {c: f'{frame[c].nunique()} distinct strings (more than max_categories={self.max_categories})'
                          for c in others if _is_text(frame[c]) and frame[c].nunique() > self.max_categories}
         self.dropped_ |= {c: 'a timestamp column' for c in others if pd.api.types.is_datetime64_any_dtype(frame[c])}
@@ -179,7 +187,8 @@ class PastFeatures(TransformerMixin, BaseEstimator):
 
     def _names(self) -> list[str]:
         "The output columns, in order."
-        return self.target_features_() + [f'{c}_lag{k}' for c in self.past_ for k in self.exog_lags_] + list(self.known_)
+        return self.target_features_() + [f'{c}_lag{k}' for c in self.past_
+                                          for k in self.exog_lags_] + list(self.known_)
 
     def target_features_(self) -> list[str]:
         "Names of the features computed from the target."
@@ -221,7 +230,8 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                 roll = past.rolling(w, min_periods=(w + 1) // 2)
                 for s in self.stats: col[f'{y}_roll{w}_{s}'][:] = getattr(roll, s)().to_numpy()[pos]
             if self.expanding: col[f'{y}_expanding_mean'][:] = past.expanding().mean().to_numpy()[pos]
-            for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k), out=col[f'{y}_diff{k}'])
+            for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k),
+                                             out=col[f'{y}_diff{k}'])
         for c in self.past_:
             gc = on_grid(_column_values(frame[c]), pos)
             if self.carry and c not in self.no_carry: gc = gc.ffill(limit=self.carry)  # past only, over short gaps
@@ -258,7 +268,8 @@ def _target_series(y:pd.Series) -> pd.DataFrame:
     classes = classes[1:] if len(classes) == 2 else classes
     return pd.DataFrame({f'{y.name}={c}': (y == c).astype(float).where(y.notna()) for c in classes}, index=y.index)
 
-def _is_text(s:pd.Series) -> bool: return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s))
+def _is_text(s:pd.Series) -> bool: return not (pd.api.types.is_numeric_dtype(s)
+                                               or pd.api.types.is_datetime64_any_dtype(s))
 
 def _column_values(s:pd.Series) -> np.ndarray:
     "Numbers as floats, anything else as objects (strings stay strings)."

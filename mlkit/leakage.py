@@ -60,7 +60,8 @@ def planted_leak_case(kind:str='clean', n:int=2000, seed:int=0) -> tuple[pd.Data
         df['y'] = y + np.repeat(np.cumsum(rng.normal(0, 3, n // 168 + 1)), 168)[:n]; df['week'] = df['ts'].dt.isocalendar().week.astype(int) + 100 * (df['ts'].dt.year - 2024)
         feats.append('week')
     if kind == 'granularity': df['day_total'] = y.groupby(df['ts'].dt.floor('D')).transform('sum'); feats.append('day_total')
-    if kind == 'preprocessing':  # x1 drifts up; it was standardized with the mean and sd of all rows, test rows included
+    # x1 drifts up; it was standardized with the mean and sd of all rows, test rows included
+    if kind == 'preprocessing':
         x = df['x1'] + np.linspace(0, 3, n); df['y'] = y + np.linspace(0, 6, n)
         df['x1'] = (x - x.mean()) / x.std(ddof=0)
     return df, 'y', feats
@@ -193,7 +194,8 @@ def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:in
     stat = m['stat'] or m['exp']
     if not hasattr(win, stat): return None
     out = getattr(win, stat)().to_numpy()[pos]
-    if m['window']:  # only windows the audit sees whole: rows dropped before (or left out of) the table change the others
+    # only windows the audit sees whole: rows dropped before (or left out of) the table change the others
+    if m['window']:
         out[past.rolling(int(m['window'])).count().to_numpy()[pos] < int(m['window'])] = np.nan
     return out, bool(m['window'])
 
@@ -225,18 +227,21 @@ def calendar_keys(time) -> dict:
             'day of week and time of day': (dow * 86_400_000_000_000 + tod, week),
             'month': (t.month.to_numpy(), year), 'day of year': (t.day_of_year.to_numpy(), year)}
     recurs = lambda k, period: (pd.Series(period).groupby(k).transform('nunique').to_numpy() >= 2).mean() >= .5
-    return {name: pd.factorize(k)[0] for name, (k, period) in keys.items() if len(np.unique(k)) >= 2 and recurs(k, period)}
+    return {name: pd.factorize(k)[0] for name, (k, period) in keys.items() if len(np.unique(k)) >= 2
+            and recurs(k, period)}
 
 def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
     "The recurring calendar value that determines `x` (e.g. 'time of day'); 'undecided' if none recurs enough; None if none does."
     keys = calendar_keys(time) if keys is None else keys
     numeric = pd.api.types.is_numeric_dtype(x)
-    xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric else x.astype(str).to_numpy())
+    xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric
+                   else x.astype(str).to_numpy())
     if not keys: return 'undecided'
     n_values = xv.nunique(dropna=False)
     if n_values < 2: return None
     # a function of a calendar value has at most as many values as it (most columns are ruled out here)
-    return next((name for name, k in keys.items() if n_values <= k.max() + 1 and (xv.groupby(k).nunique(dropna=False) <= 1).all()), None)
+    return next((name for name, k in keys.items() if n_values <= k.max() + 1
+                 and (xv.groupby(k).nunique(dropna=False) <= 1).all()), None)
 
 def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horizon:int=1,
                        pos:np.ndarray|None=None) -> pd.DataFrame:
@@ -244,18 +249,22 @@ def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horiz
     pos = grid_positions(time, len(X)) if pos is None else pos
     keys, rows = (calendar_keys(time) if time is not None else None), []
     for c in X.columns:
-        claimed_past = bool(_PAST.match(str(c))) and _target_series_named(_PAST.match(str(c))['base'], y, target) is not None
+        claimed_past = bool(_PAST.match(str(c))) and _target_series_named(_PAST.match(str(c))['base'], y,
+                                                                          target) is not None
         ev = verify_past(X[c], c, y, target, pos, horizon) if claimed_past else None
         if ev:
-            rows.append(dict(feature=c, kind='target_past', confirmed=True, evidence=f'the target {target} before the horizon: {ev}'))
+            rows.append(dict(feature=c, kind='target_past', confirmed=True,
+                             evidence=f'the target {target} before the horizon: {ev}'))
             continue
         key = calendar_function(X[c], time, keys) if time is not None else 'undecided'
         named_calendar = str(c).startswith(('cal_', 'hol_'))
         if key not in (None, 'undecided'):
-            rows.append(dict(feature=c, kind='calendar', confirmed=True, evidence=f'a function of the {key}: known in advance'))
+            rows.append(dict(feature=c, kind='calendar', confirmed=True,
+                             evidence=f'a function of the {key}: known in advance'))
         elif key == 'undecided' and named_calendar:
             rows.append(dict(feature=c, kind='calendar', confirmed=False,
-                             evidence='named as a calendar feature; no calendar value recurs often enough here to confirm it'))
+                             evidence='named as a calendar feature; no calendar value recurs often enough here to '
+                             'confirm it'))
         else:
             why = ('named like the target\'s past but not equal to it' if claimed_past else
                    'named like a calendar feature but not a function of the calendar' if named_calendar else '')
@@ -282,11 +291,13 @@ def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_si
 def single_feature_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float=.25, seed:int=0) -> pd.DataFrame:
     "Temporal-split score of a shallow tree on each feature alone, best first."
     Xn, yc, cut = numeric_features(X), _target_codes(y, task), split_point(len(X), test_size)
-    rows = [dict(feature=c, score=fit_score(_tree(task, seed), Xn[[c]].iloc[:cut], yc[:cut], Xn[[c]].iloc[cut:], yc[cut:], task))
+    rows = [dict(feature=c, score=fit_score(_tree(task, seed), Xn[[c]].iloc[:cut], yc[:cut], Xn[[c]].iloc[cut:],
+                                            yc[cut:], task))
             for c in Xn.columns]
     return pd.DataFrame(rows, columns=['feature', 'score']).sort_values('score', ascending=False, ignore_index=True)
 
-def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None, reference:dict|None=None) -> list[Finding]:
+def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None,
+                        reference:dict|None=None) -> list[Finding]:
     "Critical: a feature alone reaching `threshold` (R² 0.9, AUC 0.95) and far beating the target's past (`reference`); else info."
     threshold = threshold if threshold is not None else (.9 if task == 'regression' else .95)
     name, ref = ('R²' if task == 'regression' else 'ROC-AUC'), (reference or {}).get('score', float('nan'))
@@ -294,16 +305,20 @@ def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None
     past = (f"the target's own value {h} step(s) earlier scores {ref:.3f}" if np.isfinite(ref)
             else "no past value of the target to compare with")
     for r in scores[scores['score'] >= threshold].itertuples():
-        ev = dict(score=round(r.score, 4), metric=name, threshold=threshold, past_score=round(ref, 4) if np.isfinite(ref) else None)
+        ev = dict(score=round(r.score, 4), metric=name, threshold=threshold, past_score=round(ref, 4)
+                  if np.isfinite(ref) else None)
         if beats(r.score, ref):
             out.append(Finding('leak_feature_alone', 'critical', r.feature,
-                f"{r.feature} alone predicts the target with {name} {r.score:.3f} in a temporal split ({past}): it is probably "
+                f"{r.feature} alone predicts the target with {name} {r.score:.3f} in a temporal split ({past}): it is "
+                "probably "
                 f"the target in disguise (a part of it, a copy, or a value recorded after it). Check how {r.feature} "
                 f"is produced and drop it unless it is truly known before the target time.", ev))
         else:
             out.append(Finding('strong_signal', 'info', r.feature,
-                f"{r.feature} alone predicts the target with {name} {r.score:.3f}, not much better than the target's own past "
-                f"({past}): a strong signal rather than the target in disguise. A model may use it only if its value is "
+                f"{r.feature} alone predicts the target with {name} {r.score:.3f}, not much better than the target's "
+                "own past "
+                f"({past}): a strong signal rather than the target in disguise. A model may use it only if its value "
+                "is "
                 f"known when the prediction is made.", ev))
     return out
 
@@ -314,7 +329,8 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
     Xn = Xn.loc[:, Xn.std(ddof=0) > 1e-12 * Xn.abs().max().clip(lower=1)]
     cols = [c for c in Xn.columns if c != '_y']
     if not cols or '_y' not in Xn: return None
-    corr = np.nan_to_num(np.corrcoef(Xn[cols + ['_y']].to_numpy().T))  # a column constant to rounding has no correlation
+    # a column constant to rounding has no correlation
+    corr = np.nan_to_num(np.corrcoef(Xn[cols + ['_y']].to_numpy().T))
     R, r = corr[:-1, :-1], corr[:-1, -1]
     best = (-np.inf, ())
     for k in range(1, min(max_columns, len(cols)) + 1):
@@ -327,7 +343,8 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
     A = np.column_stack([Xn[names].to_numpy(), np.ones(len(Xn))])
     coef, *_ = np.linalg.lstsq(A, Xn['_y'].to_numpy(), rcond=None)
     # rounded (and -0.0 made 0.0) so that BLAS thread counts cannot change the reported numbers
-    return dict(columns=names, r2=round(min(best[0], 1.0), 10), coefficients=dict(zip(names, (coef[:-1].round(4) + 0.).tolist())),
+    return dict(columns=names, r2=round(min(best[0], 1.0), 10),
+                coefficients=dict(zip(names, (coef[:-1].round(4) + 0.).tolist())),
                 intercept=round(float(coef[-1]), 4) + 0.)
 
 def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999,
@@ -335,12 +352,14 @@ def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, thre
     "Critical: each set of up to 3 columns that rebuilds the target linearly, far closer than its past does; None for classes."
     if task != 'regression': return None
     ref, out = (reference or {}).get('r2', float('nan')), []
-    while X.shape[1] and len(out) < 5:  # one rebuild can hide another (casual + registered, and a copy): look again without it
+    # one rebuild can hide another (casual + registered, and a copy): look again without it
+    while X.shape[1] and len(out) < 5:
         rec = best_linear_reconstruction(X, y)
         if rec is None or rec['r2'] < threshold or not beats(rec['r2'], ref, .1): break
         formula = ' + '.join(f"{v:g}·{c}" for c, v in rec['coefficients'].items())
         out.append(Finding('leak_reconstructed_target', 'critical', ', '.join(rec['columns']),
-                    f"The target {target} is rebuilt almost exactly from {', '.join(rec['columns'])}: {target} ≈ {formula} "
+                    f"The target {target} is rebuilt almost exactly from {', '.join(rec['columns'])}: {target} ≈ "
+                    f"{formula} "
                     f"(R² {rec['r2']:.4f}). These columns are parts of the target, recorded with it: drop them, or use "
                     f"only their past values.",
                     dict(rec, r2=round(rec['r2'], 6), past_r2=round(ref, 6) if np.isfinite(ref) else None)))
@@ -348,7 +367,8 @@ def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, thre
     return out
 
 # %% ../nbs/leakage.ipynb #9244d652
-_PERIODS = {'D': ('day', pd.Timedelta(days=1)), 'W': ('week', pd.Timedelta(days=7)), 'M': ('month', pd.Timedelta(days=28))}
+_PERIODS = {'D': ('day', pd.Timedelta(days=1)), 'W': ('week', pd.Timedelta(days=7)),
+            'M': ('month', pd.Timedelta(days=28))}
 
 def check_granularity(X:pd.DataFrame, y:pd.Series, time:pd.Series, target:str, threshold:float=.995) -> list[Finding]:
     "A critical finding for each column constant within a coarser period that tracks an aggregate of the target there."
@@ -368,7 +388,8 @@ def check_granularity(X:pd.DataFrame, y:pd.Series, time:pd.Series, target:str, t
                 seen.add(c); agg = corr.idxmax()
                 out.append(Finding('leak_granularity', 'critical', c,
                     f"{c} is constant within each {name} and tracks the {name}'s {agg} of {target} (correlation "
-                    f"{corr.max():.4f}): every row sees its whole {name}, later rows included. Use the previous {name}'s "
+                    f"{corr.max():.4f}): every row sees its whole {name}, later rows included. Use the previous "
+                    f"{name}'s "
                     f"value instead.", dict(period=name, aggregate=agg, correlation=round(float(corr.max()), 6))))
     return out
 
@@ -388,7 +409,8 @@ def check_identifiers(X:pd.DataFrame, y:pd.Series, task:str, seed:int=0, thresho
             out.append(Finding('leak_identifier', 'warning', c,
                 f"{c} identifies rows (a row number, key or timestamp) and predicts the target by position alone "
                 f"({'R²' if task == 'regression' else 'ROC-AUC'} {s:.3f} in a random split). Drop it: it carries no "
-                f"cause, only which rows were near each other.", dict(score=round(s, 4), split='random', threshold=threshold)))
+                f"cause, only which rows were near each other.",
+                dict(score=round(s, 4), split='random', threshold=threshold)))
     return out
 
 # %% ../nbs/leakage.ipynb #49a2f6b3
@@ -396,26 +418,31 @@ def repeat_share(keys:np.ndarray, cut:int) -> float:
     "Share of the rows from `cut` on whose key also occurs before `cut`."
     return float(np.isin(keys[cut:], keys[:cut]).mean()) if 0 < cut < len(keys) else 0.
 
-def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01, alpha:float=1e-3) -> list[Finding]:
+def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01,
+                     alpha:float=1e-3) -> list[Finding]:
     "A finding when `min_share`+ of the test rows (features and target) repeat training rows, far more often than by chance."
     cut = split_point(len(X), test_size)
     keys = pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
     dup = np.isin(keys[cut:], keys[:cut])
     share, n_dup = (float(dup.mean()) if len(dup) else 0.), int(dup.sum())
     if share < min_share or n_dup < 3: return []
-    inner = cut // 2  # the same comparison within the training part (later half against earlier half): repeats by chance
+    # the same comparison within the training part (later half against earlier half): repeats by chance
+    inner = cut // 2
     chance = repeat_share(keys[:cut], inner)
     p = float(stats.binom.sf(n_dup - 1, len(dup), max(chance, .5 / max(cut - inner, 1))))
     ev = dict(duplicated_test_rows=n_dup, share=round(share, 4), share_within_training=round(chance, 4),
               p_value=float(f'{p:.3g}'), first_rows=(np.flatnonzero(dup)[:5] + cut).tolist())
     if p >= alpha or share < 2 * chance:
         return [Finding('repeated_rows', 'info', None,
-                        f"{n_dup} test rows ({share:.1%}) repeat training rows exactly, about as often as later training rows "
-                        f"repeat earlier ones ({chance:.1%}): rounded values recur by chance in this data, so these are not "
+                        f"{n_dup} test rows ({share:.1%}) repeat training rows exactly, about as often as later "
+                        "training rows "
+                        f"repeat earlier ones ({chance:.1%}): rounded values recur by chance in this data, so these "
+                        "are not "
                         f"taken for copied rows.", ev)]
     return [Finding('leak_duplicates', 'critical' if share >= .05 else 'warning', None,
                     f"{n_dup} test rows ({share:.1%}) are exact copies of training rows (features and target), against "
-                    f"{chance:.1%} of repeats within the training part: the model is scored on answers it has seen. Remove "
+                    f"{chance:.1%} of repeats within the training part: the model is scored on answers it has seen. "
+                    "Remove "
                     f"the duplicates before splitting.", ev)]
 
 # %% ../nbs/leakage.ipynb #f342822c
@@ -428,7 +455,8 @@ def _row_corr(x:np.ndarray, Y:np.ndarray) -> np.ndarray:
         cov = (xs * ys).sum(1) / n - mx * my
         vx, vy = (xs * xs).sum(1) / n - mx ** 2, (ys * ys).sum(1) / n - my ** 2
         r = cov / np.sqrt(vx * vy)
-    return np.where((n >= 10) & (vx > 1e-12 * np.maximum(mx ** 2, 1)) & (vy > 1e-12 * np.maximum(my ** 2, 1)), np.clip(r, -1, 1), np.nan)
+    return np.where((n >= 10) & (vx > 1e-12 * np.maximum(mx ** 2, 1)) & (vy > 1e-12 * np.maximum(my ** 2, 1)),
+                    np.clip(r, -1, 1), np.nan)
 
 def lead_matrix(y, pos:np.ndarray, max_lead:int=24) -> np.ndarray:
     "`y` at t+k for k from -`max_lead` to `max_lead`, one row per k (steps of the grid `pos`)."
@@ -574,10 +602,12 @@ def check_split_optimism(scores:dict, task:str, info_gap:float=.05) -> list[Find
     if not gap >= info_gap: return []
     name = 'R²' if task == 'regression' else 'ROC-AUC'
     return [Finding('random_split_optimism', 'info', None,
-                    f"A random split would report {name} {scores['random']:.3f}; the temporal split gives {scores['temporal']:.3f} "
+                    f"A random split would report {name} {scores['random']:.3f}; the temporal split gives "
+                    f"{scores['temporal']:.3f} "
                     f"(optimism {gap:+.3f}). Rows near in time are alike, so shuffled folds overstate the score: judge "
                     f"the model only on later data, as the backtest does.",
-                    dict(random=round(scores['random'], 4), temporal=round(scores['temporal'], 4), gap=round(gap, 4), metric=name))]
+                    dict(random=round(scores['random'], 4), temporal=round(scores['temporal'], 4), gap=round(gap, 4),
+                         metric=name))]
 
 # %% ../nbs/leakage.ipynb #1f894ea2
 def _exact(v, target, tol=1e-9) -> bool: return bool(abs(v - target) <= tol)
@@ -665,7 +695,8 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     said = '; '.join(f"{c}: {v['values']} on {v['rows']} rows" for c, v in treated.items())
     notes = [Finding('leak_placeholders', 'info', ', '.join(treated),
                      f"Placeholder values were treated as missing before judging leaks ({said}): "
-                     f"a value written for 'missing' on the same rows of target and column is not the target in disguise.", treated)] if treated else []
+                     "a value written for 'missing' on the same rows of target and column is not the target in "
+                     "disguise.", treated)] if treated else []
     keep, pos = finite_target(y), grid_positions(time, len(y))
     if not keep.all():
         inf = int(np.isinf(y.to_numpy(float, na_value=np.nan)).sum()) if pd.api.types.is_numeric_dtype(y) else 0
@@ -673,16 +704,20 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
         counts = ((int((~keep).sum()) - inf - held, 'missing'), (inf, 'infinite'), (held, 'placeholders'))
         parts = ', '.join(f'{k} {w}' for k, w in counts if k)
         notes.append(Finding('leak_missing_target', 'info', target,
-            f"{int((~keep).sum())} of {len(y)} rows have no target value ({parts}): they are left out of every leakage check.",
-            dict(rows=int((~keep).sum()), infinite=inf, placeholders=held, first_rows=np.flatnonzero(~keep)[:5].tolist())))
+            f"{int((~keep).sum())} of {len(y)} rows have no target value ({parts}): they are left out of every leakage "
+            "check.",
+            dict(rows=int((~keep).sum()), infinite=inf, placeholders=held,
+                 first_rows=np.flatnonzero(~keep)[:5].tolist())))
         X, y, pos = X[keep].reset_index(drop=True), y[keep].reset_index(drop=True), pos[keep]
         time = None if time is None else time[keep].reset_index(drop=True)
     X = X.loc[:, X.notna().any()]  # a column without values can leak nothing (and breaks the tree models' binning)
     prov = feature_provenance(X, y, target, time, horizon, pos)
     candidates = X[prov.loc[prov['kind'] == 'other', 'feature'].tolist()]
     too_few = len(y) < 20 or y.nunique() < 2
-    cut, keys = split_point(len(X), test_size), pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
-    own = np.r_[np.ones(cut, bool), ~np.isin(keys[cut:], keys[:cut])]  # copied rows are the duplicates check's, not scored
+    cut, keys = split_point(len(X), test_size), pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()),
+                                                                           index=False).to_numpy()
+    # copied rows are the duplicates check's, not scored
+    own = np.r_[np.ones(cut, bool), ~np.isin(keys[cut:], keys[:cut])]
     ref = past_reference(y.where(own), task, pos, horizon, test_size, seed) if not too_few else {}
     scores = (single_feature_scores(X[own], y[own], task, test_size, seed) if not too_few
               else pd.DataFrame(columns=['feature', 'score']))
@@ -692,16 +727,21 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
              lambda: check_feature_alone(scores[is_candidate], task, reference=ref)),
             *([('target_in_disguise', 'columns of few values that name the classes and follow the target as it changes',
                 lambda: check_target_in_disguise(candidates, y, target, task, pos, horizon))] * (task != 'regression')),
-            ('reconstructed_target', 'target as a combination of up to 3 columns', lambda: check_reconstruction(candidates, y, target, task, reference=ref)),
+            ('reconstructed_target', 'target as a combination of up to 3 columns',
+             lambda: check_reconstruction(candidates, y, target, task, reference=ref)),
             ('granularity', 'columns constant per day/week/month that track the target',
-             lambda: check_granularity(candidates, pd.Series(_target_codes(y, task), dtype=float), time, target) if time is not None else None),
+             lambda: check_granularity(candidates, pd.Series(_target_codes(y, task), dtype=float), time, target)
+             if time is not None else None),
             ('identifiers', 'row numbers, keys and timestamps', lambda: check_identifiers(candidates, y, task, seed)),
-            ('duplicates', 'test rows copied from training rows, against repeats within training', lambda: check_duplicates(X, y, test_size)),
+            ('duplicates', 'test rows copied from training rows, against repeats within training',
+             lambda: check_duplicates(X, y, test_size)),
             ('future_values', 'features that match the future target, or side with it where it differs from now',
              lambda: check_future_values(candidates, y, target, task, pos=pos)),
-            ('random_split_optimism', 'random split against temporal split', lambda: check_split_optimism(split_scores(X, y, task, test_size, seed), task)),
+            ('random_split_optimism', 'random split against temporal split',
+             lambda: check_split_optimism(split_scores(X, y, task, test_size, seed), task)),
             ('preprocessing', 'scaling fitted on all rows (data and pipeline)',
-             lambda: check_preprocessing_data(candidates, test_size) + (check_preprocessing_pipeline(pipeline, cut) if pipeline is not None else []))]
+             lambda: check_preprocessing_data(candidates, test_size)
+             + (check_preprocessing_pipeline(pipeline, cut) if pipeline is not None else []))]
     findings, lines = list(notes), []
     for name, what, run in runs:
         found = None if too_few or X.shape[1] == 0 else run()
@@ -710,7 +750,8 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
         why = skip.get(name, '')
         if found is None and (too_few or X.shape[1] == 0):
             why = 'fewer than 20 rows with a target, or one target value' if too_few else 'no feature columns'
-        lines.append(dict(check=name, status=status, columns=', '.join(sorted({f.column for f in found or [] if f.column})),
+        lines.append(dict(check=name, status=status,
+                          columns=', '.join(sorted({f.column for f in found or [] if f.column})),
                           tested=what + (f' (not decided: {why})' if found is None else '')))
     legit = scores[~is_candidate & (scores['score'] >= (.9 if task == 'regression' else .95))]
     if len(legit):
@@ -719,11 +760,14 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
             f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well "
             f"(best {legit['score'].iloc[0]:.3f}), but they are the "
             f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
-            dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4)) for r in legit.itertuples()})))
-    limits = {k: v for k, v in skip.items() if k != 'reconstructed_target'}  # rebuilding a class from a sum does not apply
+            dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4))
+                           for r in legit.itertuples()})))
+    # rebuilding a class from a sum does not apply
+    limits = {k: v for k, v in skip.items() if k != 'reconstructed_target'}
     if limits:
         findings.append(Finding('leak_audit_limits', 'info', None,
-            "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.', limits))
+            "What the leakage audit could not decide here: " + '; '.join(f'{k}: {v}' for k, v in limits.items()) + '.',
+            limits))
     alarmed = {f.column for f in findings if f.severity != 'info'}  # a leak is no 'strong signal' as well
     findings = [f for f in findings if not (f.check == 'strong_signal' and f.column in alarmed)]
     order = {'critical': 0, 'warning': 1, 'info': 2}

@@ -47,7 +47,8 @@ def _directives(cell) -> set[str]:
 
 _REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
 _MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
-_IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"https?://(?:(?!</script>).)*</script>', re.S)  # mermaid
+_IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"https?://(?:(?!</script>).)*</script>',
+                             re.S)  # mermaid
 
 def self_contained(page:str) -> str:
     "`page` without scripts or style sheets loaded from the network (MathJax, require.js, mermaid), so that it renders offline."
@@ -84,7 +85,8 @@ def report_version(nb:nbformat.NotebookNode) -> nbformat.NotebookNode:
     title = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'), None)
     def kept(i, c):
         return (i == title or 'parameters' in c.metadata.get('tags', []) or
-                c.cell_type == 'code' and bool(_directives(c) & {'export', 'exporti', 'exports', 'hide', 'default_exp'}))
+                c.cell_type == 'code' and bool(_directives(c) & {'export', 'exporti', 'exports', 'hide',
+                                                                 'default_exp'}))
     out = nbformat.from_dict(nb)  # a copy: the source notebook stays as it is
     out.cells = [c for i, c in enumerate(out.cells[:start]) if kept(i, c)] + out.cells[start:]
     return out
@@ -120,7 +122,8 @@ def _models_section(rd:RunDir) -> str:
     from mlkit.backtest import plot_folds
     table, metrics = rd.load('evaluation'), rd.load('evaluation_metrics')
     primary = table.columns[2]  # model, is_baseline, then the primary metric
-    keep = ['model', 'is_baseline', primary, 'ci_low', 'ci_high', 'fold_std'] + [c for c in table if c.startswith('p_vs_')]
+    keep = ['model', 'is_baseline', primary, 'ci_low', 'ci_high', 'fold_std'] + [c for c in table
+                                                                                 if c.startswith('p_vs_')]
     shown = table[keep].rename(columns=lambda c: c.replace('p_vs_', 'p vs '))
     out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}"
            f"<div class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
@@ -139,10 +142,12 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     for s in m['steps']:
         links = ' '.join(f'<a href="{esc(s[k])}">{k}</a>' for k in ('html', 'notebook') if s.get(k))
         err = f'<br><small>{esc(s["error"])}</small>' if s.get('error') else ''
-        steps.append(dict(step=esc(s['step']), status=f'<span class="{esc(s["status"])}">{esc(s["status"])}</span>{err}',
+        steps.append(dict(step=esc(s['step']),
+                          status=f'<span class="{esc(s["status"])}">{esc(s["status"])}</span>{err}',
                           seconds=esc(s.get('seconds', '')), figures=_figures(s.get('figures')), links=links))
     by_step = rd.read_json('findings')  # step -> its findings: each finding links to the page with its evidence
-    fnd = {sev: [dict(severity=f'<span class="{sev}">{sev}</span>', check=esc(f['check']), column=esc(f['column'] or ''),
+    fnd = {sev: [dict(severity=f'<span class="{sev}">{sev}</span>', check=esc(f['check']),
+                      column=esc(f['column'] or ''),
                       message=esc(f['message']), step=f'<a href="{esc(step)}.html">{esc(step)}</a>')
                  for step, fs in by_step.items() for f in fs if f['severity'] == sev] for sev in SEVERITIES[::-1]}
     cols = ['severity', 'check', 'column', 'message', 'step']
@@ -151,7 +156,8 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     evaluation = _models_section(rd)
     params = [dict(parameter=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['parameters'].items()]
     data = [dict(fact=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['data'].items()]
-    live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). If this "
+    live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). "
+            "If this "
             "page still says running after the process ended, <code>mlkit runs</code> shows the run as interrupted.</p>"
             if m['status'] == 'running' else '')
     credit = f"Bundled data: {esc(m['attribution'])}" if m.get('attribution') else ''
@@ -239,7 +245,8 @@ def stop_on_signals():
     "Inside: SIGINT and SIGTERM raise `RunInterrupted` (once), so that the run can mark itself interrupted."
     if threading.current_thread() is not threading.main_thread(): yield; return
     def handler(signum, frame):
-        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)  # the clean-up must not be interrupted
+        # the clean-up must not be interrupted
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
         raise RunInterrupted(signum)
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try: yield
@@ -289,30 +296,35 @@ def _name_taken(path:Path) -> MlkitError:
     except (OSError, ValueError): state = 'without a readable manifest'
     how = {'running': 'is still running', 'interrupted': 'was interrupted (its process is gone)'}.get(state, f'is {state}')
     return MlkitError(f"a run named {path.name!r} already exists in {path.parent} and {how}",
-                      "choose another --name (earlier reports are never overwritten" + ("; delete that folder to reuse the name)"
+                      "choose another --name (earlier reports are never overwritten"
+                      + ("; delete that folder to reuse the name)"
                                                                                            if state != 'running' else ')'))
 
 def _claim_run_dir(reports_dir, name) -> Path:
     "Create the new folder `reports_dir/name`, refusing an existing one and any name that would escape."
     reports_dir = check_reports_dir(reports_dir)
     path = reports_dir/check_run_name(name)
-    if path.resolve().parent != reports_dir: raise MlkitError(f"run name {name!r} escapes {reports_dir}", "use a plain folder name")
+    if path.resolve().parent != reports_dir: raise MlkitError(f"run name {name!r} escapes {reports_dir}",
+                                                              "use a plain folder name")
     try:
         reports_dir.mkdir(parents=True, exist_ok=True)
         path.mkdir()
     except FileExistsError: raise _name_taken(path) from None
     except OSError as e:
-        raise MlkitError(f"cannot create the run folder {path} ({e.strerror})", "pass --reports with a folder you can write to") from None
+        raise MlkitError(f"cannot create the run folder {path} ({e.strerror})",
+                         "pass --reports with a folder you can write to") from None
     return path
 
-_OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq', 'seed': 'seed',
+_OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq',
+            'seed': 'seed',
             'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
     "The shell-quoted `mlkit run` command that repeats a run with these resolved `params` (and notebooks `nbs`) as a new run."
     args = [f'--{opt} {shlex.quote(str(params[k]))}' for k, opt in _OPTIONS.items() if params.get(k) is not None]
     if nbs is not None: args.append(f'--nbs {shlex.quote(str(Path(nbs).resolve()))}')
-    return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}', f'--name {shlex.quote(name + "-rerun")}'])
+    return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}',
+                     f'--name {shlex.quote(name + "-rerun")}'])
 
 # %% ../nbs/runner.ipynb #0f738fad
 # A step's kernel computes with one thread per library: OpenMP/BLAS teams spin at their barriers when another
@@ -360,14 +372,17 @@ def left_nothing(step:str, figures:dict, data:dict) -> str|None:
     empty = [k for k in LEFT_KEYS if isinstance(figures.get(k), (int, float)) and figures[k] == 0]
     if not empty: return None
     context = ', '.join(f'{k}={v}' for k, v in figures.items() if k not in LEFT_KEYS and len(str(v)) <= 60)
-    return (f"{step} left nothing to work on ({', '.join(f'{k}=0' for k in empty)}; the data has {data.get('rows')} rows, "
-            f"{data.get('target_missing', 0)} without a target{'; ' + context if context else ''}). Fix: provide more rows (more than the "
+    return (f"{step} left nothing to work on ({', '.join(f'{k}=0' for k in empty)}; the data has {data.get('rows')} "
+            "rows, "
+            f"{data.get('target_missing', 0)} without a target{'; ' + context if context else ''}). Fix: provide more "
+            "rows (more than the "
             "longest lag or window of the features) with target values, or a coarser --freq")
 
 # %% ../nbs/runner.ipynb #nrunsuite
 def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
     "The notebook parameters of a run: the resolved configuration and the run folder."
-    return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target, time_col=ds.time_col,
+    return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target,
+                time_col=ds.time_col,
                 task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options)
 
 def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, list, Dataset]:
@@ -380,7 +395,8 @@ def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, l
 def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunResult:
     "Run every numbered notebook on `cfg`'s data into `reports_dir/<name>/`; see the module docs for what is written."
     with stop_on_signals():
-        nbs_dir, steps, ds = prepare_run(cfg, reports_dir, nbs)  # every input problem surfaces here, before anything is written
+        # every input problem surfaces here, before anything is written
+        nbs_dir, steps, ds = prepare_run(cfg, reports_dir, nbs)
         name = cfg.name or new_run_name(cfg)
         path = _claim_run_dir(reports_dir, name)
         try: return _run_steps(cfg, ds, path, nbs_dir if nbs else None, steps, log)
@@ -392,20 +408,26 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
     nbs_dir = steps[0].parent if steps else notebooks_dir(nbs)
     rd = RunDir(path)
     params = _params(cfg, ds, path)
-    manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params, seed=int(cfg.seed),
-                    data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir), notebooks_dir=str(nbs_dir),
-                    rerun=rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled else None,
-                    cleaning_plan=cfg.cleaning_plan and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
+    manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params,
+                    seed=int(cfg.seed),
+                    data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir),
+                    notebooks_dir=str(nbs_dir),
+                    rerun=rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled
+                    else None,
+                    cleaning_plan=cfg.cleaning_plan
+                    and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
     error, status = None, 'failed'
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
             rd.save('data', ds.frame)
-            rd.save('dataset', {**{k: getattr(ds, k) for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')},
+            rd.save('dataset', {**{k: getattr(ds, k)
+                                   for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')},
                                 'load_findings': [asdict(f) for f in ds.load_findings]})
             rd.save('config', cfg.load_options)
             write_index(path, manifest)
-            log(f"mlkit: run {path.name!r} on {cfg.data} ({ds.summary['rows']} rows, task {ds.task}, freq {ds.freq}) into {path}")
+            log(f"mlkit: run {path.name!r} on {cfg.data} ({ds.summary['rows']} rows, task {ds.task}, freq {ds.freq}) "
+                f"into {path}")
             log(f"mlkit: notebooks from {nbs_dir}")
             for i, nb in enumerate(steps):
                 rec = manifest['steps'][i]
