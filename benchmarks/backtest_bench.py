@@ -158,7 +158,8 @@ def worker(name:str, n:int):
     df = pd.read_parquet(make_data(n))
     for m in PRELOAD[name.split('_')[0]]: __import__(m)  # imports are not timed
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fn = {'mlkit_refit': lambda d: run_mlkit(d, 'refit'), 'mlkit_once': lambda d: run_mlkit(d, 'once')}.get(name) or globals()[f'run_{name}']
+    fn = ({'mlkit_refit': lambda d: run_mlkit(d, 'refit'), 'mlkit_once': lambda d: run_mlkit(d, 'once')}.get(name)
+          or globals()[f'run_{name}'])
     t0 = time.perf_counter(); mae = fn(df); sec = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(dict(contender=name, n=n, seconds=round(sec, 3), mae=round(mae, 6), peak_rss_mb=round(peak / 1024),
@@ -170,7 +171,8 @@ def run_worker(name:str, py:str, n:int) -> dict:
         p = subprocess.run([py, __file__, '--worker', name, str(n)], capture_output=True, text=True, timeout=LIMIT,
                            env=os.environ | {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1',
                                              'MKL_NUM_THREADS': '1'})
-        return json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else dict(contender=name, n=n, error=p.stderr.strip().splitlines()[-1][:200])
+        return (json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0
+                else dict(contender=name, n=n, error=p.stderr.strip().splitlines()[-1][:200]))
     except subprocess.TimeoutExpired: return dict(contender=name, n=n, error=f'not finished in {LIMIT} s')
 
 def summarise(runs:list[dict]) -> dict:

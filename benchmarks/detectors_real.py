@@ -82,7 +82,8 @@ def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
     raise ValueError(f'unknown dataset {name}')
 
 def _measurements(df:pd.DataFrame, time_col:str, nonneg:bool=False) -> list[str]:
-    "Numeric columns that measure something: more than 20 distinct values (and, with `nonneg`, under 1% negative values)."
+    """Numeric columns that measure something: more than 20 distinct values (and, with `nonneg`, under 1% negative
+    values)."""
     out = []
     for c in df.columns:
         if c == time_col or not is_numeric(df[c]) or df[c].nunique() <= 20: continue
@@ -92,7 +93,8 @@ def _measurements(df:pd.DataFrame, time_col:str, nonneg:bool=False) -> list[str]
     return out
 
 def _period(time:pd.Series) -> str|None:
-    "The calendar period whose totals are planted: a day for sub-daily data, a month for daily, a year for weekly to quarterly."
+    """The calendar period whose totals are planted: a day for sub-daily data, a month for daily, a year for weekly to
+    quarterly."""
     step = sampling_step(time)
     if step is None: return None
     if step < pd.Timedelta(days=1): return 'D'
@@ -108,7 +110,8 @@ def _conversion(x:pd.Series, rng) -> tuple[str, callable]:
     return 'x1000', lambda v: v * 1000
 
 def plant(kind:str, df:pd.DataFrame, time_col:str, target:str, rng:np.random.Generator) -> tuple[pd.DataFrame, dict]|None:
-    "`df` with one problem of `kind` planted at random (see `SIZES`), and the truth (column, rows, details); None where it cannot be planted."
+    """`df` with one problem of `kind` planted at random (see `SIZES`), and the truth (column, rows, details); None
+    where it cannot be planted."""
     df, n = df.copy(), len(df)
     time = df[time_col]
     if kind.startswith('granularity') or kind in CONTROLS:

@@ -285,7 +285,8 @@ def write_table(machine, summary, best, runs, sizes):
             if 'error' in r: L.append(f"| {n:,} | {name} | - | - | - | - | - | - | - | - | {r['load_before']} | "
                                       f"{r['error']} |"); continue
             sm = summary[n]
-            sp = f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x" if name == 'ydata' and sm['speedup'] else ''
+            sp = (f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x" if name == 'ydata'
+                  and sm['speedup'] else '')
             L.append(f"| {n:,} | {name} {r['version']} (pandas {r['pandas']}) | {r['seconds']:.2f} | "
                      f"{r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | "
                      f"{r['rss_base_mb']} | {r['rss_loaded_mb']} | {r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "

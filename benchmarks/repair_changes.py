@@ -65,7 +65,8 @@ def run_case(df, tcol, target, placeholders=None):
     return found, plan, changed(df, clean, tcol), time.perf_counter() - t0
 
 def plant(df, tcol, target, seed):
-    "A copy of `df` with -200 for 'missing' in 2-3 measured columns (target included) on the same random rows, and the rows."
+    """A copy of `df` with -200 for 'missing' in 2-3 measured columns (target included) on the same random rows, and the
+    rows."""
     rng = np.random.default_rng(seed)
     num = [c for c in df.columns if c not in (tcol, target) and pd.api.types.is_numeric_dtype(df[c])]
     cols = [target, *rng.choice(num, min(len(num), int(rng.integers(1, 3))), replace=False)]

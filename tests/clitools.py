@@ -31,7 +31,8 @@ def write_user_csv(folder:Path) -> Path:
     return p
 
 def text_outputs(nb_path, run_path) -> list:
-    "Per code cell: its printed text (streams joined: the kernel may split them differently each run), then its results' text."
+    """Per code cell: its printed text (streams joined: the kernel may split them differently each run), then its
+    results' text."""
     nb = nbformat.read(nb_path, as_version=4)
     out = []
     for c in nb.cells:

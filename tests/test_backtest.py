@@ -114,7 +114,9 @@ def test_baselines_and_comparison():
     assert np.allclose(seas['y_pred'], pd.Series(y, index=t).shift(24, freq='h').reindex(seas['time']).to_numpy())
     assert res.summary['seasonal_period'] == 24 and res.summary['baselines'] == ['naive', 'seasonal_naive', 'mean']
     cmp = res.comparison()
-    assert cmp['model'].iloc[0] == 'ridge' and cmp['folds_won'].sum() == 4 and set(cmp['model']) == {'ridge', 'naive', 'seasonal_naive', 'mean'}
+    assert cmp['model'].iloc[0] == 'ridge'
+    assert cmp['folds_won'].sum() == 4
+    assert set(cmp['model']) == {'ridge', 'naive', 'seasonal_naive', 'mean'}
     # 20 test rows: under a day
     assert [f.check for f in backtest_findings(res, X.shape[1])] == ['backtest_folds', 'small_folds']
 
@@ -160,7 +162,8 @@ def test_bad_input_stops_before_fitting(cv, times, msg):
 
 def test_refit_schedules():
     assert refit_schedule(5, True) == [(i, [i]) for i in range(5)]
-    assert refit_schedule(5, False) == [(0, [0, 1, 2, 3, 4])] and refit_schedule(5, 2) == [(0, [0, 1]), (2, [2, 3]), (4, [4])]
+    assert refit_schedule(5, False) == [(0, [0, 1, 2, 3, 4])]
+    assert refit_schedule(5, 2) == [(0, [0, 1]), (2, [2, 3]), (4, [4])]
     with pytest.raises(MlkitError): refit_schedule(3, 0)
     X, y, t = series()
     CountingRidge.fits.clear()
@@ -176,14 +179,18 @@ def test_artifacts_written_for_evaluation(tmp_path):
                    progress=False).save(run)
     a = tmp_path/'artifacts'
     p = pd.read_parquet(a/'backtest_predictions.parquet')
-    assert list(p.columns) == ['model', 'fold', 'time', 'y_true', 'y_pred', 'is_baseline'] and p['is_baseline'].dtype == bool
+    assert list(p.columns) == ['model', 'fold', 'time', 'y_true', 'y_pred', 'is_baseline']
+    assert p['is_baseline'].dtype == bool
     f = pd.read_parquet(a/'backtest_folds.parquet')
     assert list(f.columns) == ['fold', 'train_start', 'train_end', 'test_start', 'test_end', 'n_train', 'n_test']
     s = pd.read_parquet(a/'backtest_scores.parquet')
     assert {'model', 'fold', 'is_baseline', 'mae', 'rmse', 'r2', 'train_mae', 'fit_seconds',
             'predict_seconds'} <= set(s.columns)
     summ = json.loads((a/'backtest_summary.json').read_text())
-    assert summ['n_folds'] == 3 and summ['horizon'] == 1 and summ['seasonal_period'] == 24 and summ['metrics'] == ['mae', 'rmse', 'r2']
+    assert summ['n_folds'] == 3
+    assert summ['horizon'] == 1
+    assert summ['seasonal_period'] == 24
+    assert summ['metrics'] == ['mae', 'rmse', 'r2']
     assert summ['models'] == ['ridge', 'hist_gradient_boosting'] and len(res.scores) == 3 * 5
 
 def test_default_models_handle_strings():
@@ -207,7 +214,8 @@ def test_regression_scores_equal_sklearn(seed):
     assert np.isclose(score(yt, p)['mae'], mean_absolute_error(yt[5:], yp[5:]))
 
 def test_rows_without_a_target_are_left_out_and_counted():
-    "Missing (and infinite) targets: not fitted, not scored, counted in the summary; the other rows give the same folds."
+    """Missing (and infinite) targets: not fitted, not scored, counted in the summary; the other rows give the same
+    folds."""
     X, y, t = series()
     y2 = y.copy(); y2[[100, 500, 700]] = np.nan; y2[800] = np.inf
     res = backtest(default_models('regression'), X, y2, t, TemporalSplit(3, test_size=48), freq='h', progress=False)
@@ -243,7 +251,8 @@ def test_multiclass_and_imbalanced_targets_run(classes, weights):
 
 @pytest.mark.parametrize('n,freq', [(40, 'h'), (100, 'YS'), (300, 'W-SUN')])
 def test_short_and_coarse_data_run_end_to_end(n, freq):
-    "40 hourly rows (default lags would reach 168 h), a century of years, six years of weeks: features, folds and scores."
+    """40 hourly rows (default lags would reach 168 h), a century of years, six years of weeks: features, folds and
+    scores."""
     rng = np.random.default_rng(0)
     ts = pd.date_range('1900-01-01' if freq == 'YS' else '2020-01-05', periods=n, freq=freq)
     y = 10 + np.cumsum(rng.normal(size=n)); y[n // 2] = np.nan  # one missing target

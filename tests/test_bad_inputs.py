@@ -126,7 +126,8 @@ def test_corpus_is_large_enough(tmp_path):
     assert len(bad_inputs(tmp_path)) >= 40
 
 def test_bad_inputs_fail_cleanly(tmp_path, capsys):
-    "Each bad input: status 2, one line `mlkit: error: ... Fix: ...` with the phrase, no traceback, nothing written or touched."
+    """Each bad input: status 2, one line `mlkit: error: ... Fix: ...` with the phrase, no traceback, nothing written or
+    touched."""
     reports = tmp_path/'reports'; _earlier_runs(reports)
     cases = bad_inputs(tmp_path)
     before = _tree(tmp_path)

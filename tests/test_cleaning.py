@@ -70,7 +70,9 @@ def test_bike_sharing_real_problems(bike):
     hum = by[('impossible_value', 'hum')].evidence
     assert hum['rows'] == 22 and hum['days'] == ['2011-03-10']
     atemp = by[('stuck_sensor', 'atemp')].evidence
-    assert atemp['partner'] == 'temp' and atemp['first_runs'][0]['start'] == '2012-08-17 00:00:00' and atemp['rows'] == 24
+    assert atemp['partner'] == 'temp'
+    assert atemp['first_runs'][0]['start'] == '2012-08-17 00:00:00'
+    assert atemp['rows'] == 24
     assert ('identifier', 'instant') in by
     assert not [f for f in found if f.check in ('mixed_granularity', 'mixed_units', 'outlier')]  # no false alarms there
 
@@ -97,7 +99,8 @@ def test_awkward_input_does_not_crash():
 @pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier',
                                   'mixed_types'])
 def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
-    "Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data stays silent."
+    """Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data
+    stays silent."""
     from mlkit.cleaning import SAMPLE_ROWS, estimate_rows
     df = planted_error_case(kind, n=144_000, freq='h', seed=0)  # well beyond the sample: rows are checked, not sampled
     found = detect_problems(df, 'ts', 'y')
@@ -120,7 +123,8 @@ def test_period_totals_are_not_also_a_unit_mix(freq, n):
     assert {f.check for f in detect_problems(df, 'ts', 'y') if f.column == 'visits'} == {'mixed_granularity'}
 
 def test_running_median_where_asked_agrees_with_the_full_filter():
-    "LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its screens miss no row."
+    """LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its
+    screens miss no row."""
     from scipy import ndimage
     from mlkit.cleaning import LocalReference, forward_filled, ratio_candidates
     rng = np.random.default_rng(0)
@@ -142,7 +146,9 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
         found, r = ratio_candidates(x, ref, 2, .5)
         expected = np.flatnonzero(np.isfinite(x) & (x != 0) & ((ratio >= 2) | (ratio <= .5)))
         r, finite = r[np.argsort(found)], np.isfinite(ratio[expected])  # x / 0 and x / -0: infinite either way
-        assert np.array_equal(np.sort(found), expected) and np.array_equal(r[finite], ratio[expected][finite]) and np.isinf(r[~finite]).all()
+        assert np.array_equal(np.sort(found), expected)
+        assert np.array_equal(r[finite], ratio[expected][finite])
+        assert np.isinf(r[~finite]).all()
     noisy, sparse = LocalReference(series[0]), LocalReference(series[-1])
     # the three-block order statistics bound a noisy median far more tightly than the block's own extremes
     assert (noisy.high - noisy.low).mean() < .7 * (noisy.block_max - noisy.block_min).mean()
@@ -170,7 +176,8 @@ def test_identifiers_reuse_known_distinct_counts():
     from mlkit.eda import profile
     d = planted_error_case('identifier', n=24 * 60, freq='h')
     known = profile(d)['unique'].to_dict()
-    assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts') and check_identifiers(d, 'ts')[0].column == 'record_id'
+    assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts')
+    assert check_identifiers(d, 'ts')[0].column == 'record_id'
 
 def test_a_profile_passed_in_gives_the_same_findings():
     "detect_problems(profile=...) reuses the profile's distinct counts: the findings do not change."
@@ -181,12 +188,14 @@ def test_a_profile_passed_in_gives_the_same_findings():
         assert detect_problems(d, 'ts', 'y', profile=profile(d)) == detect_problems(d, 'ts', 'y')
 
 def test_value_counts_use_known_distinct_counts():
-    "A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1' merge)."
+    """A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1'
+    merge)."""
     from mlkit.cleaning import value_counts, MAX_CATEGORIES
     n = 3 * MAX_CATEGORIES
     key = pd.Series([f'k{i}' for i in range(n)], dtype='str')
     category = pd.Series(np.array(['a', 'b', 'c'])[np.arange(n) % 3], dtype='str')
     assert value_counts(key, n) is None and value_counts(key) is None
-    assert value_counts(category, 3).equals(value_counts(category)) and value_counts(category, 3).tolist() == [MAX_CATEGORIES] * 3
+    assert value_counts(category, 3).equals(value_counts(category))
+    assert value_counts(category, 3).tolist() == [MAX_CATEGORIES] * 3
     objects = pd.Series([1, '1'] * (n // 2), dtype=object)  # two objects, one text
     assert value_counts(objects, MAX_CATEGORIES + 1).to_dict() == {'1': n}

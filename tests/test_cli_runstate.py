@@ -59,7 +59,8 @@ def _no_orphans(sid:int, timeout=30):
 
 @pytest.mark.parametrize('sig,code', [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_marks_the_run_interrupted(tmp_path, user_csv, sig, code):
-    "SIGTERM or SIGINT while a step runs: one line on stderr, exit 143/130, the manifest says interrupted, the index too."
+    """SIGTERM or SIGINT while a step runs: one line on stderr, exit 143/130, the manifest says interrupted, the index
+    too."""
     name = f'sig{int(sig)}'
     proc = _start(tmp_path, user_csv, _steps(tmp_path, 'slow', SLOW), name)
     run = tmp_path/'reports'/name
@@ -93,7 +94,9 @@ def test_killed_run_is_shown_interrupted(tmp_path, user_csv):
     assert r.returncode == 0 and 'killed' in r.stdout and 'interrupted' in r.stdout, r.stdout  # ...is not believed
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports',
               cwd=tmp_path)
-    assert r.returncode == 2 and 'was interrupted (its process is gone)' in r.stderr and r.stderr.count('\n') == 1, r.stderr
+    assert r.returncode == 2, r.stderr
+    assert 'was interrupted (its process is gone)' in r.stderr, r.stderr
+    assert r.stderr.count('\n') == 1, r.stderr
     _no_orphans(proc.pid)
 
 def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
@@ -103,7 +106,8 @@ def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'empty', empty), '--name', 'empty',
               '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 1, r.stderr
-    assert '50_empty left nothing to work on (rows_left=0; the data has 1440 rows' in r.stderr and 'longest_lag=2000' in r.stderr
+    assert '50_empty left nothing to work on (rows_left=0; the data has 1440 rows' in r.stderr
+    assert 'longest_lag=2000' in r.stderr
     m = _manifest(tmp_path/'reports'/'empty')
     assert m['status'] == 'failed' and [s['status'] for s in m['steps']] == ['complete', 'failed']
 
@@ -111,7 +115,8 @@ def _strict(path:Path):
     return loads_strict_json(path.read_text(encoding='utf-8'))
 
 def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
-    "Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict parser."
+    """Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict
+    parser."""
     values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\n"
               "run = open_run(data_path, target, time_col, task, freq, seed, run_dir)\n"
               "run.record('50_values', {'score': float('inf'), 'spread': np.nan, 'rows_left': 10})\n"
@@ -134,7 +139,9 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     argv = shlex.split(m['rerun'])
     assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports') and argv[argv.index('--data')
                                                                                  + 1] == str(user_csv)
-    assert argv[argv.index('--duplicates') + 1] == 'mean' and m['attribution'] is None and 'Bike Sharing' not in (run/'index.html').read_text()
+    assert argv[argv.index('--duplicates') + 1] == 'mean'
+    assert m['attribution'] is None
+    assert 'Bike Sharing' not in (run/'index.html').read_text()
     # the step pages load nothing from the network
     for page in run.glob('*.html'):
         text = page.read_text()

@@ -15,7 +15,8 @@ def api_run(tmp_path_factory, user_csv):
 
 @pytest.fixture(scope='module')
 def packaged_run(tmp_path_factory, user_csv):
-    "`pip install .` (into a target folder), then `mlkit run` on the same CSV from another folder: (process, run folder, site)."
+    """`pip install .` (into a target folder), then `mlkit run` on the same CSV from another folder: (process, run
+    folder, site)."""
     tmp = tmp_path_factory.mktemp('pkg')
     site = tmp/'site'
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '--no-build-isolation', '-q', '--target', site,
@@ -30,7 +31,9 @@ def packaged_run(tmp_path_factory, user_csv):
 def test_user_csv_runs_through_the_api(api_run):
     m = json.loads((api_run.path/'manifest.json').read_text())
     assert api_run.status == 'complete' and m['status'] == 'complete' and [s['step'] for s in m['steps']] == STEPS
-    assert m['parameters']['time_col'] == 'ts' and m['parameters']['task'] == 'regression' and m['parameters']['freq'] == 'h'
+    assert m['parameters']['time_col'] == 'ts'
+    assert m['parameters']['task'] == 'regression'
+    assert m['parameters']['freq'] == 'h'
     assert m['data']['rows'] == 24 * 60 and len(m['data']['sha256']) == 64
     # the awkward columns are reported, not fatal: numbers mixed with text, a free-text key, an all-missing column
     found = {(f['check'], f['column']) for f in json.loads((api_run.path/'findings.json').read_text())}

@@ -115,4 +115,6 @@ def test_planted_kinds_are_found_on_real_data(data, kind):
 def test_disguised_null_finding_names_the_rows(data):
     df = pd.DataFrame({'a': np.r_[np.arange(50.), [-999.] * 4], 'b': np.r_[np.linspace(5, 9, 50), [-999.] * 4]})
     f = {x.column: x.evidence for x in check_disguised_nulls(df)}
-    assert f['a']['row_positions'] == [50, 51, 52, 53] and f['a']['co_occurring'] == ['b'] and f['a']['counts'] == {'-999.0': 4}
+    assert f['a']['row_positions'] == [50, 51, 52, 53]
+    assert f['a']['co_occurring'] == ['b']
+    assert f['a']['counts'] == {'-999.0': 4}

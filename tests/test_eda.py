@@ -15,7 +15,9 @@ def test_profile_agrees_with_pandas_describe(bike):
     p = profile(df)
     d = df.select_dtypes('number').describe().T
     for c in ['cnt', 'temp', 'hum', 'windspeed']:
-        assert p.loc[c, 'min'] == d.loc[c, 'min'] and p.loc[c, 'max'] == d.loc[c, 'max'] and p.loc[c, 'median'] == d.loc[c, '50%']
+        assert p.loc[c, 'min'] == d.loc[c, 'min']
+        assert p.loc[c, 'max'] == d.loc[c, 'max']
+        assert p.loc[c, 'median'] == d.loc[c, '50%']
         assert p.loc[c, 'skew'] == pytest.approx(stats.skew(df[c], bias=False))
         assert p.loc[c, 'zeros'] == (df[c] == 0).sum() and p.loc[c, 'unique'] == df[c].nunique()
     assert p.loc['hum', 'zeros'] == 22  # the hum == 0 sensor fault of 2011-03-10
@@ -23,7 +25,10 @@ def test_profile_agrees_with_pandas_describe(bike):
 
 def test_time_coverage_finds_the_missing_hours(bike):
     cov = time_coverage(bike.frame['timestamp'], 'h').set_index('fact')['value']
-    assert cov['expected_slots'] == 17379 + 165 and cov['missing_slots'] == 165 and cov['duplicated'] == 0 and cov['out_of_order'] == 0
+    assert cov['expected_slots'] == 17379 + 165
+    assert cov['missing_slots'] == 165
+    assert cov['duplicated'] == 0
+    assert cov['out_of_order'] == 0
     gaps = time_gaps(bike.frame['timestamp'], 'h')
     # the longest gap: hurricane Sandy, 2012-10-29
     assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36
@@ -69,7 +74,8 @@ def test_awkward_frames_do_not_crash():
                       'key': [f'id{i}' for i in range(50)], 'y': 1.0})
     p = profile(d)
     assert p.loc['empty', 'missing'] == 50 and np.isnan(p.loc['empty', 'skew']) and p.loc['key', 'unique'] == 50
-    assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0 and time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
+    assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0
+    assert time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
     assert decompose_target(d, 'y', 'ts', 'h')['trend'].isna().all()  # a constant target has no trend to find
     assert correlations(d, 'y')['spearman'].isna().all() and len(period_shift(d, 'ts')) == 4
 
@@ -91,7 +97,9 @@ def test_profile_threads_and_skewness_agree_with_pandas_and_scipy():
                        'c': np.r_[np.full(499, 3.), np.nan], 'k': [f'k{i % 37}' for i in range(500)]})
     assert profile(df, threads=1).equals(profile(df, threads=3))
     p = profile(df)
-    assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew()) and np.isnan(p.loc['c', 'skew']) and np.isnan(df['c'].skew())
+    assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew())
+    assert np.isnan(p.loc['c', 'skew'])
+    assert np.isnan(df['c'].skew())
     assert p.loc['ts', 'unique'] == 500 and p.loc['k', 'unique'] == 37
     assert skewness(df['g'].to_numpy()) == pytest.approx(stats.skew(df['g']))
     long = rng.gamma(2, 2, 50_000); long[::7] = np.nan  # several chunks, with missing values

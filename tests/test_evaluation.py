@@ -125,7 +125,8 @@ def test_notebook_against_the_backtest_artifact_contract(tmp_path):
     pm.execute_notebook('nbs/05_evaluation.ipynb', str(tmp_path/'out.ipynb'), parameters=dict(run_dir=str(rd.path)),
                         kernel_name='python3', progress_bar=False)
     table = rd.load('evaluation')
-    assert set(table['model']) == {'naive', 'seasonal_naive', 'mean', 'blend', 'leaky'} and table['is_baseline'].sum() == 3
+    assert set(table['model']) == {'naive', 'seasonal_naive', 'mean', 'blend', 'leaky'}
+    assert table['is_baseline'].sum() == 3
     findings = json.loads((rd.path/'findings'/'05_evaluation.json').read_text())
     checks = {(f['check'], f['evidence'].get('model')) for f in findings}
     assert ('too_good_to_be_true', 'leaky') in checks and ('leak_reconstructed_target', None) in checks
@@ -168,7 +169,8 @@ def test_missing_and_infinite_actuals_are_left_out_and_noted():
     assert len(notes) == 1 and notes[0].severity == 'info' and notes[0].evidence['test_times_without_target'] == 40
 
 def test_notebook_on_real_data_with_target_gaps(tmp_path):
-    "ETTh1 (real, not ours) with 2,000 missing and 20 infinite target values: 05 completes and reports them, no false leak."
+    """ETTh1 (real, not ours) with 2,000 missing and 20 infinite target values: 05 completes and reports them, no false
+    leak."""
     import papermill as pm
     from pathlib import Path
     real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv'
@@ -205,7 +207,8 @@ def test_notebook_on_real_data_with_target_gaps(tmp_path):
     assert len(rd.load('evaluation')) == 3
 
 def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
-    "ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of the target is."
+    """ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of
+    the target is."""
     from pathlib import Path
     real = Path('/work/shared/data/real/etth1/ETTh1.csv')
     real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv' if not real.exists() else real

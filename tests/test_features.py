@@ -56,7 +56,8 @@ def test_lags_follow_the_time_grid():
                        'y': [1., 2., 4., 5.]})
     F = PastFeatures('ts', 'y', lags=[1, 3], windows=[], diffs=(), expanding=False, calendar=False,
                      freq='h').fit_transform(df)
-    assert F['y_lag1'].tolist()[2:] == [pytest.approx(np.nan, nan_ok=True), 4.0] and F['y_lag3'].tolist()[2:] == [1.0, 2.0]
+    assert F['y_lag1'].tolist()[2:] == [pytest.approx(np.nan, nan_ok=True), 4.0]
+    assert F['y_lag3'].tolist()[2:] == [1.0, 2.0]
     assert time_positions(df['ts'], 'h').tolist() == [0, 1, 3, 4]
 
 def test_rolling_window_ends_h_before_t():
@@ -85,7 +86,9 @@ def test_sklearn_conventions_and_columns():
     df = frame().assign(note=lambda d: [f'n{i}' for i in range(len(d))])
     pf = clone(PastFeatures('ts', 'y', lags=[1], known_cols=['plan'], freq='h')).set_output(transform='pandas')
     F = pf.fit_transform(df)
-    assert list(F.columns) == list(pf.get_feature_names_out()) and 'kind_lag1' in F and F['kind_lag1'].iloc[5] == df['kind'].iloc[4]
+    assert list(F.columns) == list(pf.get_feature_names_out())
+    assert 'kind_lag1' in F
+    assert F['kind_lag1'].iloc[5] == df['kind'].iloc[4]
     assert 'note' in pf.dropped_ and 'plan' in F and 'plan_lag1' not in F and 'x_lag1' in F
     assert pf.get_params()['known_cols'] == ['plan']
 
@@ -93,18 +96,24 @@ def test_make_features_drops_incomplete_target_rows_only():
     df = frame(gaps=False)
     df.loc[100, 'x'] = np.nan
     out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], freq='h'))
-    assert out['ts'].iloc[0] == df['ts'].iloc[24] and out['x_lag1'].isna().sum() == 1 and list(out.columns[:2]) == ['ts', 'y']
+    assert out['ts'].iloc[0] == df['ts'].iloc[24]
+    assert out['x_lag1'].isna().sum() == 1
+    assert list(out.columns[:2]) == ['ts', 'y']
 
 def test_make_features_leaves_out_rows_without_a_target_only():
-    "A missing target mid-series drops its own row; later rows keep their rows (their lag of it is missing, for the imputers)."
+    """A missing target mid-series drops its own row; later rows keep their rows (their lag of it is missing, for the
+    imputers)."""
     df = frame(gaps=False)
     df.loc[200, 'y'] = np.nan
     out = make_features(df, PastFeatures('ts', 'y', lags=[1, 24], windows=[], expanding=False, diffs=(), freq='h'))
     assert set(df['ts']) - set(out['ts']) == set(df['ts'].iloc[[*range(24), 200]])
-    assert out.index.equals(pd.RangeIndex(len(out))) and out['y_lag1'].isna().sum() == 1 and out['y_lag24'].isna().sum() == 1
+    assert out.index.equals(pd.RangeIndex(len(out)))
+    assert out['y_lag1'].isna().sum() == 1
+    assert out['y_lag24'].isna().sum() == 1
 
 def test_half_missing_target_keeps_its_rows_for_later_features():
-    "With every other target missing (a real gap pattern), half the rows remain and the lags still read the known values."
+    """With every other target missing (a real gap pattern), half the rows remain and the lags still read the known
+    values."""
     df = frame(gaps=False)
     df.loc[df.index % 2 == 1, 'y'] = np.nan
     out = make_features(df, PastFeatures('ts', 'y', freq='h'))
@@ -114,11 +123,13 @@ def test_infinite_target_counts_as_missing():
     df = frame(gaps=False)
     df.loc[[50, 51], 'y'] = np.inf; df.loc[60, 'x'] = -np.inf
     out = make_features(df, PastFeatures('ts', 'y', freq='h'))
-    assert np.isfinite(out.select_dtypes('number').fillna(0).to_numpy()).all() and df['ts'].iloc[50] not in set(out['ts'])
+    assert np.isfinite(out.select_dtypes('number').fillna(0).to_numpy()).all()
+    assert df['ts'].iloc[50] not in set(out['ts'])
 
 @pytest.mark.parametrize('n', [30, 40, 100])
 def test_default_lags_fit_short_data(n):
-    "40 hourly rows: the daily and weekly lags (24, 168) would leave nothing; the defaults shrink to what the data allows."
+    """40 hourly rows: the daily and weekly lags (24, 168) would leave nothing; the defaults shrink to what the data
+    allows."""
     out = make_features(frame(n=n, gaps=False), pf := PastFeatures('ts', 'y', freq='h'))
     assert max(pf.lags_ + pf.windows_) <= max(n // 4, 3) and len(out) >= n - n // 4 and pf.lags_[:3] == [1, 2, 3]
 
@@ -148,7 +159,8 @@ def test_class_label_target_enters_as_indicators():
     df = frame(gaps=False).assign(y=lambda d: np.where(d['y'] > d['y'].median(), 'up', 'down'))
     pf = PastFeatures('ts', 'y', lags=[1, 2], windows=[4], freq='h')
     F = pf.fit_transform(df)
-    assert F['y=up_lag1'].iloc[10] == float(df['y'].iloc[9] == 'up') and F['y=up_roll4_mean'].dropna().between(0, 1).all()
+    assert F['y=up_lag1'].iloc[10] == float(df['y'].iloc[9] == 'up')
+    assert F['y=up_roll4_mean'].dropna().between(0, 1).all()
     assert future_change_test(pf, df, 150) == 0
     out = make_features(df, pf)
     assert out['y'].dtype == object or str(out['y'].dtype).startswith('str')

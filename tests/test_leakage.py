@@ -41,7 +41,8 @@ def test_findings_carry_evidence_and_advice():
 def test_reconstruction_names_the_parts_and_formula():
     a = _audit('reconstructed')
     f = next(x for x in a.findings if x.check == 'leak_reconstructed_target')
-    assert f.evidence['columns'] == ['part_a', 'part_b'] and f.evidence['coefficients'] == {'part_a': 1.0, 'part_b': 1.0}
+    assert f.evidence['columns'] == ['part_a', 'part_b']
+    assert f.evidence['coefficients'] == {'part_a': 1.0, 'part_b': 1.0}
 
 def test_classification_target():
     d, t, f = planted_leak_case('feature_alone')
@@ -127,7 +128,9 @@ def test_real_target_gaps_and_infinities_are_left_out_and_counted(etth1):
     y[4000:4300] = np.nan  # and a long gap
     a = audit_leakage(df.drop(columns=[target, tcol]), y, target, task, time=df[tcol])
     note = next(f for f in a.findings if f.check == 'leak_missing_target')
-    assert note.severity == 'info' and note.evidence['rows'] == int((~np.isfinite(y)).sum()) and note.evidence['infinite'] == 50
+    assert note.severity == 'info'
+    assert note.evidence['rows'] == int((~np.isfinite(y)).sum())
+    assert note.evidence['infinite'] == 50
     assert _alarms(a) == []
     gapped = df.assign(**{target: y})
     feats = _features(gapped.assign(**{target: gapped[target].replace([np.inf, -np.inf], np.nan)}), target, tcol)
@@ -167,16 +170,19 @@ def test_calendar_feature_on_a_daily_cycle_is_not_a_leak():
 
 @needs_real
 def test_real_placeholders_shared_with_the_target_are_not_a_leak(etth1):
-    "-200 for 'missing' in the target and two columns on the same rows (as in UCI Air Quality): no leak, with or without the dict."
+    """-200 for 'missing' in the target and two columns on the same rows (as in UCI Air Quality): no leak, with or
+    without the dict."""
     df, target, tcol, task = etth1
     rng = np.random.default_rng(3); rows = rng.choice(len(df), 400, replace=False)
     bad = df.copy(); bad.loc[rows, [target, 'HUFL', 'MULL']] = -200.
     X, y = bad.drop(columns=[target, tcol]), bad[target]
     a = audit_leakage(X, y, target, task, time=bad[tcol])
-    assert _alarms(a) == [] and set(next(f for f in a.findings if f.check == 'leak_placeholders').evidence) == {target, 'HUFL', 'MULL'}
+    assert _alarms(a) == []
+    assert set(next(f for f in a.findings if f.check == 'leak_placeholders').evidence) == {target, 'HUFL', 'MULL'}
     b = audit_leakage(X, y, target, task, time=bad[tcol],
                       missing_values={target: [-200.], 'HUFL': [-200.], 'MULL': [-200.]})
-    assert _alarms(b) == [] and next(f for f in b.findings if f.check == 'leak_placeholders').evidence['HUFL']['source'] == 'missing_values'
+    assert _alarms(b) == []
+    assert next(f for f in b.findings if f.check == 'leak_placeholders').evidence['HUFL']['source'] == 'missing_values'
     # a real leak among the placeholders is still found
     c = audit_leakage(X.assign(part=y * .3), y, target, task, time=bad[tcol])
     assert any(ch == 'leak_reconstructed_target' for ch, _ in _alarms(c))

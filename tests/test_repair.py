@@ -29,7 +29,8 @@ def test_bike_sharing_plan(bike):
                          detect_problems(bike.frame, bike.time_col, bike.target, bike.freq))
     clean, changes = apply_plan(bike.frame, plan, bike.time_col)
     assert {'instant', 'dteday'}.isdisjoint(clean.columns) and len(clean) == len(bike.frame)
-    assert changes.groupby('column').size().to_dict() == {'atemp': 24, 'hum': 22} and (changes['after'] == 'missing').all()
+    assert changes.groupby('column').size().to_dict() == {'atemp': 24, 'hum': 22}
+    assert (changes['after'] == 'missing').all()
     assert clean[bike.target].equals(bike.frame[bike.target])
     kept = [c for c in clean.columns if c not in ('hum', 'atemp')]
     assert clean[kept].equals(bike.frame[kept])  # every other value as it was
@@ -39,7 +40,8 @@ def test_bike_sharing_plan(bike):
     assert {f.check for f in cleaning_findings(plan, changes)} == {'cleaning_dropped_column', 'cleaning_masked'}
 
 def _placeholder_case(seed=0, n=24 * 90):
-    "Hourly pollution-like data: heavy-tailed real episodes, and -200 for 'missing' in every measured column (target included)."
+    """Hourly pollution-like data: heavy-tailed real episodes, and -200 for 'missing' in every measured column (target
+    included)."""
     rng = np.random.default_rng(seed)
     ts = pd.date_range('2024-01-01', periods=n, freq='h')
     nox = rng.lognormal(5, .6, n); nox[rng.choice(n, 20, replace=False)] *= 6  # real, rare, high episodes
@@ -52,7 +54,8 @@ def _placeholder_case(seed=0, n=24 * 90):
 
 @pytest.mark.parametrize('seed', [0, 1])
 def test_placeholders_masked_extremes_untouched(seed):
-    "-200 becomes missing everywhere (the target too) and nothing else changes: real extremes and heavy rain stay as they are."
+    """-200 becomes missing everywhere (the target too) and nothing else changes: real extremes and heavy rain stay as
+    they are."""
     d, rows = _placeholder_case(seed)
     plan = plan_of(d, placeholders={'nox': [-200], 'temp': [-200], 'y': [-200]})
     clean, changes = apply_plan(d, plan, 'ts')
@@ -72,7 +75,8 @@ def test_forced_clip_keeps_a_never_negative_column_non_negative():
     "A clip the user forces is fitted per fold and never crosses a bound the data respects (rain stays >= 0)."
     d, _ = _placeholder_case()
     plan = plan_of(d)
-    forced = with_user_states(plan, {x.id: 'forced' for x in plan if x.action == 'clip'}) if any(x.action == 'clip' for x in plan) else plan
+    forced = (with_user_states(plan, {x.id: 'forced' for x in plan if x.action == 'clip'})
+              if any(x.action == 'clip' for x in plan) else plan)
     rec = plan_records(forced) + [dict(id='clip:rain:user', action='clip', column='rain', rule={'k': 1.}, rows=0,
                                        reason='test',
                                        evidence='weak', state='forced')]
@@ -150,7 +154,8 @@ def test_unplanted_real_data_values_unchanged(path, target):
     assert set(changes['column']) <= flagged, changes.groupby('column').size()
 
 def test_trending_measurements_are_not_dropped_unasked():
-    "A real measurement that only grows (GDP, population) looks like an identifier: dropping it is proposed, not applied."
+    """A real measurement that only grows (GDP, population) looks like an identifier: dropping it is proposed, not
+    applied."""
     d = planted_error_case('identifier')
     d['gdp'] = np.cumsum(np.random.default_rng(0).gamma(2, 1, len(d)))
     plan = plan_of(d)
@@ -159,7 +164,8 @@ def test_trending_measurements_are_not_dropped_unasked():
     assert 'gdp' in apply_plan(d, plan, 'ts')[0] and 'record_id' not in apply_plan(d, plan, 'ts')[0]
 
 def test_run_reads_the_users_plan(tmp_path, bike):
-    "A run whose configuration names an edited cleaning_plan.json obeys it: the vetoed masking leaves hum's zeros as they were."
+    """A run whose configuration names an edited cleaning_plan.json obeys it: the vetoed masking leaves hum's zeros as
+    they were."""
     from mlkit.core import Run, RunDir
     from mlkit.repair import clean_data, plan_for_run, save_plan_file
     first = Run(RunConfig(), RunDir(tmp_path/'first'), bike)
@@ -174,4 +180,5 @@ def test_run_reads_the_users_plan(tmp_path, bike):
     clean = clean_data(second)
     assert (clean['hum'] == 0).sum() == 22 and clean['atemp'].isna().sum() == 24
     stored = {r['id']: r['state'] for r in json.loads((tmp_path/'second'/'artifacts'/'cleaning_plan.json').read_text())}
-    assert stored['mask_as_missing:hum:impossible_value'] == 'vetoed' and stored['mask_as_missing:atemp:stuck_sensor'] == 'applied'
+    assert stored['mask_as_missing:hum:impossible_value'] == 'vetoed'
+    assert stored['mask_as_missing:atemp:stuck_sensor'] == 'applied'

@@ -4,7 +4,8 @@ import nbformat
 from mlkit.runner import KERNEL_ENV, REPORT_HEADING, _execute_step, report_version, step_notebooks, notebooks_dir
 
 def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
-    "The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not run."
+    """The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not
+    run."""
     before = os.environ.get('OMP_NUM_THREADS')
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell('# Step'), nbformat.v4.new_code_cell('out = "x"',
@@ -21,7 +22,8 @@ def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
     assert os.environ.get('OMP_NUM_THREADS') == before
 
 def test_every_step_has_a_report_part():
-    "Each shipped step notebook marks where its analysis of the run's data begins, and its report keeps every definition."
+    """Each shipped step notebook marks where its analysis of the run's data begins, and its report keeps every
+    definition."""
     for p in step_notebooks(notebooks_dir()):
         nb = nbformat.read(p, as_version=4)
         rep = report_version(nb)
