@@ -11,7 +11,8 @@ A second design, "fit once": the same features and test rows, but Ridge is fitte
 rows, and predicts all 10 test folds (skforecast's OneStepAheadFold does this; mlkit's backtest with refit=False).
 
 Contenders (each in its own subprocess; peak memory = the subprocess's peak RSS, libraries and data included):
-  mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding folds)
+  mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding
+                    folds)
   mlkit_refit       the same, Ridge wrapped in a Pipeline so the engine refits it per fold (the generic path)
   mlkit_once        fit once: the same with backtest(refit=False) (the fast path fits the first fold only)
   sklearn_cv        (a) pandas shift for the lags + TimeSeriesSplit(10, test_size) + cross_validate(Ridge), n_jobs=1
@@ -190,7 +191,8 @@ def main():
         names = [k for k, py in CONTENDERS.items() if Path(py).exists()]
         for k in CONTENDERS.keys() - set(names): print(f'skip {k}: run benchmarks/backtest_setup.sh first', flush=True)
         runs = {k: [] for k in names}
-        for k in [k for k in names if k in STEPWISE and n > STEPWISE_MAX_ROWS]: runs[k].append(dict(contender=k, n=n, error=f'not run above {STEPWISE_MAX_ROWS:,} rows'))
+        for k in [k for k in names if k in STEPWISE and n > STEPWISE_MAX_ROWS]:
+            runs[k].append(dict(contender=k, n=n, error=f'not run above {STEPWISE_MAX_ROWS:,} rows'))
         for _ in range(REPEATS):  # interleaved, so that a slow spell of the machine hits every contender alike
             for k in names:
                 if runs[k] and ('error' in runs[k][-1] or runs[k][-1]['seconds'] > SLOW): continue
@@ -211,7 +213,8 @@ def write_table(rows):
     for n in SIZES:
         base = next((r['seconds'] for r in rows if r['n'] == n and r['contender'] == 'mlkit' and 'seconds' in r), None)
         for r in (r for r in rows if r['n'] == n):
-            if 'error' in r: lines.append(f"| {n:,} | {r['contender']} | - | - | - | - | - | - | {r['error']} |"); continue
+            if 'error' in r:
+                lines.append(f"| {n:,} | {r['contender']} | - | - | - | - | - | - | {r['error']} |"); continue
             ratio = f"{r['seconds'] / base:.1f}x" if base else '-'
             lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {r['best_seconds']:.3f} | {r['runs']} | "
                          f"{ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")

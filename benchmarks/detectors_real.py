@@ -1,6 +1,7 @@
 """Silent-error detectors on real data nobody here wrote: recall of planted problems and false alarms on the data as is.
 
-Usage (from the repository root): python benchmarks/detectors_real.py [--seeds 10] -> benchmarks/detectors_real.md and .json
+Usage (from the repository root): python benchmarks/detectors_real.py [--seeds 10]
+-> benchmarks/detectors_real.md and .json
 
 Data: the five real datasets of ../shared/data/real (occupancy's three files as one frame, its unnamed first column as
 `row`), the bundled Bike Sharing hourly data, and statsmodels' co2, elec_equip, macrodata, sunspots and nile.
@@ -109,7 +110,8 @@ def _conversion(x:pd.Series, rng) -> tuple[str, callable]:
     if -60 <= lo and hi <= 60 and rng.random() < .5: return 'Celsius -> Fahrenheit', lambda v: v * 1.8 + 32
     return 'x1000', lambda v: v * 1000
 
-def plant(kind:str, df:pd.DataFrame, time_col:str, target:str, rng:np.random.Generator) -> tuple[pd.DataFrame, dict]|None:
+def plant(kind:str, df:pd.DataFrame, time_col:str, target:str,
+          rng:np.random.Generator) -> tuple[pd.DataFrame, dict]|None:
     """`df` with one problem of `kind` planted at random (see `SIZES`), and the truth (column, rows, details); None
     where it cannot be planted."""
     df, n = df.copy(), len(df)

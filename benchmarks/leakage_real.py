@@ -51,7 +51,8 @@ def _new_name(df:pd.DataFrame, rng) -> str:
     while (name := f'col_{rng.integers(1000, 9999)}') in df: pass
     return name
 
-def plant_leak(df:pd.DataFrame, target:str, kind:str, rng:np.random.Generator, time_col:str|None=None) -> tuple[pd.DataFrame, dict]:
+def plant_leak(df:pd.DataFrame, target:str, kind:str, rng:np.random.Generator,
+               time_col:str|None=None) -> tuple[pd.DataFrame, dict]:
     "`df` with one leak of `kind` (see KINDS) planted at random, and what was planted (columns, sizes)."
     df, y = df.copy(), df[target]
     if kind == 'parts':
@@ -136,7 +137,8 @@ def main(seeds:int=5, datasets=('etth1', 'ili', 'exchange_rate', 'wind', 'occupa
                           seconds=round(t1 - t0, 1)))
         print(clean[-1], flush=True)
         for kind in KINDS:
-            if (kind == 'disguised_category') != (task == 'classification') and kind in ('disguised_category',): continue
+            if (kind == 'disguised_category') != (task == 'classification') and kind in ('disguised_category',):
+                continue
             if kind in ('parts', 'target_copy') and task == 'classification': continue
             for seed in range(seeds):
                 rng = np.random.default_rng([seed, KINDS.index(kind), len(name)])
@@ -152,7 +154,8 @@ def main(seeds:int=5, datasets=('etth1', 'ili', 'exchange_rate', 'wind', 'occupa
     return pd.DataFrame(rows), clean
 
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(); p.add_argument('--seeds', type=int, default=5); p.add_argument('--datasets', nargs='*')
+    p = argparse.ArgumentParser()
+    p.add_argument('--seeds', type=int, default=5); p.add_argument('--datasets', nargs='*')
     args = p.parse_args()
     res, clean = main(args.seeds, *( [tuple(args.datasets)] if args.datasets else []))
     here = Path(__file__).resolve().parent

@@ -29,7 +29,8 @@ cases = {k: planted_leak_case(k) for k in LEAK_KINDS} | {'bike_casual_registered
 mlkit_found = {}
 for name, (df, target, feats) in cases.items():
     cut = split_point(len(df))
-    df.iloc[:cut].to_csv(cases_dir/f'{name}_train.csv', index=False); df.iloc[cut:].to_csv(cases_dir/f'{name}_test.csv', index=False)
+    df.iloc[:cut].to_csv(cases_dir/f'{name}_train.csv', index=False)
+    df.iloc[cut:].to_csv(cases_dir/f'{name}_test.csv', index=False)
     (cases_dir/f'{name}.json').write_text(json.dumps(dict(case=name, target=target, features=feats, time='ts')))
     t0 = time.perf_counter()
     a = audit_leakage(df[feats], df[target], target, 'regression', time=df['ts'])

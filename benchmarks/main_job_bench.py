@@ -5,7 +5,8 @@ parameters cell, in fresh kernels, through the same command-line entry (`python 
 script calling `papermill.execute_notebook` the way the runner does). What the floor costs (kernel starts, imports)
 no analysis can avoid; the rest is mlkit's work.
 Busy: one background process spinning on one core (`while True: pass`) for the whole measurement, as a user's laptop
-running something else. Goals (issue 14): main job <= 2x the floor on an idle machine; busy main job <= 1.5x the idle one.
+running something else. Goals (issue 14): main job <= 2x the floor on an idle machine; busy main job <= 1.5x the
+idle one.
 Rounds alternate floor and main job, idle and busy, `--repeats` times; the median of each is reported and every run
 listed. Usage: `python benchmarks/main_job_bench.py [--repeats 3] [--out benchmarks/main_job_results]`.
 """

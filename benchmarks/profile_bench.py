@@ -19,7 +19,8 @@ numeric status codes (mixed types), a record_id column (identifier), duplicated 
 Contenders, each in a fresh subprocess on the same Parquet file (reading it is not timed, imports are not timed; each
 subprocess first runs its contender once on a 5,000-row frame of the same design, untimed, so that lazy imports and
 first-call costs are out of both the timing and the memory figures):
-  mlkit    p = mlkit.eda.profile(df); mlkit.eda.time_coverage(df.ts, 'h'); mlkit.cleaning.detect_problems(df, 'ts', 'y', 'h', profile=p)
+  mlkit    p = mlkit.eda.profile(df); mlkit.eda.time_coverage(df.ts, 'h');
+           mlkit.cleaning.detect_problems(df, 'ts', 'y', 'h', profile=p)
            (mlkit's venv: .venv)
   ydata    ydata_profiling.ProfileReport(df, minimal=True): get_description() (the statistics, timed as `seconds`), then
            to_json() on the computed description (reported separately; benchmarks/.venv-profile, see profile_setup.sh)
@@ -208,8 +209,8 @@ def measure(name:str, n:int) -> dict:
     try:
         p = subprocess.run([py, __file__, '--worker', name, str(n)], capture_output=True, text=True, timeout=LIMIT,
                            env=os.environ | THREADS_ENV)
-        r = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else dict(contender=name, n=n,
-                                                                                         error=(p.stderr.strip().splitlines() or ['?'])[-1][:300])
+        r = (json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0
+             else dict(contender=name, n=n, error=(p.stderr.strip().splitlines() or ['?'])[-1][:300]))
     except subprocess.TimeoutExpired: r = dict(contender=name, n=n, error=f'not finished in {LIMIT} s')
     r['load_before'] = round(load, 2)
     print(json.dumps(r), flush=True)
@@ -259,7 +260,8 @@ def summarise(best, sizes, runs=()) -> dict:
                                         cpu_ratio=round(rb['cpu_seconds'] / ra['cpu_seconds'], 2) if ok else None,
                                         # memory per extra frame-MB between the sizes: fixed costs (runtime, allocator
                                         # pools) cancel out
-                                        marginal_peak_over_frame=round(((rb['peak_rss_mb'] - rb['rss_base_mb']) - (ra['peak_rss_mb'] - ra['rss_base_mb']))
+                                        marginal_peak_over_frame=round(((rb['peak_rss_mb'] - rb['rss_base_mb'])
+                                                                        - (ra['peak_rss_mb'] - ra['rss_base_mb']))
                                                                        / (rb['frame_mb'] - ra['frame_mb']), 2) if ok
                                                                        else None)
     return s
@@ -285,8 +287,8 @@ def write_table(machine, summary, best, runs, sizes):
             if 'error' in r: L.append(f"| {n:,} | {name} | - | - | - | - | - | - | - | - | {r['load_before']} | "
                                       f"{r['error']} |"); continue
             sm = summary[n]
-            sp = (f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x" if name == 'ydata'
-                  and sm['speedup'] else '')
+            sp = (f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x"
+                  if name == 'ydata' and sm['speedup'] else '')
             L.append(f"| {n:,} | {name} {r['version']} (pandas {r['pandas']}) | {r['seconds']:.2f} | "
                      f"{r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | "
                      f"{r['rss_base_mb']} | {r['rss_loaded_mb']} | {r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "
@@ -314,9 +316,10 @@ def write_table(machine, summary, best, runs, sizes):
                  f"{sm['ydata_peak_over_frame']})")
     ms, ys = summary.get('mlkit_scaling', {}), summary.get('ydata_scaling', {})
     if ms.get('time_ratio'):
+        linear = max(ms['time_ratio'], ms['cpu_ratio']) <= ms['rows_ratio'] * 1.2
         L.append(f"- rows scaling {a:,} -> {b:,} ({ms['rows_ratio']:.0f}x rows): mlkit time x{ms['time_ratio']} wall, "
                  f"x{ms['cpu_ratio']} CPU -> "
-                 f"{'linear or better: met' if max(ms['time_ratio'], ms['cpu_ratio']) <= ms['rows_ratio'] * 1.2 else 'superlinear: NOT met'} "
+                 f"{'linear or better: met' if linear else 'superlinear: NOT met'} "
                  f"(ydata: x{ys.get('time_ratio')} wall, x{ys.get('cpu_ratio')} CPU)")
         L.append(f"- memory growth {a:,} -> {b:,} rows: each extra MB of frame costs {ms['marginal_peak_over_frame']} "
                  "MB of peak for mlkit "

@@ -23,8 +23,10 @@ def statsmodels_frames() -> dict:
     m = M.load_pandas().data
     m['date'] = pd.PeriodIndex.from_fields(year=m['year'].astype(int), quarter=m['quarter'].astype(int),
                                            freq='Q').to_timestamp()
-    n = N.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['year'].astype(int).astype(str))).drop(columns='year')
-    s = S.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['YEAR'].astype(int).astype(str))).drop(columns='YEAR')
+    n = (N.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['year'].astype(int).astype(str)))
+         .drop(columns='year'))
+    s = (S.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['YEAR'].astype(int).astype(str)))
+         .drop(columns='YEAR'))
     c = C.load_pandas().data.rename_axis('date').reset_index()
     return {'elec_equip': (e, 'date', e.columns[1]),
             'macrodata': (m.drop(columns=['year', 'quarter']), 'date', 'realgdp'),
@@ -78,7 +80,8 @@ def plant(df, tcol, target, seed):
 def main():
     lines = ['# Values changed by the cleaning step', '',
              'Unplanted real datasets: values changed per column by the applied decisions (masking; conversions and',
-             'imputation happen inside the backtest folds and are not counted here), and the columns the detectors flag',
+             'imputation happen inside the backtest folds and are not counted here), and the columns the detectors '
+             'flag',
              '(warning or critical). Goal: no change on a column without a real problem, and no clipping at all.', '',
              '| dataset | rows | values changed | columns changed | flagged columns | applied | proposed | seconds |',
              '|---|---|---|---|---|---|---|---|']

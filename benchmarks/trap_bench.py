@@ -585,7 +585,8 @@ def main(argv=None) -> dict:
         for name, full in variants.items():
             print(f'[planted] {name}', flush=True)
             trials += planted_trials(name, full, per_source, a, Path(tmp))
-            if name in data and not a.no_unplanted: planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
+            if name in data and not a.no_unplanted:
+                planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
     wall, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
     meta = dict(commit=git_commit(HERE.parent), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 mlkit=str(Path(mlkit.__file__).parent), quick=a.quick, seeds=seeds, audit_seeds=audit_seeds,

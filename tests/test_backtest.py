@@ -1,4 +1,5 @@
-"""mlkit.backtest: splitters agree with scikit-learn, the engine agrees with a hand-written loop, parallel == serial, bad input stops early."""
+"""mlkit.backtest: splitters agree with scikit-learn, the engine agrees with a hand-written loop, parallel == serial,
+bad input stops early."""
 import json
 import numpy as np, pandas as pd, pytest
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -83,9 +84,10 @@ def test_dask_local_cluster_equals_serial():
     cv = TemporalSplit(4, test_size=48)
     models = {'hgb': HistGradientBoostingRegressor(max_iter=20, random_state=0), 'ridge': make_pipeline(Ridge())}
     serial = backtest(models, X, y, t, cv, freq='h', progress=False)
-    with pytest.raises(MlkitError, match='needs a running dask'): backtest(models, X, y, t, cv, backend='dask',
-                                                                           progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, distributed.Client(cluster):
+    with pytest.raises(MlkitError, match='needs a running dask'):
+        backtest(models, X, y, t, cv, backend='dask', progress=False)
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None) as cluster, distributed.Client(cluster)):
         on_dask = backtest(models, X, y, t, cv, freq='h', backend='dask', progress=False)
     pd.testing.assert_frame_equal(on_dask.predictions, serial.predictions)
 

@@ -1,6 +1,6 @@
-"""The bad-input corpus of issue 13: every bad input gives one line naming the problem and the fix, exit 2, no traceback,
-nothing written and no other run touched; every messy-but-valid input is loaded with the right finding (`mlkit run
---check`, which runs every check of a run and writes nothing)."""
+"""The bad-input corpus of issue 13: every bad input gives one line naming the problem and the fix, exit 2, no
+traceback, nothing written and no other run touched; every messy-but-valid input is loaded with the right finding
+(`mlkit run --check`, which runs every check of a run and writes nothing)."""
 import json, os, socket
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
@@ -229,7 +229,8 @@ def messy_inputs(d:Path) -> dict:
 def messy(tmp_path_factory):
     d = tmp_path_factory.mktemp('messy')
     cases = messy_inputs(d)
-    pd.DataFrame({'x': np.arange(72.), 'y': np.arange(72.) % 9, 'ts': _hourly(tz='America/New_York')}).to_parquet(d/'aware.parquet')
+    aware = pd.DataFrame({'x': np.arange(72.), 'y': np.arange(72.) % 9, 'ts': _hourly(tz='America/New_York')})
+    aware.to_parquet(d/'aware.parquet')
     return cases
 
 def _options(extra:list) -> dict:

@@ -51,7 +51,8 @@ def test_units_convert_back():
     d = planted_error_case('mixed_units')
     f = check_mixed_units(d['temp_c'], d['ts'])[0]
     assert f.evidence['conversion'] == 'Celsius -> Fahrenheit'
-    for e in f.evidence['examples']: assert abs(e['converted_back'] - planted_error_case('clean')['temp_c'][e['row']]) < .01
+    for e in f.evidence['examples']:
+        assert abs(e['converted_back'] - planted_error_case('clean')['temp_c'][e['row']]) < .01
     kelvin = planted_error_case('clean')
     kelvin.loc[[50, 150, 250, 350], 'temp_c'] += 273.15
     assert check_mixed_units(kelvin['temp_c'])[0].evidence['conversion'] == 'Celsius -> Kelvin'

@@ -1,5 +1,6 @@
 """The classic bad inputs to `mlkit run`: one line naming the problem and the fix, exit 2, nothing written or touched.
-(The full corpus, with messy-but-valid inputs, is in test_bad_inputs.py; duplicated or unsorted timestamps are messy data now.)"""
+(The full corpus, with messy-but-valid inputs, is in test_bad_inputs.py; duplicated or unsorted timestamps are messy
+data now.)"""
 from pathlib import Path
 from mlkit.__main__ import main
 from clitools import mlkit, user_frame

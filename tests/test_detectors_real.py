@@ -42,8 +42,8 @@ def test_placeholders_shared_by_columns_and_target(data):
     assert nulls[target].evidence['rows'] == 300 and set(nulls[target].evidence['co_occurring']) == {'HUFL', 'MUFL'}
     # read as missing by the other checks: no outlier, extreme or impossible value made of the placeholders
     for f in found:
-        if f.column in nulls and f.check != 'disguised_null': assert -200 not in [e.get('value')
-                                                                                  for e in f.evidence.get('examples', [])]
+        if f.column in nulls and f.check != 'disguised_null':
+            assert -200 not in [e.get('value') for e in f.evidence.get('examples', [])]
 
 def test_a_non_code_value_counts_only_where_columns_share_it(data):
     df, time_col, _ = real(data, 'etth1')

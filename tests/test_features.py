@@ -1,4 +1,5 @@
-"""mlkit.features: past-only features are leak-proof (the future cannot change the past), on the time grid, with clear errors."""
+"""mlkit.features: past-only features are leak-proof (the future cannot change the past), on the time grid, with
+clear errors."""
 import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
 from mlkit.core import MlkitError, seasonal_period

@@ -124,7 +124,8 @@ def test_real_target_gaps_and_infinities_are_left_out_and_counted(etth1):
     df, target, tcol, task = etth1
     rng = np.random.default_rng(7)
     y = df[target].copy()
-    gaps = rng.choice(len(df), 900, replace=False); y[gaps[:850]] = np.nan; y[gaps[850:]] = np.inf * rng.choice([-1, 1], 50)
+    gaps = rng.choice(len(df), 900, replace=False)
+    y[gaps[:850]] = np.nan; y[gaps[850:]] = np.inf * rng.choice([-1, 1], 50)
     y[4000:4300] = np.nan  # and a long gap
     a = audit_leakage(df.drop(columns=[target, tcol]), y, target, task, time=df[tcol])
     note = next(f for f in a.findings if f.check == 'leak_missing_target')

@@ -13,7 +13,8 @@ def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
         nbformat.v4.new_code_cell('#| export\nimport json, os'),
         nbformat.v4.new_code_cell('raise AssertionError("an example ran")'),
         nbformat.v4.new_markdown_cell(REPORT_HEADING),
-        nbformat.v4.new_code_cell('json.dump({k: os.environ.get(k) for k in %r}, open(out, "w"))' % sorted(KERNEL_ENV))])
+        nbformat.v4.new_code_cell('json.dump({k: os.environ.get(k) for k in %r}, open(out, "w"))'
+                                  % sorted(KERNEL_ENV))])
     nb.metadata['kernelspec'] = dict(name='python3', display_name='python3', language='python')
     nbformat.write(nb, tmp_path/'step.ipynb')
     err = _execute_step(tmp_path/'step.ipynb', tmp_path/'done.ipynb', {'out': str(tmp_path/'env.json')}, tmp_path)
