@@ -579,7 +579,8 @@ def _clean_frame(n:int, freq:str, seed:int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     ts = pd.date_range('2022-01-01', periods=n, freq=freq)
     doy, hour = ts.day_of_year.to_numpy(), ts.hour.to_numpy()
-    temp = 12 + 10 * np.sin(2 * np.pi * (doy - 100) / 365) + 3 * np.sin(2 * np.pi * (hour - 9) / 24) + rng.normal(0, 1.5, n)
+    temp = (12 + 10 * np.sin(2 * np.pi * (doy - 100) / 365) + 3 * np.sin(2 * np.pi * (hour - 9) / 24)
+            + rng.normal(0, 1.5, n))
     visits = rng.poisson(100 * (1 + .3 * (ts.day_of_week.to_numpy() < 5)) * (1 + .5 * np.sin(2 * np.pi * hour / 24)))
     return pd.DataFrame({'ts': ts, 'temp_c': temp.round(2), 'feels_like': (temp - 2 + rng.normal(0, .5, n)).round(2),
                          'humidity': rng.uniform(.3, .95, n).round(3), 'visits': visits,
@@ -1381,7 +1382,8 @@ def check_impossible_values(df:pd.DataFrame, time:pd.Series|None=None, rules:dic
     for c, rule in rules.items():
         m = rule_mask(df[c], rule)
         if not m.any(): continue
-        days = [str(d) for d in np.unique(time[m].dropna().to_numpy().astype('datetime64[D]'))[:5]] if time is not None else None
+        days = ([str(d) for d in np.unique(time[m].dropna().to_numpy().astype('datetime64[D]'))[:5]] if time is not None
+                else None)
         out.append(Finding('impossible_value', 'critical', c,
             f"{c} has {int(m.sum())} impossible value(s) (rule: {_describe(rule)}), e.g. {_jsonable(df[c][m].iloc[0])}"
             f"{' on ' + ', '.join(days) if days else ''}. A sensor fault or a code for 'unknown': treat them as "
@@ -1485,7 +1487,8 @@ def placeholder_values(df:pd.DataFrame, time_col:str|None=None,
                       ) -> dict[str, list[float]]:
     "Per numeric column of `df` (all but `time_col`), the values that stand for 'missing': typed codes, and far repeated values that other columns share row for row."
     cols = [c for c in df.columns if c != time_col and is_numeric(df[c])]
-    far = {c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))} if far is None else {c: v for c, v in far.items() if v}
+    far = ({c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))} if far is None
+           else {c: v for c, v in far.items() if v})
     masks = {c: np.isin(_num(df[c]), v) for c, v in far.items()}
     out = {}
     for c, vals in far.items():
@@ -1524,7 +1527,8 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
             m = s.isin(vals).to_numpy()
             if pd.api.types.is_object_dtype(s): m = m | s.astype(str).isin(vals).to_numpy()
         shared = _sharing(masks, c) if is_numeric(s) else []
-        also = f" The same rows hold placeholders in {', '.join(map(str, shared[:5]))}: one fault wrote them all." if shared else ''
+        also = (f" The same rows hold placeholders in {', '.join(map(str, shared[:5]))}: one fault wrote them all."
+                if shared else '')
         per_value = {str(_jsonable(v)): int(np.count_nonzero(_num(s) == v)) for v in vals} if is_numeric(s) else None
         out.append(Finding('disguised_null', 'warning', c,
             f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing "
@@ -1552,7 +1556,8 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|Non
     for c in df.columns:
         s = df[c]
         if not is_text(s) or s.notna().sum() == 0: continue
-        types = sorted({type(x).__name__ for x in s.dropna().iloc[:10_000]}) if pd.api.types.is_object_dtype(s) else ['str']
+        types = (sorted({type(x).__name__ for x in s.dropna().iloc[:10_000]}) if pd.api.types.is_object_dtype(s)
+                 else ['str'])
         vc = _counts(s, counts)
         # a key or free text: numbers on under 40% of 2,000 random rows (9 standard errors from the 50% bar) settle it
         if vc is None:
@@ -1644,7 +1649,8 @@ def _apart_from_tail(x:np.ndarray, rows:np.ndarray, lo:float, hi:float, scale:fl
         # the last value inside
         inner = np.max(np.where(x <= edge, x, -np.inf)) if side > 0 else np.min(np.where(x >= edge, x, np.inf))
         order = np.argsort(side * x[r])
-        steps = np.diff(np.r_[side * f(inner), side * f(x[r][order])]) if np.isfinite(inner) else np.full(len(r), np.inf)
+        steps = (np.diff(np.r_[side * f(inner), side * f(x[r][order])]) if np.isfinite(inner)
+                 else np.full(len(r), np.inf))
         # the tail runs on until its first wide gap
         first_gap = np.argmax(steps > scale) if (steps > scale).any() else len(r)
         apart[r[order][first_gap:]] = True
@@ -1692,7 +1698,8 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None
             # a level that grows (prices, population) is no ID: IDs are whole numbers
             if not np.all(np.mod(estimate(_num(s)), 1) == 0): continue
             sample = s.iloc[rows]
-            r = np.corrcoef(sample.rank().fillna(len(sample) / 2).to_numpy(), np.arange(n)[rows])[0, 1] if distinct > 1 else 0
+            r = (np.corrcoef(sample.rank().fillna(len(sample) / 2).to_numpy(), np.arange(n)[rows])[0, 1] if distinct > 1
+                 else 0)
             if abs(r) >= .99: out[c] = f'one value per row, rank correlation {r:.3f} with time'
         elif is_text(s) and distinct / n >= .95: out[c] = 'a text key with one value per row'
     return out

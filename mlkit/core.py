@@ -314,7 +314,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
                          f"(e.g. {text[slashed][parts[0] > 12].iloc[0]!r} and {text[slashed][parts[1] > 12].iloc[0]!r})",
                          "write every date in one format, preferably ISO (2020-01-31)")
     if first or second:
-        return bool(first), f"values such as {text[slashed][parts[0 if first else 1] > 12].iloc[0]!r} can only be read one way"
+        return (bool(first),
+                f"values such as {text[slashed][parts[0 if first else 1] > 12].iloc[0]!r} can only be read one way")
     readings = {d: _parse_text(text, slashed, d) for d in (True, False)}
     if readings[True].equals(readings[False]): return False, "every such date has the same day and month"
     back = {d: _backward_steps(ts) for d, ts in readings.items()}
@@ -550,7 +551,8 @@ MAX_CLASSES = 20  # more classes: one tree per class and iteration makes fitting
 
 def infer_task(y:pd.Series) -> str:
     "'regression' for a numeric target with more than 20 distinct values, else 'classification'."
-    return 'regression' if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y) and y.nunique() > 20 else 'classification'
+    return ('regression' if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y) and y.nunique() > 20
+            else 'classification')
 
 def check_target(df:pd.DataFrame, target:str, task:str) -> str:
     "The task for `target` in `df` (inferred when 'auto'), after checking the target can serve it."

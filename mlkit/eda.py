@@ -276,7 +276,8 @@ def _numeric_target(y:pd.Series) -> pd.Series:
 def correlations(df:pd.DataFrame, target:str) -> pd.DataFrame:
     "Spearman correlation of every numeric column with the target, strongest first."
     num = df.drop(columns=[target]).select_dtypes('number').astype(float)
-    r = num.corrwith(_numeric_target(df[target]), method='spearman') if len(df) > 1 else pd.Series(np.nan, index=num.columns)
+    r = (num.corrwith(_numeric_target(df[target]), method='spearman') if len(df) > 1
+         else pd.Series(np.nan, index=num.columns))
     r = r.reindex(r.abs().sort_values(ascending=False, na_position='last').index)
     return pd.DataFrame({'column': r.index, 'spearman': r.to_numpy()})
 

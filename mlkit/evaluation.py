@@ -255,7 +255,8 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
     preds, missing = drop_missing_targets(preds)
     # kept in place: seasonal pairs are positional
     if history is not None: history = history.where(finite_target(history))
-    binary = task == 'classification' and 'proba' in preds and preds['proba'].notna().all() and preds['y_true'].nunique() <= 2
+    binary = (task == 'classification' and 'proba' in preds and preds['proba'].notna().all()
+              and preds['y_true'].nunique() <= 2)
     primary = primary_metric(task, binary)
     ci_metrics = set(ci_metrics or ([primary, 'rmse', 'r2'] if task == 'regression' else [primary, 'brier']))
     positive = positive_label(preds['y_true']) if task == 'classification' else None

@@ -140,8 +140,10 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                  max_categories:int=20, # string columns with more values are dropped
                  carry:int=0, # a missing value of a past-only column takes the last one over at most this many slots
                  no_carry=()): # columns never carried forward (period totals)
-        self.time_col, self.target, self.horizon, self.lags, self.windows, self.stats = time_col, target, horizon, lags, windows, stats
-        self.expanding, self.diffs, self.exog_lags, self.known_cols, self.calendar = expanding, diffs, exog_lags, known_cols, calendar
+        self.time_col, self.target, self.horizon, self.lags, self.windows, self.stats = (time_col, target, horizon,
+                                                                                         lags, windows, stats)
+        self.expanding, self.diffs, self.exog_lags, self.known_cols, self.calendar = (expanding, diffs, exog_lags,
+                                                                                      known_cols, calendar)
         self.holidays, self.domain, self.freq, self.max_categories = holidays, domain, freq, max_categories
         self.carry, self.no_carry = carry, no_carry
 
@@ -252,7 +254,8 @@ def _perturb_after(frame:pd.DataFrame, cut:int, time_col:str, seed:int=0) -> pd.
     after = out.index[cut + 1:]
     for c in out.columns:
         if c == time_col: continue
-        out.loc[after, c] = rng.normal(size=len(after)) * 1e3 if pd.api.types.is_float_dtype(out[c]) else rng.permutation(out[c].to_numpy())[:len(after)]
+        out.loc[after, c] = (rng.normal(size=len(after)) * 1e3 if pd.api.types.is_float_dtype(out[c])
+                             else rng.permutation(out[c].to_numpy())[:len(after)])
     return out
 
 def _uses_later_rows(fn, frame:pd.DataFrame, cut:int, time_col:str) -> bool:

@@ -212,7 +212,8 @@ def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, 
     if exact:
         scale = np.nanmax(np.abs(r[both])) or 1.
         agree = float(np.mean(np.isclose(xv[both], r[both], rtol=1e-6, atol=1e-9 * scale)))
-        return f'equals its recomputation from the target on {agree:.1%} of {int(both.sum())} rows' if agree >= .95 else None
+        return (f'equals its recomputation from the target on {agree:.1%} of {int(both.sum())} rows' if agree >= .95
+                else None)
     half = both & (np.arange(len(xv)) >= len(xv) // 2)
     varies = half.sum() > 10 and np.ptp(xv[half]) > 0 and np.ptp(r[half]) > 0
     corr = np.corrcoef(xv[half], r[half])[0, 1] if varies else np.nan
@@ -284,7 +285,8 @@ def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_si
     if ok[:cut].sum() < 20 or ok[cut:].sum() < 5: return dict(score=float('nan'), r2=float('nan'), horizon=horizon)
     tr, te = ok & (np.arange(len(yc)) < cut), ok & (np.arange(len(yc)) >= cut)
     score = fit_score(_tree(task, seed), past[tr, None], yc[tr], past[te, None], yc[te], task)
-    r2 = float(np.corrcoef(past[ok], yc[ok])[0, 1] ** 2) if task == 'regression' and np.ptp(past[ok]) > 0 else float('nan')
+    r2 = (float(np.corrcoef(past[ok], yc[ok])[0, 1] ** 2) if task == 'regression' and np.ptp(past[ok]) > 0
+          else float('nan'))
     return dict(score=score, r2=r2, horizon=horizon)
 
 # %% ../nbs/leakage.ipynb #dc708fd6
@@ -673,13 +675,15 @@ def _skip_reasons(task:str, y:pd.Series, time, pos:np.ndarray, prov:pd.DataFrame
     out = {}
     if time is None: out['granularity'] = 'no time column: coarser periods cannot be formed'
     if task != 'regression': out['reconstructed_target'] = 'a class target is not a sum of columns: rebuilding does not apply'
-    off_grid = time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all() and pd.Series(time).diff().nunique() > 1
+    off_grid = (time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all()
+                and pd.Series(time).diff().nunique() > 1)
     if task != 'regression' and y.nunique() > 2: out['future_values'] = f'{y.nunique()} classes: correlation with future labels is undefined'
     elif off_grid:
         out['future_values'] = 'timestamps off a regular grid: steps ahead are counted in rows, not in time'
     undecided = prov.loc[(prov['kind'] == 'calendar') & ~prov['confirmed'], 'feature'].tolist()
     if undecided:
-        out['calendar'] = f"{', '.join(undecided)} taken as calendar features by name: no calendar value recurs enough to confirm it"
+        out['calendar'] = (f"{', '.join(undecided)} taken as calendar features by name: no calendar value recurs "
+                           "enough to confirm it")
     return out
 
 def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='regression', time:pd.Series|None=None,
@@ -745,7 +749,8 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     findings, lines = list(notes), []
     for name, what, run in runs:
         found = None if too_few or X.shape[1] == 0 else run()
-        status = 'skipped' if found is None else 'flagged' if any(f.severity != 'info' for f in found) else 'noted' if found else 'clear'
+        status = ('skipped' if found is None else 'flagged' if any(f.severity != 'info' for f in found) else 'noted'
+                  if found else 'clear')
         findings += found or []
         why = skip.get(name, '')
         if found is None and (too_few or X.shape[1] == 0):
