@@ -222,7 +222,7 @@ def ridge_fast_path(est) -> tuple[float, bool]|None:
     return float(ridge.alpha), scale
 
 def expanding_ridge(X:np.ndarray, y:np.ndarray, folds, alpha:float=1.0, standardize:bool=False, chunk:int=1 << 15):
-    "Per fold: (coefficients, intercept, seconds) of Ridge on expanding folds, from running sums over the new rows only."
+    "Per fold: (coefficients, intercept, seconds) of Ridge on expanding folds, from running sums over new rows only."
     first = int(folds[0][0][-1]) + 1
     shift_x, shift_y = X[:first].mean(0), y[:first].mean()  # shifting keeps the running sums well conditioned
     p = X.shape[1]
@@ -359,7 +359,7 @@ def backtest(models:dict, # name -> scikit-learn estimator
              train_scores:bool=True, # score the training part too
              progress:bool=True, # show a progress bar
             ) -> BacktestResult:
-    "Walk-forward backtest of `models` and the baselines (rows without a target left out): predictions, scores, timings."
+    "Walk-forward backtest of `models` and baselines (rows without a target left out): predictions, scores, timings."
     if task not in METRICS: raise MlkitError(f"unknown task {task!r}", "use 'regression' or 'classification'")
     times = check_time_order(times)
     X, y = X.reset_index(drop=True), np.asarray(y)
@@ -473,7 +473,7 @@ def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataF
     return res, feats
 
 def backtest_findings(res:BacktestResult, n_features:int) -> list[Finding]:
-    "The folds used (info), and a warning when folds are too small to judge a model (05 judges models against baselines)."
+    "The folds used (info), and a warning when folds are too small to judge a model (05 judges against baselines)."
     out, f, m = [], res.folds, res.summary['seasonal_period']
     n, missing = res.summary['rows'], res.summary['rows_without_target']
     default = fold_settings(n, res.summary['freq'], len(f))['why']

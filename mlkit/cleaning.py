@@ -58,7 +58,7 @@ SAMPLE_ROWS = 25_000
 
 @functools.lru_cache(maxsize=32)
 def estimate_rows(n:int) -> np.ndarray|slice:
-    "The rows a check estimates its statistics on: all of them up to `SAMPLE_ROWS`, else one random row (seed 0) from each of `SAMPLE_ROWS` equal strata."
+    "Rows a check estimates statistics on: all up to `SAMPLE_ROWS`, else one random row (seed 0) per equal stratum."
     if n <= SAMPLE_ROWS: return slice(None)
     # random within each stratum, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour
     # is an even hour); strata spread the sample evenly over time and cost one pass over the sample, not a permutation
@@ -85,7 +85,7 @@ def robust_scale(x:np.ndarray) -> float:
     return float(1.4826 * bn.median(np.abs(x - bn.median(x)))) if len(x) else np.nan
 
 def more_distinct_than(x:np.ndarray, k:int) -> bool:
-    "Whether the finite values of `x` take more than `k` distinct values (a few of the estimate rows settle most columns)."
+    "Whether the finite values of `x` take more than `k` distinct values (a few estimate rows settle most columns)."
     distinct = lambda v: np.unique(v[np.isfinite(v)])
     xs = estimate(x)
     if len(distinct(xs[::100])) > k or len(seen := distinct(xs)) > k: return True
@@ -94,7 +94,7 @@ def more_distinct_than(x:np.ndarray, k:int) -> bool:
     return len(seen) + len(distinct(x[~np.isin(x, seen)])) > k
 
 def outside(x:np.ndarray, lo:float, hi:float) -> np.ndarray:
-    "Positions of the values of `x` below `lo` or above `hi` (found without comparing every value when the extremes lie within)."
+    "Positions of the values of `x` below `lo` or above `hi` (not comparing every value when the extremes lie within)."
     # two reductions, no temporaries
     if len(x) and np.fmin.reduce(x) >= lo and np.fmax.reduce(x) <= hi: return np.empty(0, np.int64)
     with np.errstate(invalid='ignore'): return np.flatnonzero((x < lo) | (x > hi))
@@ -107,12 +107,12 @@ def forward_filled(x:np.ndarray) -> np.ndarray:
     return x
 
 def _runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "Where each run of equal neighbouring values of `x` starts, and its length (NaN equals nothing: each missing value is a run of its own)."
+    "Start and length of each run of equal neighbouring values of `x` (NaN equals nothing: each is a run of its own)."
     starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
     return starts, np.diff(np.r_[starts, len(x)])
 
 def _block_bounds(pieces:list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    "For each block of h+1 values (the rows of the 2-d arrays `pieces`, in order): its minimum and maximum, and bounds of the running median over 2h+1 values at its rows."
+    "Per block of h+1 values (rows of the 2-d `pieces`): min, max, and bounds of the 2h+1 running median at its rows."
     size = pieces[0].shape[1]
     k = (size - 1) // 3
     # a few thousand blocks sorted at a time (small buffers, reused): only four order statistics of each are kept
@@ -121,7 +121,7 @@ def _block_bounds(pieces:list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return order[:, 0], order[:, 3], *_median_bounds(*order.T)
 
 def _median_bounds(block_min, kth_smallest, kth_largest, block_max) -> tuple[np.ndarray, np.ndarray]:
-    "Lower and upper bounds of the running median over 2h+1 values at the rows of each block of h+1 values, from the blocks' order statistics (the k-th, 3(k-1) <= h)."
+    "Bounds of the 2h+1 running median at each block of h+1 rows, from the blocks' k-th order statistics (3(k-1) <= h)."
     # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also
     # lies
     # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1
@@ -135,7 +135,7 @@ def _median_bounds(block_min, kth_smallest, kth_largest, block_max) -> tuple[np.
             np.minimum(block_max, np.maximum(np.maximum(hi[:-2], hi[1:-1]), hi[2:])))
 
 class LocalReference:
-    "The running median of a column over `window` rows (each row's typical value), computed only where asked, and the robust scale of the deviations from it."
+    "A column's running median over `window` rows, computed only where asked, and the robust scale of deviations."
     CHUNK = 4096  # rows per batch of windows: small buffers are reused instead of touching fresh memory
 
     def __init__(self, x:np.ndarray, window:int=25):
@@ -227,7 +227,7 @@ def _periods(step:pd.Timedelta) -> dict:
 
 def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4,
              sample_positions:np.ndarray|None=None) -> dict|None:
-    "Whether the `rows` share one calendar position of `period` far beyond its base rate (binomial test at `alpha`; the base rate from the positions of `estimate_rows`)."
+    "Whether `rows` share one calendar position of `period` far beyond its base rate (binomial test at `alpha`)."
     where = CALENDAR_PERIODS[period][1]
     pos_flagged = np.asarray(where(t[rows]))
     mode = pd.Series(pos_flagged).mode().iloc[0]
@@ -250,7 +250,7 @@ def time_steps(time:pd.Series, step:pd.Timedelta|None) -> np.ndarray:
     return np.r_[np.nan, np.diff(t) / step.to_timedelta64()] if step else np.full(len(t), np.nan)
 
 def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> tuple[np.ndarray, np.ndarray]:
-    "The rows of `x` (not zero: a zero has no useful ratio) at least `up` or at most `down` times their running median, and those ratios."
+    "Rows of `x` (not zero: no useful ratio) at least `up` or at most `down` times their running median; the ratios."
     # a row can reach neither ratio when the bounds of its running median rule it out
     with np.errstate(invalid='ignore'):
         cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
@@ -265,7 +265,7 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
 
 def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None=None,
                  sums:tuple|None=None) -> np.ndarray:
-    "The mean of the finite values of `x` within `h` rows of each of `rows`, leaving out the row itself and the sorted positions `leave_out`."
+    "Mean of the finite values of `x` within `h` rows of each of `rows`, without the row itself and sorted `leave_out`."
     ok = np.isfinite(x)
     # running totals of the values and of their count (`sums`: computed once per column): a window is a difference of
     # two
@@ -286,12 +286,12 @@ def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None
     with np.errstate(divide='ignore', invalid='ignore'): return total / n
 
 def empty_runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Which rows of `x` are empty (missing or zero), and where each run of empty or non-empty rows starts and how long it is."
+    "Which rows of `x` are empty (missing or zero), and the start and length of each run of empty or non-empty rows."
     empty = ~np.isfinite(x) | (x == 0)
     return (empty, *_runs(empty)) if empty.any() else (empty, np.zeros(1, np.int64), np.full(1, len(x)))
 
 def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None=None) -> dict|None:
-    "Rows of `x` that hold a period's total next to a run of about `L` empty (missing or zero) rows: the rest of that period."
+    "Rows of `x` holding a period's total next to a run of about `L` empty (missing or zero) rows: the period's rest."
     # `runs`: the column's `empty_runs`, found once for every period
     empty, starts, lengths = empty_runs(x) if runs is None else runs
     if np.count_nonzero(empty[starts] & (lengths >= max(2, L / 2)) & (lengths <= 1.5 * L)) < 2: return None
@@ -333,7 +333,7 @@ def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=
                        # doubt
                        periods=None,
                       ) -> dict|None:
-    "Rows of `x` about `L` times their local mean (the mean over a period around them), far more of them than the column's own tail predicts."
+    "Rows of `x` about `L` times their local mean (over a period around them), far more than the tail predicts."
     xs = estimate(x)
     xs = xs[np.isfinite(xs)]
     mean = float(np.mean(xs)) if len(xs) else np.nan
@@ -387,7 +387,7 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
                     # when given, gets (period, why) for each period the check could not decide
                     undecided:list|None=None,
                    ) -> tuple|None:
-    "(rows, period, steps per period, ratio, kind, calendar alignment) when some values of `s` are period totals, else None."
+    "(rows, period, steps per period, ratio, kind, calendar alignment) when values of `s` are period totals, else None."
     x, t = _num(s), pd.DatetimeIndex(time)
     ok = np.isfinite(x)
     n_ok = np.count_nonzero(ok)
@@ -713,7 +713,7 @@ def _edge_rows(x:np.ndarray, a:int, b:int, majority:float, back) -> np.ndarray:
     with np.errstate(invalid='ignore'): return np.flatnonzero(np.abs(back(v) - majority) < np.abs(v - majority)) + max(a, 0)
 
 def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|None:
-    "Contiguous segments of `x` in another unit: the level jumps by a known conversion where they start and end, and converted back they match the rest in level and spread."
+    "Segments of `x` in another unit: the level jumps by a known conversion at both ends; converted back, they fit."
     n = len(x)
     if np.count_nonzero(np.isfinite(x)) < 4 * window or np.isnan(forward_filled(x)[0]): return None
     stride = max(1, n // SAMPLE_ROWS)  # boundaries are looked for on every `stride`-th row, then placed row by row
@@ -1011,7 +1011,7 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
 
 # %% ../nbs/02_cleaning.ipynb #a1c0e5d2
 def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
-    "How `x` behaves as a running sum or a counter: it rises (or stays) from row to row and only falls back to restart; None if it is not one."
+    "How `x` behaves as a running sum or counter (rises or stays, falls only to restart); None if it is not one."
     def moves(v):
         v = v[np.isfinite(v)]
         d = np.diff(v)
@@ -1040,7 +1040,7 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
 
 # %% ../nbs/02_cleaning.ipynb #8a91b185
 def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
-    "For each numeric column with a strongly correlated partner: the partner and the line relating them (slope, intercept, scale)."
+    "Per numeric column with a strongly correlated partner: the partner and the line (slope, intercept, scale)."
     cols = [c for c in df.columns if is_numeric(df[c]) and more_distinct_than(_num(df[c]), 10)]
     if len(cols) < 2 or len(df) < 20: return {}
     rows = estimate_rows(len(df))  # pairs and lines are estimated on the estimate rows
@@ -1060,7 +1060,7 @@ def stuck_models(df:pd.DataFrame, min_corr:float=.8) -> dict:
     return out
 
 def stuck_runs(df:pd.DataFrame, models:dict, min_run:int=6) -> dict:
-    "For each modelled column, a mask of the rows in runs of >= `min_run` equal values that disagree with a moving partner."
+    "Per modelled column, a mask of the rows in runs of >= `min_run` equal values that disagree with a moving partner."
     out = {}
     for c, m in models.items():
         if c not in df or m['partner'] not in df: continue
@@ -1123,7 +1123,7 @@ def unlikely_runs(x:np.ndarray, min_run:int=6, alpha:float=.01) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
-    "The runs of `x` (starts, lengths), those that count (in range, not saturating) and those of them >= `min_run` rows."
+    "The runs of `x` (starts, lengths), those that count (in range, not saturating) and those >= `min_run` rows."
     streak = x[1:] == x[:-1]  # NaN != NaN: a missing value is never part of a run
     # most columns have no `min_run` equal values in a row
     for _ in range(min_run - 2): streak = streak[:-1] & streak[1:]
@@ -1138,7 +1138,7 @@ def _long_runs(x:np.ndarray, min_run:int) -> tuple|None:
     return (starts, lengths, ok, long) if long.any() else None
 
 def _saturated(x:np.ndarray, starts:np.ndarray, lengths:np.ndarray, min_run:int=6) -> np.ndarray:
-    "Which runs hold the column's minimum, maximum or 0 and the column holds it in `min_run` rows elsewhere (saturation)."
+    "Which runs hold the column's minimum, maximum or 0, held in `min_run` rows elsewhere too (saturation)."
     v = x[starts]
     lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
     out = np.zeros(len(starts), bool)
@@ -1183,7 +1183,7 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
                        # also judge each column by its own runs (`check_frozen_runs`); False: partners only
                        own_runs:bool=True,
                       ) -> list[Finding]:
-    "A warning for each column frozen at one value while its related column moves and disagrees with it, or for far longer than its own repeats explain."
+    "A warning per column frozen while its related column moves and disagrees, or far longer than its repeats explain."
     models = stuck_models(df) if models is None else models
     out = []
     for c, mask in stuck_runs(df, models, min_run).items():
@@ -1211,7 +1211,7 @@ def check_frozen_runs(s:pd.Series, time:pd.Series|None=None, min_run:int=6,
                       ignore:np.ndarray|None=None, # rows left out (already reported, e.g. by `check_frozen_rows`)
                       partner:tuple|None=None, # (partner column, its `stuck_models` line) when `s` has one
                      ) -> list[Finding]:
-    "A warning when column `s` repeats one value far longer than its own runs make likely and no moving partner explains it."
+    "A warning when `s` repeats one value far longer than its own runs make likely and no moving partner explains it."
     if not is_numeric(s): return []
     x = _num(s)
     if not more_distinct_than(x, 20): return []  # a code or a category stays put by nature
@@ -1303,7 +1303,7 @@ def frozen_rows(df:pd.DataFrame, min_run:int=6, alpha:float=.01) -> list[dict]:
     return out
 
 def _window_chance(at_least:np.ndarray, own:int, length:int, n:int) -> float:
-    "The chance that a given window of `length` rows lies within one run of a column (its own run of `own` rows left out)."
+    "The chance that a window of `length` rows lies within one run of a column (its own run of `own` rows left out)."
     at_least = at_least - (np.arange(len(at_least)) <= own)
     if length < len(at_least) and at_least[length] >= 1: return min(1., at_least[length:].sum() / n)  # seen that long
     expected, h = _run_tail(at_least, length)
@@ -1345,7 +1345,7 @@ _TEMP_NAME = re.compile(r'temp', re.I)
 _PERCENT_NAME = re.compile(r'(pct|percent|share)', re.I)
 
 def impossible_rules(df:pd.DataFrame) -> dict:
-    "Per numeric column, the rules its values must obey: {'below': bound} (values < bound impossible), {'equals': [..]}, {'above': bound}."
+    "Per numeric column, the rules its values obey: {'below': bound} (< bound impossible), {'equals'}, {'above'}."
     rules = {}
     for c in df.columns:
         if not is_numeric(df[c]): continue
@@ -1408,7 +1408,7 @@ def value_counts(s:pd.Series,
                  # the distinct values of `s` when known (`mlkit.eda.profile`): no look at a sample
                  distinct:int|None=None,
                 ) -> pd.Series|None:
-    "How often each distinct value of text column `s` occurs (as text), most frequent first; None beyond `MAX_CATEGORIES` values."
+    "How often each distinct value of text column `s` occurs, most frequent first; None beyond `MAX_CATEGORIES`."
     # Python objects count as text, which can merge values
     if distinct is not None and not pd.api.types.is_object_dtype(s):
         if distinct > MAX_CATEGORIES: return None
@@ -1419,7 +1419,7 @@ def value_counts(s:pd.Series,
     return None if len(counts) > MAX_CATEGORIES else counts
 
 def _counts(s:pd.Series, counts:dict|None) -> pd.Series|None:
-    "The `value_counts` of text column `s`: from `counts` (computed once per frame by `detect_problems`) or counted now."
+    "`value_counts` of text column `s`: from `counts` (computed once per frame by `detect_problems`) or counted now."
     return counts[s.name] if counts is not None and s.name in counts else value_counts(s)
 
 def _code_like(v:float) -> bool:
@@ -1429,7 +1429,7 @@ def _code_like(v:float) -> bool:
     return len(digits) <= 2 or set(digits) == {'9'}
 
 def _far_ends(x:np.ndarray, centre:float, scale:float, limit:int=3) -> list[float]:
-    "Values at either end of the finite values `x` that stand apart from the rest: repeated exactly, far from the bulk (`centre`, `scale`) beyond a gap, or negative where nothing else is."
+    "End values of finite `x` standing apart: repeated, past a gap from the bulk (`centre`, `scale`), or lone negatives."
     found = []
     nonneg = centre >= 0
     for side in (-1, 1):
@@ -1457,7 +1457,7 @@ def disguised_null_values(s:pd.Series, counts:dict|None=None,
                           # numbers: only values that read like typed codes (-200, -999, 0); False: any
                           code_like:bool=True,
                          ) -> list:
-    "Values of `s` that probably stand for 'missing': a code repeated exactly far beyond the rest (-999, -200, 0 among pressures), null-like strings."
+    "Values of `s` probably meaning 'missing': codes repeated far beyond the rest (-999, -200, 0 in pressures), 'NA'."
     if is_numeric(s):
         x = _num(s)
         xs = estimate(x)
@@ -1485,7 +1485,7 @@ def placeholder_values(df:pd.DataFrame, time_col:str|None=None,
                        # per column, its far repeated values (`disguised_null_values(.., code_like=False)`) when known
                        far:dict|None=None,
                       ) -> dict[str, list[float]]:
-    "Per numeric column of `df` (all but `time_col`), the values that stand for 'missing': typed codes, and far repeated values that other columns share row for row."
+    "Per numeric column of `df`, values meaning 'missing': typed codes, far repeated values other columns share by row."
     cols = [c for c in df.columns if c != time_col and is_numeric(df[c])]
     far = ({c: v for c in cols if (v := disguised_null_values(df[c], code_like=False))} if far is None
            else {c: v for c, v in far.items() if v})
@@ -1506,7 +1506,7 @@ def placeholder_masks(df:pd.DataFrame, placeholders:dict) -> dict[str, np.ndarra
     return {c: np.isin(_num(df[c]), v) for c, v in placeholders.items() if c in df}
 
 def _sharing(masks:dict, c:str) -> list[str]:
-    "The other columns whose placeholders fall on at least half of the rows of column `c`'s (one fault writes them all)."
+    "Other columns whose placeholders fall on at least half of the rows of column `c`'s (one fault writes them all)."
     m = masks[c]
     return [o for o, mo in masks.items() if o != c and np.count_nonzero(m & mo) >= .5 * np.count_nonzero(m)]
 
@@ -1514,7 +1514,7 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
                           # `placeholder_masks` of the whole frame: the columns that share the rows
                           masks:dict|None=None,
                          ) -> list[Finding]:
-    "A warning for each column where values such as -999, -200, 0 among pressures, 'NA' or '?' probably stand for missing."
+    "A warning per column where values such as -999, -200, 0 among pressures, 'NA' or '?' probably stand for missing."
     masks = placeholder_masks(df, placeholder_values(df)) if masks is None else masks
     out = []
     for c in df.columns:
@@ -1541,7 +1541,7 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
     return out
 
 def numbers_and_words(values:pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    "Masks of the distinct text `values` that read as numbers and of those that are words (not numbers, not null tokens)."
+    "Masks of the distinct text `values` that read as numbers and of those that are words (not numbers, null tokens)."
     text = values.to_series().str.strip()
     numeric = pd.to_numeric(text, errors='coerce').notna().to_numpy()
     return numeric, ~numeric & ~text.str.lower().isin(NULL_TOKENS).to_numpy()
@@ -1640,7 +1640,7 @@ def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:f
     return extreme & jump & apart, extreme & ~(jump & apart)
 
 def _apart_from_tail(x:np.ndarray, rows:np.ndarray, lo:float, hi:float, scale:float, log:bool) -> np.ndarray:
-    "Mask of the extreme `rows` of `x` that lie beyond a gap of more than `scale` from the column's tail (a heavy tail has no such gap)."
+    "Mask of the extreme `rows` of `x` beyond a gap of more than `scale` from the tail (a heavy tail has none)."
     f = np.log1p if log else (lambda v: v)
     apart = np.zeros(len(x), bool)
     for side, edge in ((1, hi), (-1, lo)):
@@ -1679,7 +1679,7 @@ def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|Non
 
 # %% ../nbs/02_cleaning.ipynb #11c0193c
 def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=None) -> dict:
-    "Columns that identify rows or time, with why: {'column': reason}. `unique`: distinct counts already known (from `mlkit.eda.profile`)."
+    "Columns that identify rows or time: {'column': reason}. `unique`: distinct counts known (`mlkit.eda.profile`)."
     out, n = {}, len(df)
     if n < 20: return out
     rows = estimate_rows(n)
@@ -1718,7 +1718,7 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
 
 # %% ../nbs/02_cleaning.ipynb #ad755728
 def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
-    "The checks that compare each value of numeric column `s` with its neighbours (placeholders already read as missing)."
+    "Checks that compare each value of numeric column `s` with its neighbours (placeholders already read as missing)."
     counter = running_sum(_num(s))
     # a running sum's level is no measurement: another unit, an outlier or a total it would seem, and is not
     if counter:

@@ -53,7 +53,7 @@ def findings_frame(findings) -> pd.DataFrame:
 
 # %% ../nbs/00_core.ipynb #f25f472f
 def evidence_summary(evidence:dict, items:int=3) -> str:
-    "`evidence` as one line `key: value; ...`, lists cut to their first `items` (with their length), numbers to 4 digits."
+    "`evidence` as one line `key: value; ...`: lists cut to `items` (with their length), numbers to 4 digits."
     def short(v):
         if isinstance(v, dict): return '{' + ', '.join(f'{k}: {short(x)}' for k, x in list(v.items())[:items]) + (', …}' if len(v) > items else '}')
         if isinstance(v, (list, tuple)):
@@ -125,7 +125,7 @@ def _refuse_constant(name):
 # %% ../nbs/00_core.ipynb #06489506
 @dataclass
 class RunConfig:
-    "What a run is about: the data, the target, the time column, the task, the seed, the run's name and the loading options."
+    "What a run is about: data, target, time column, task, seed, the run's name and the loading options."
     data: str = 'bike_sharing_hourly'  # a CSV/Parquet path, or a name in `BUNDLED`
     target: str = 'cnt'  # the column to predict
     time_col: str|None = None  # the timestamp column; None infers it
@@ -200,7 +200,7 @@ def _decimal_comma(df:pd.DataFrame) -> bool:
                if df[c].notna().any())
 
 def read_table(path) -> tuple[pd.DataFrame, list]:
-    "Read a CSV or Parquet file: (the frame, findings on what was guessed), with one clear error for each way that can fail."
+    "Read a CSV or Parquet file: (frame, findings on what was guessed), one clear error for each way that can fail."
     path = Path(path)
     if path.is_dir(): raise MlkitError(f"data path {path} is a folder", "point --data at a CSV or Parquet file")
     if not path.is_file():
@@ -409,7 +409,7 @@ def _to_zone(ts:pd.Series, text:pd.Series, with_offset:pd.Series, col:str, tz:st
     return local, [Finding('time_zone', 'warning' if several or naive else 'info', col, msg, ev)]
 
 def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
-    "Findings on naive timestamps read as local time in `tz`: those a daylight-saving change makes ambiguous or non-existent."
+    "Findings on naive timestamps read as local time in `tz`: those daylight saving makes ambiguous or non-existent."
     amb = ts.dt.tz_localize(tz, ambiguous='NaT', nonexistent='NaT').isna() & ts.notna()
     gone = ts.dt.tz_localize(tz, ambiguous=np.zeros(len(ts), bool), nonexistent='NaT').isna() & ts.notna()
     ambiguous = amb & ~gone
@@ -470,7 +470,7 @@ def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:
     return df.sort_values(time_col, kind='stable').reset_index(drop=True), [f]
 
 def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, policy:str='mean') -> tuple[pd.DataFrame, list]:
-    "`df` (sorted by time) with one row per timestamp: exact copies dropped, conflicts resolved by `policy`; and findings."
+    "`df` (sorted by time), one row per timestamp: exact copies dropped, conflicts resolved by `policy`; and findings."
     out = []
     copies = df.duplicated(keep='first')
     if copies.any():
@@ -595,7 +595,7 @@ def infinite_to_missing(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
     return (df.assign(**fixed) if fixed else df), out
 
 def target_gaps(df:pd.DataFrame, target:str) -> list:
-    "A finding on rows without a target value (kept for the EDA and later rows' features, left out of fitting and scoring)."
+    "A finding on rows without a target (kept for the EDA and later rows' features, left out of fitting and scoring)."
     miss = df[target].isna()
     if not miss.any(): return []
     return [Finding('target_missing', 'warning' if miss.mean() > 0.05 else 'info', target,
@@ -638,7 +638,7 @@ class Dataset:
 MIN_ROWS = 30  # five test folds of 5 rows and a training part (the default backtest splits n rows into 6 parts)
 
 def load_dataset(cfg:RunConfig) -> Dataset:
-    "Load and validate the data of `cfg`: a `Dataset` with its load findings, or an `MlkitError` naming the problem and the fix."
+    "Load and validate the data of `cfg`: a `Dataset` with its load findings, or an `MlkitError` (problem and fix)."
     notes = []
     if cfg.is_bundled: df = load_bike_sharing(cfg.data.removeprefix('bike_sharing_'))
     else: df, notes = read_table(cfg.path)
@@ -667,7 +667,7 @@ def load_dataset(cfg:RunConfig) -> Dataset:
 
 # %% ../nbs/00_core.ipynb #41e6650e
 def to_jsonable(o):
-    "`o` as plain, strict JSON types: numpy and pandas values converted, NaN as null, ±inf as the strings 'inf' and '-inf'."
+    "`o` as plain, strict JSON types: numpy and pandas values converted, NaN as null, ±inf as 'inf' and '-inf'."
     if isinstance(o, dict): return {str(k): to_jsonable(v) for k, v in o.items()}
     if isinstance(o, (list, tuple, set)): return [to_jsonable(v) for v in o]
     if isinstance(o, (bool, np.bool_)): return bool(o)
@@ -746,7 +746,7 @@ class Run:
         return self._dataset
 
     def artifact(self, name:str, compute):
-        "Artifact `name` from the run folder if an earlier step stored it, else `compute()` (stored when there is a folder)."
+        "Artifact `name` from the run folder if a step stored it, else `compute()` (stored if there is a folder)."
         if self.dir is not None and self.dir.has(name): return self.dir.load(name)
         obj = compute()
         return self.dir.save(name, obj) if self.dir is not None else obj
@@ -764,7 +764,7 @@ class Run:
 
 def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
              **options) -> Run:
-    "The `Run` a notebook's parameters describe; `options`: `RunConfig`'s `duplicates`, `tz`, `time_unit`, `cleaning_plan`."
+    "The `Run` a notebook's parameters describe; `options`: `RunConfig`'s duplicates, tz, time_unit, cleaning_plan."
     rd = RunDir(run_dir) if run_dir else None
     if rd is not None and rd.has('config'): options = {**rd.load('config'), **options}  # what `mlkit run` was given
     known = {k: v for k, v in options.items() if k in RunConfig.__dataclass_fields__ and k not in ('data', 'name')}

@@ -27,7 +27,7 @@ __all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'sorted_summary'
 QUARTILES = {'min': 0, 'q25': .25, 'median': .5, 'q75': .75, 'max': 1}
 
 def sorted_summary(x:np.ndarray) -> dict:
-    "Missing and distinct values, zeros and the `QUARTILES` (linear interpolation, as numpy and pandas) of `x`, from one sort."
+    "Missing and distinct values, zeros and `QUARTILES` (linear interpolation, as numpy and pandas) of `x`: one sort."
     x = np.sort(x)
     # NaN sorts (and is searched) last: a binary search finds the first missing value
     present = int(np.searchsorted(x, np.nan))
@@ -44,7 +44,7 @@ def sorted_summary(x:np.ndarray) -> dict:
 KEY_ROWS = 100_000
 
 def _distinct(s:pd.Series) -> int:
-    "The number of distinct non-missing values of `s` (without hashing when they are in order, as timestamps and keys issued in sequence usually are)."
+    "The number of distinct non-missing values of `s` (no hashing when they are in order, as timestamps and keys are)."
     if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
     if len(s) >= KEY_ROWS and isinstance(s.array, pd.arrays.ArrowExtensionArray):
         text = pc.drop_null(pa.array(s.array))  # Arrow's own array: no copy
@@ -63,7 +63,7 @@ def _mostly_increasing(text) -> bool:
 SKEW_CHUNK = 8192
 
 def skewness(x:np.ndarray, bias:bool=True) -> float:
-    "The skewness of the finite values of `x`: the moment estimate (as scipy.stats.skew), or with `bias=False` the adjusted one (as pandas)."
+    "Skewness of the finite values of `x`: moment estimate (scipy.stats.skew), or with `bias=False` adjusted (pandas)."
     chunks = [c if np.isfinite(c).all() else c[np.isfinite(c)]
               for c in (x[i:i + SKEW_CHUNK] for i in range(0, len(x), SKEW_CHUNK))]
     n = sum(map(len, chunks))
@@ -149,7 +149,7 @@ def _on_grid(x:np.ndarray, start:int, span:int, step:int) -> np.ndarray:
     return out
 
 def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
-    "Which timestamps of `a` occur in the sorted, distinct `sorted_b` (arithmetic when either is a regular grid, else a binary search)."
+    "Which timestamps of `a` occur in sorted, distinct `sorted_b` (arithmetic on a regular grid, else binary search)."
     unit = max(a.unit, sorted_b.unit, key=_UNITS.index)  # the finer of the two units holds both exactly
     x, b = _ticks(a, unit), _ticks(sorted_b, unit)
     if not len(b) or not len(x): return np.zeros(len(x), bool)
@@ -181,7 +181,7 @@ def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
 
 @dataclass(frozen=True)
 class TimeAxis:
-    "Timestamps prepared once for `time_coverage` and `time_gaps`: parsed, distinct and sorted, their grid and its empty slots."
+    "Timestamps prepared once for `time_coverage` and `time_gaps`: parsed, distinct, sorted; grid and empty slots."
     rows: int               # rows, unparsed timestamps included
     t: pd.DatetimeIndex     # the parsed timestamps, in row order
     seen: pd.DatetimeIndex  # the distinct timestamps, sorted

@@ -32,7 +32,7 @@ def higher_is_better(metric:str) -> bool|None:
     return True if metric in HIGHER_IS_BETTER else False if metric in LOWER_IS_BETTER else None
 
 def seasonal_naive_scale(y_train, season:int=1) -> float:
-    "In-sample MAE of the seasonal naive forecast (`y[t-season]`) on `y_train`, over the pairs where both values are finite: the scale of MASE."
+    "In-sample MAE of the seasonal naive forecast on `y_train` (pairs with both values finite): the scale of MASE."
     y = np.asarray(y_train, float); season = season if len(y) > season else 1
     d = np.abs(y[season:] - y[:-season]) if len(y) > 1 else np.array([])
     return float(np.mean(d[np.isfinite(d)])) if np.isfinite(d).any() else float('nan')
@@ -65,7 +65,7 @@ def positive_label(y):
     return labels[-1]
 
 def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, positive=None) -> dict:
-    "ROC-AUC, PR-AUC and Brier (from `proba`, binary only), F1, balanced accuracy and accuracy (from labels or `proba` >= threshold)."
+    "ROC-AUC, PR-AUC, Brier (`proba`, binary only), F1, balanced accuracy, accuracy (labels or `proba` >= threshold)."
     y = np.asarray(y_true)
     if proba is not None and len(pd.unique(y)) <= 2:
         positive = positive_label(y) if positive is None else positive
@@ -245,13 +245,13 @@ def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[
     return out
 
 def drop_missing_targets(preds:pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    "`preds` without the rows whose actual value is missing or infinite, and the number of test times (fold, time) they were."
+    "`preds` without rows whose actual value is missing or infinite, and how many test times (fold, time) they were."
     ok = finite_target(preds['y_true'])
     return preds[ok].reset_index(drop=True), int(len(preds.loc[~ok, ['fold', 'time']].drop_duplicates()))
 
 def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:int=1, h:int=1,
              n_boot:int=200, seed:int=0, ci_metrics=None) -> Evaluation:
-    "Score the backtest's predictions (rows with an actual value): folds, pooled metrics with block-bootstrap CIs, and DM tests against baselines."
+    "Score the backtest's predictions (with an actual): folds, pooled metrics, bootstrap CIs, DM tests vs baselines."
     preds, missing = drop_missing_targets(preds)
     # kept in place: seasonal pairs are positional
     if history is not None: history = history.where(finite_target(history))
@@ -277,7 +277,7 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
     return Evaluation(task, primary, folds, metrics, compare_to_baselines(preds, task, h), context, missing)
 
 def evaluation_table(ev:Evaluation) -> pd.DataFrame:
-    "One row per model on the primary metric: value, CI, fold mean and spread, and DM statistic and p-value against each baseline."
+    "One row per model on the primary metric: value, CI, fold mean and spread, DM statistic and p-value per baseline."
     t = ev.metrics[ev.metrics['metric'] == ev.primary].drop(columns='metric').rename(columns={'value': ev.primary})
     for b, g in ev.tests.groupby('baseline', sort=True):
         t = t.merge(g[['model', 'dm_stat', 'p_value']].rename(columns={'dm_stat': f'dm_vs_{b}', 'p_value': f'p_vs_{b}'}), on='model', how='left')
@@ -295,7 +295,7 @@ def _models(ev:Evaluation, baseline:bool) -> list:
     return sorted(ev.metrics.loc[ev.metrics['is_baseline'] == baseline, 'model'].unique())
 
 def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
-    "Models whose score is too good to be true (and far better than every baseline's); runs `audit()` (a `LeakageAudit`) and attaches its result."
+    "Models too good to be true (far beyond every baseline); runs `audit()` (a `LeakageAudit`), attaches its result."
     out, majority = [], max(ev.context.values()) if ev.task == 'classification' else None
     err = 'mae' if ev.task == 'regression' else 'brier'
     best_base = min((_value(ev, b, err) for b in _models(ev, True)), default=float('nan'))
@@ -408,7 +408,7 @@ def note_missing_targets(ev:Evaluation) -> list[Finding]:
                     dict(test_times_without_target=ev.missing_targets))]
 
 def evaluation_warnings(ev:Evaluation, fold_scores:pd.DataFrame|None=None, audit=None) -> list[Finding]:
-    "All five warnings and the missing-target note; `fold_scores`: the backtest's scores with `train_<metric>` columns; `audit`: runs the leakage audit."
+    "All five warnings and the missing-target note; `fold_scores` has `train_<metric>`; `audit` runs the leak audit."
     return (note_missing_targets(ev) + warn_too_good(ev, audit)
             + (warn_overfitting(fold_scores) if fold_scores is not None else [])
             + warn_instability(ev) + warn_misleading_metric(ev) + warn_no_better_than_baseline(ev))

@@ -34,7 +34,7 @@ def check_time_order(ts) -> pd.DatetimeIndex:
     return ts
 
 def time_positions(ts, freq:str|None=None) -> np.ndarray:
-    "The slot of each timestamp on the regular grid at `freq` from the first one (row numbers when off-grid or no `freq`)."
+    "The slot of each timestamp on the regular grid at `freq` from the first (row numbers when off-grid or no `freq`)."
     ts = check_time_order(ts)
     if freq and len(ts):
         pos = pd.date_range(ts[0], ts[-1], freq=freq).get_indexer(ts)
@@ -51,7 +51,7 @@ def on_grid(values, pos:np.ndarray) -> pd.Series:
     return pd.Series(filler)
 
 def lag_on_grid(grid:pd.Series, pos:np.ndarray, k:int, out:np.ndarray|None=None) -> np.ndarray:
-    "The value `k` grid slots before each row (missing before the start or at an empty slot), written into `out` if given."
+    "The value `k` grid slots before each row (missing before the start or at an empty slot), into `out` if given."
     g = grid.to_numpy()
     missing = np.nan if g.dtype.kind == 'f' else None
     out = np.empty(len(pos), g.dtype) if out is None else out
@@ -288,7 +288,7 @@ def future_change_test(transformer, frame:pd.DataFrame, cutoff:int, seed:int=0) 
 
 # %% ../nbs/03_features.ipynb #f188fbc0
 def feature_config(run:Run) -> dict:
-    "This step's feature settings for `run`: one step ahead; known calendar columns and domain features for the bundled data."
+    "This step's feature settings for `run`: one step ahead; calendar columns and domain features of bundled data."
     known = BUNDLED_FEATURES.get(run.cfg.data) if run.cfg.is_bundled else None
     return dict(horizon=1, **(known or dict(known_cols=[], holidays=None, domain=None)))
 
@@ -330,7 +330,7 @@ def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.
             f"of the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
 
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
-    "The features of `run` with this step's settings (`feature_config`, updated by `overrides`), and the fitted transformer."
+    "Features of `run` with this step's settings (`feature_config` updated by `overrides`), and the fitted transformer."
     ds = run.dataset
     carry = dict(carry=CARRY_LIMIT, no_carry=no_carry(run_plan(run)))  # the cleaning plan's imputation decisions
     pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, **(carry | feature_config(run) | overrides))

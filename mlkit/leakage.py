@@ -113,7 +113,7 @@ def finite_target(y:pd.Series) -> np.ndarray:
     return y.notna().to_numpy()
 
 def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
-    "End values of `s` repeated `min_count`+ times, further outside the 1-99% range of the rest than that range is wide."
+    "End values of `s` repeated `min_count`+ times, further outside the 1-99% range of the rest than it is wide."
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s): return []
     v = s.to_numpy(float, na_value=np.nan); counts = pd.Series(v[np.isfinite(v)]).value_counts().sort_index()
     out = []
@@ -128,7 +128,7 @@ def far_repeated_values(s:pd.Series, min_count:int=3) -> list[float]:
     return sorted(out)
 
 def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:dict|None=None) -> tuple:
-    "`X`, `y` with placeholders as missing (`missing_values`, and the target's far repeated values with columns sharing them), and what was treated."
+    "`X`, `y` with placeholders as missing (`missing_values`, the target's far repeated values), and what was treated."
     X, y, notes, given = X.copy(), y.copy(), {}, dict(missing_values or {})
     def drop(col, values, source):
         nonlocal y
@@ -182,7 +182,7 @@ def _target_series_named(base:str, y:pd.Series, target:str) -> np.ndarray|None:
     return None
 
 def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> tuple[np.ndarray, bool]|None:
-    "Target feature `name` (`<target>_lag<k>`, `_roll<w>_<stat>`, `_diff<k>`, `_expanding_<stat>`) recomputed from `y`; is it exact?"
+    "Target feature `name` (`<target>_lag<k>`, `_roll<w>_<stat>`, `_diff<k>`, `_expanding_<stat>`) from `y`: exact?"
     m = _PAST.match(str(name))
     v = _target_series_named(m['base'], y, target) if m else None
     if v is None: return None
@@ -200,7 +200,7 @@ def recompute_past(name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:in
     return out, bool(m['window'])
 
 def verify_past(x:pd.Series, name:str, y:pd.Series, target:str, pos:np.ndarray, horizon:int=1) -> str|None:
-    "Evidence that `x` is the target's own past as its name says: a sentence, or None when it is not (or cannot be shown)."
+    "Evidence that `x` is the target's own past as its name says: a sentence, or None if not (or not shown)."
     rec = recompute_past(name, y, target, pos, horizon)
     if rec is None: return None
     r, exact = rec
@@ -232,7 +232,7 @@ def calendar_keys(time) -> dict:
             and recurs(k, period)}
 
 def calendar_function(x:pd.Series, time, keys:dict|None=None) -> str|None:
-    "The recurring calendar value that determines `x` (e.g. 'time of day'); 'undecided' if none recurs enough; None if none does."
+    "The recurring calendar value that determines `x` ('time of day'); 'undecided' if none recurs enough; else None."
     keys = calendar_keys(time) if keys is None else keys
     numeric = pd.api.types.is_numeric_dtype(x)
     xv = pd.Series(np.round(pd.to_numeric(x, errors='coerce').to_numpy(float), 9) if numeric
@@ -274,7 +274,7 @@ def feature_provenance(X:pd.DataFrame, y:pd.Series, target:str, time=None, horiz
 
 # %% ../nbs/leakage.ipynb #80ad161b
 def beats(score:float, reference:float, factor:float=.5) -> bool:
-    "Whether `score` leaves at most `factor` of what `reference` leaves unexplained (1 - score); True without a reference."
+    "Whether `score` leaves at most `factor` of what `reference` leaves unexplained (1 - score); True if no reference."
     return bool(not np.isfinite(reference) or (1 - score) <= factor * (1 - reference))
 
 def past_reference(y:pd.Series, task:str, pos:np.ndarray, horizon:int=1, test_size:float=.25, seed:int=0) -> dict:
@@ -300,7 +300,7 @@ def single_feature_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float
 
 def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None,
                         reference:dict|None=None) -> list[Finding]:
-    "Critical: a feature alone reaching `threshold` (R² 0.9, AUC 0.95) and far beating the target's past (`reference`); else info."
+    "Critical: one feature at `threshold` (R² 0.9, AUC 0.95), far beyond the target's past (`reference`); else info."
     threshold = threshold if threshold is not None else (.9 if task == 'regression' else .95)
     name, ref = ('R²' if task == 'regression' else 'ROC-AUC'), (reference or {}).get('score', float('nan'))
     h, out = (reference or {}).get('horizon', 1), []
@@ -326,7 +326,7 @@ def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None
 
 # %% ../nbs/leakage.ipynb #a65490c9
 def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -> dict|None:
-    "The subset of at most `max_columns` numeric columns whose linear fit explains most of `y`: columns, R², coefficients."
+    "The set of at most `max_columns` numeric columns whose linear fit explains most of `y`: columns, R², coefficients."
     Xn = numeric_features(X).assign(_y=y.to_numpy(float)).dropna()
     Xn = Xn.loc[:, Xn.std(ddof=0) > 1e-12 * Xn.abs().max().clip(lower=1)]
     cols = [c for c in Xn.columns if c != '_y']
@@ -351,7 +351,7 @@ def best_linear_reconstruction(X:pd.DataFrame, y:pd.Series, max_columns:int=3) -
 
 def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, threshold:float=.999,
                          reference:dict|None=None) -> list[Finding]|None:
-    "Critical: each set of up to 3 columns that rebuilds the target linearly, far closer than its past does; None for classes."
+    "Critical: each set of up to 3 columns rebuilding the target linearly, far closer than its past; None for classes."
     if task != 'regression': return None
     ref, out = (reference or {}).get('r2', float('nan')), []
     # one rebuild can hide another (casual + registered, and a copy): look again without it
@@ -422,7 +422,7 @@ def repeat_share(keys:np.ndarray, cut:int) -> float:
 
 def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share:float=.01,
                      alpha:float=1e-3) -> list[Finding]:
-    "A finding when `min_share`+ of the test rows (features and target) repeat training rows, far more often than by chance."
+    "A finding when `min_share`+ of the test rows (features and target) repeat training rows, far more than by chance."
     cut = split_point(len(X), test_size)
     keys = pd.util.hash_pandas_object(X.assign(_target=y.to_numpy()), index=False).to_numpy()
     dup = np.isin(keys[cut:], keys[:cut])
@@ -465,7 +465,7 @@ def lead_matrix(y, pos:np.ndarray, max_lead:int=24) -> np.ndarray:
     return np.stack([shifted(y, pos, -k) for k in range(-max_lead, max_lead + 1)])
 
 def lead_lag_correlations(x, y, max_lead:int=24, pos:np.ndarray|None=None, leads:np.ndarray|None=None) -> pd.Series:
-    "Correlation of `x` at time t with `y` at t+k, k from -`max_lead` to `max_lead` (grid `pos`; `leads`: `lead_matrix`)."
+    "Correlation of `x` at time t with `y` at t+k, k in -`max_lead`..`max_lead` (grid `pos`; `leads`: `lead_matrix`)."
     x = np.asarray(x, float); pos = np.arange(len(x)) if pos is None else pos
     leads = lead_matrix(np.asarray(y, float), pos, max_lead) if leads is None else leads
     return pd.Series(_row_corr(x, leads), index=range(-max_lead, max_lead + 1))
@@ -634,7 +634,7 @@ def check_preprocessing_data(X:pd.DataFrame, test_size:float=.25) -> list[Findin
     return out
 
 def check_preprocessing_pipeline(fitted, n_train:int) -> list[Finding]:
-    "A critical finding for each fitted transformer in `fitted` (a scikit-learn estimator or Pipeline) that saw more than `n_train` rows."
+    "A critical finding per fitted transformer in `fitted` (estimator or Pipeline) that saw more than `n_train` rows."
     steps = list(getattr(fitted, 'named_steps', {'estimator': fitted}).items())
     out = []
     for name, step in steps:
@@ -781,7 +781,7 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
 # %% ../nbs/leakage.ipynb #judge-src-fn
 def judge_by_source(features_audit:LeakageAudit, raw_audit:LeakageAudit,
                     raw_columns, target:str) -> LeakageAudit:
-    "`features_audit` with single-feature leaks on past values of raw columns that `raw_audit` cleared turned into info."
+    "`features_audit` with single-feature leaks on past values of raw columns `raw_audit` cleared turned into info."
     flagged_raw = {f.column for f in raw_audit.findings if f.severity != 'info'}
     def source(feature):  # the raw column a past-value feature (`<column>_lag3`, `_roll24_mean`, ...) was built from
         m = _PAST.match(str(feature))

@@ -51,7 +51,7 @@ _IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"http
                              re.S)  # mermaid
 
 def self_contained(page:str) -> str:
-    "`page` without scripts or style sheets loaded from the network (MathJax, require.js, mermaid), so that it renders offline."
+    "`page` without scripts or style sheets from the network (MathJax, require.js, mermaid): it renders offline."
     return _REMOTE.sub('', _IMPORTS_REMOTE.sub('', _MATHJAX_CONFIG.sub('', page)))
 
 def export_html(nb_path) -> Path:
@@ -219,7 +219,7 @@ class LiveManifest:
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
     def write(self, **changes):
-        "Apply `changes` and write the manifest with a fresh heartbeat (the heartbeat thread writes the last copy written)."
+        "Apply `changes` and write the manifest with a fresh heartbeat (the heartbeat thread rewrites the last copy)."
         self.m.update(changes)
         with self._lock:
             self._last = copy.deepcopy(self.m)
@@ -320,7 +320,7 @@ _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'ta
             'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
-    "The shell-quoted `mlkit run` command that repeats a run with these resolved `params` (and notebooks `nbs`) as a new run."
+    "The shell-quoted `mlkit run` command that repeats a run with resolved `params` (and notebooks `nbs`) as a new run."
     args = [f'--{opt} {shlex.quote(str(params[k]))}' for k, opt in _OPTIONS.items() if params.get(k) is not None]
     if nbs is not None: args.append(f'--nbs {shlex.quote(str(Path(nbs).resolve()))}')
     return ' '.join(['mlkit run', *args, f'--reports {shlex.quote(str(reports_dir))}',
@@ -403,7 +403,7 @@ def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunR
         except KeyboardInterrupt as e: e.run_path = path; raise
 
 def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
-    "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into the claimed run folder `path`."
+    "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
     nbs_dir = steps[0].parent if steps else notebooks_dir(nbs)
     rd = RunDir(path)
