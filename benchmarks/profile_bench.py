@@ -272,10 +272,9 @@ def write_table(machine, summary, best, runs, sizes):
     count = lambda name: sum(1 for r in runs if r['contender'] == name and r['n'] == a)
     L = ['# Profiling benchmark: mlkit profile + detectors vs ydata-profiling (minimal=True)', '',
          f"Machine: {machine['cores']} cores, {machine['mem_gb']} GB, {machine['machine']}, Python "
-         f"{machine['python']}; mlkit commit "
-         f"{machine['git_commit']}; {machine['date']}. Shared machine: the 1-minute load average before each run is "
-         "listed "
-         "(on 2 cores, above 2 means the run shared its CPU with other jobs). Design: see the profile_bench.py "
+         f"{machine['python']}; mlkit commit {machine['git_commit']}; {machine['date']}. Shared machine: the 1-minute "
+         f"load average before each run is "
+         "listed (on 2 cores, above 2 means the run shared its CPU with other jobs). Design: see the profile_bench.py "
          "docstring.", '',
          '| rows | contender | wall s | CPU s | mlkit speedup (wall / CPU / vs describe+to_json) | frame MB | RSS '
          'before frame MB | RSS with frame MB | peak RSS in work MB | peak / frame | load | parts (wall s) |',
@@ -290,27 +289,24 @@ def write_table(machine, summary, best, runs, sizes):
             sp = (f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x"
                   if name == 'ydata' and sm['speedup'] else '')
             L.append(f"| {n:,} | {name} {r['version']} (pandas {r['pandas']}) | {r['seconds']:.2f} | "
-                     f"{r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | "
-                     f"{r['rss_base_mb']} | {r['rss_loaded_mb']} | {r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "
-                     f"{r['load_before']} | "
-                     f"{', '.join(f'{k} {v}' for k, v in r['parts'].items())} |")
+                     f"{r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | {r['rss_base_mb']} | {r['rss_loaded_mb']} | "
+                     f"{r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "
+                     f"{r['load_before']} | {', '.join(f'{k} {v}' for k, v in r['parts'].items())} |")
     L += ['', '`wall s`: mlkit = profile + time_coverage + detect_problems; ydata = '
           'ProfileReport(minimal=True).get_description(); '
           "ydata's to_json() on the computed description is listed under parts and counted only in the third speedup. "
           "`CPU s`: "
           'process CPU time of the same work (all threads). `speedup` = ydata / mlkit (above 1: mlkit is faster). '
-          '`peak / frame` = '
-          '(peak RSS during the work - RSS before reading the frame) / frame size: the frame plus the working memory, '
-          'in frames '
+          '`peak / frame` = (peak RSS during the work - RSS before reading the frame) / frame size: the frame plus '
+          'the working memory, in frames '
           "(each contender's own frame: pandas 3 keeps text as Arrow strings, pandas 2 as Python objects). Fastest of "
-          f"{count('mlkit')} "
-          f"runs per size for mlkit, of {count('ydata')} for ydata (all runs listed below).", '', '## Goals', '']
+          f"{count('mlkit')} runs per size for mlkit, of {count('ydata')} for ydata (all runs listed "
+          f"below).", '', '## Goals', '']
     for n in sizes:
         sm = summary[n]; sp = sm['speedup']
         L.append(f"- {n:,} rows: mlkit speedup {sp}x wall (fastest against fastest; {sm.get('speedup_median')}x median "
-                 "against median), "
-                 f"{sm['speedup_cpu']}x CPU, {sm['speedup_vs_json']}x counting ydata's to_json "
-                 f"-> {'met' if sp and sp >= 10 else 'NOT met'} (goal >= 10x); mlkit peak / frame "
+                 f"against median), {sm['speedup_cpu']}x CPU, {sm['speedup_vs_json']}x counting ydata's to_json -> "
+                 f"{'met' if sp and sp >= 10 else 'NOT met'} (goal >= 10x); mlkit peak / frame "
                  f"{sm['mlkit_peak_over_frame']} -> "
                  f"{'met' if (sm['mlkit_peak_over_frame'] or 99) <= 3 else 'NOT met'} (goal <= 3; ydata: "
                  f"{sm['ydata_peak_over_frame']})")
@@ -318,15 +314,12 @@ def write_table(machine, summary, best, runs, sizes):
     if ms.get('time_ratio'):
         linear = max(ms['time_ratio'], ms['cpu_ratio']) <= ms['rows_ratio'] * 1.2
         L.append(f"- rows scaling {a:,} -> {b:,} ({ms['rows_ratio']:.0f}x rows): mlkit time x{ms['time_ratio']} wall, "
-                 f"x{ms['cpu_ratio']} CPU -> "
-                 f"{'linear or better: met' if linear else 'superlinear: NOT met'} "
-                 f"(ydata: x{ys.get('time_ratio')} wall, x{ys.get('cpu_ratio')} CPU)")
+                 f"x{ms['cpu_ratio']} CPU -> {'linear or better: met' if linear else 'superlinear: NOT met'} (ydata: "
+                 f"x{ys.get('time_ratio')} wall, x{ys.get('cpu_ratio')} CPU)")
         L.append(f"- memory growth {a:,} -> {b:,} rows: each extra MB of frame costs {ms['marginal_peak_over_frame']} "
-                 "MB of peak for mlkit "
-                 f"(frame included), {ys.get('marginal_peak_over_frame')} MB for ydata"
+                 f"MB of peak for mlkit (frame included), {ys.get('marginal_peak_over_frame')} MB for ydata"
                  + (f"; at {a:,} rows the peak / frame ratio is dominated by fixed costs of the runtime "
-                    "(Arrow/allocator pools, "
-                    f"kernels), not by the data"
+                    f"(Arrow/allocator pools, kernels), not by the data"
                     if (ms['marginal_peak_over_frame'] or 99) <= 3 < (summary[a]['mlkit_peak_over_frame'] or 0)
                     else ''))
     L += ['', '## All runs', '',
@@ -336,8 +329,7 @@ def write_table(machine, summary, best, runs, sizes):
         if 'error' in r: L.append(f"| {r['n']:,} | {r['contender']} | - | - | - | - | {r['load_before']} | "
                                   f"{r['error']} |"); continue
         L.append(f"| {r['n']:,} | {r['contender']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']} "
-                 f"| {r['peak_over_frame']:.2f} | "
-                 f"{r['load_before']} | {r.get('findings', r.get('alerts'))} |")
+                 f"| {r['peak_over_frame']:.2f} | {r['load_before']} | {r.get('findings', r.get('alerts'))} |")
     m = best.get(('mlkit', b), {})
     if m.get('finding_kinds'): L += ['', f"mlkit findings at {b:,} rows (check:column): "
                                      + ', '.join(m['finding_kinds'])]

@@ -102,19 +102,17 @@ def main(argv=None) -> int:
         sig = e.signum if isinstance(e, RunInterrupted) else signal.SIGINT
         path = getattr(e, 'run_path', None)
         print(f"mlkit: interrupted by {signal.Signals(sig).name}: "
-              + (f"run {path.name!r} marked interrupted; its notebooks so far are "
-              f"in {path}" if path else "nothing was written"), file=sys.stderr)
+              + (f"run {path.name!r} marked interrupted; its notebooks so far are in "
+              f"{path}" if path else "nothing was written"), file=sys.stderr)
         return 128 + sig
     except Exception as e:
         if os.environ.get('MLKIT_DEBUG'): raise
         print(f"mlkit: error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Fix: this is "
-              "a bug in mlkit; "
-              "run again with MLKIT_DEBUG=1 for the traceback and report it", file=sys.stderr)
+              "a bug in mlkit; run again with MLKIT_DEBUG=1 for the traceback and report it", file=sys.stderr)
         return 1
     if res.status != 'complete':
         print(f"mlkit: error: run {res.name!r} failed: {res.error}. The partly executed notebook and the manifest are "
-              "in "
-              f"{res.path}; other runs are untouched.", file=sys.stderr)
+              f"in {res.path}; other runs are untouched.", file=sys.stderr)
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")

@@ -105,8 +105,8 @@ class TemporalSplit(BaseCrossValidator):
             ts = te - test if self.window != 'blocked' else start + k * test
             if ts < start or test <= 0:
                 raise MlkitError(f"{K} folds with test size {self.test_size or test!r} and step "
-                                 f"{self.step if self.step is not None else 'test_size'} need more data "
-                                 f"than the {n} rows available",
+                                 f"{self.step if self.step is not None else 'test_size'} need more data than the {n} "
+                                 f"rows available",
                                  "use fewer folds (n_splits) or a smaller test_size/step")
             cut = ts - gap - purge
             lo = cut - s['train_size'] if self.window == 'sliding' else start
@@ -125,8 +125,7 @@ class TemporalSplit(BaseCrossValidator):
         if _is_offset(self.min_train_size) and len(train): too_small = c[train[-1]] - c[train[0]] < min_size
         if not len(train) or too_small:
             raise MlkitError(f"fold {k} has {len(train)} training rows, fewer than "
-                             f"min_train_size={self.min_train_size!r} "
-                             f"(gap={self.gap!r}, purge={self.purge!r})",
+                             f"min_train_size={self.min_train_size!r} (gap={self.gap!r}, purge={self.purge!r})",
                              "use fewer folds, a smaller test_size or gap, or more data")
 
     def fold_table(self, X) -> pd.DataFrame:

@@ -471,8 +471,7 @@ def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -
     "The finding for rows of `s` that hold `period` totals (or per-step values among totals)."
     if alignment and 'describe' in alignment: where = 'and ' + alignment['describe'].format(period=period)
     elif alignment: where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} "
-                             f"({alignment['position']}), "
-                             f"where chance would put {alignment['base_share']:.1%}")
+                             f"({alignment['position']}), where chance would put {alignment['base_share']:.1%}")
     else: where = f"and each follows a gap of one {period}"
     what = ('per-step values mixed among period totals' if direction.startswith('per-step')
             else f'{period} totals mixed among per-step values')
@@ -931,13 +930,11 @@ def _units_finding(s:pd.Series, time:pd.Series|None, name:str, rows:np.ndarray, 
     dated = (f" They include {len(stretches)} stretch(es) of consecutive rows, the first from "
              f"{stretches[0]['start'].get('time', stretches[0]['start']['row'])} "
              f"to {stretches[0]['end'].get('time', stretches[0]['end']['row'])}, where the level, or the size of the "
-             "moves "
-             f"from row to row, changes by the conversion."
+             f"moves from row to row, changes by the conversion."
              if stretches else '')
     return Finding('mixed_units', 'critical', s.name,
-        f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among "
-        f"{majority} values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the "
-        "cleaning "
+        f"{s.name} mixes units: {int(rows.sum())} rows ({rows.mean():.1%}) look like {minority} among {majority} "
+        f"values{such_as}; converted back they sit right among their neighbours.{dated} Convert them (the cleaning "
         "step's UnitHarmoniser does, fitted on the training part) and find out which source or sensor sends the other "
         "unit.",
         dict(conversion=name, rows=int(rows.sum()), share=round(float(rows.mean()), 6), segments=stretches, examples=ex,
@@ -963,10 +960,8 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
         conflicting = int((distinct.groupby('_t').size() > 1).sum())
         out.append(Finding('duplicate_timestamps', 'critical' if conflicting else 'warning', time_col,
             f"{int(ts[dup].nunique())} timestamps occur more than once; {conflicting} of them with rows that disagree "
-            "on "
-            f"{', '.join(map(str, others[:5]))}{'...' if len(others) > 5 else ''}. Decide which row is right (or "
-            "aggregate "
-            f"them) before modelling: a duplicate in both training and test data inflates scores.",
+            f"on {', '.join(map(str, others[:5]))}{'...' if len(others) > 5 else ''}. Decide which row is right (or "
+            f"aggregate them) before modelling: a duplicate in both training and test data inflates scores.",
             dict(duplicated_timestamps=int(ts[dup].nunique()), conflicting=conflicting,
                  examples=examples(ts, dup, n=6))))
     if cov['out_of_order']:
@@ -978,8 +973,7 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
     if cov['off_grid']:
         out.append(Finding('irregular_sampling', 'warning', time_col,
             f"{cov['off_grid']} timestamps fall between the slots of the {cov['freq']} grid. Resample to the grid (or "
-            "pass "
-            f"the right --freq) so that lags and rolling windows mean what they say.",
+            f"pass the right --freq) so that lags and rolling windows mean what they say.",
             dict(count=int(cov['off_grid']), freq=cov['freq'])))
     if cov['missing_slots']:
         gaps = time_gaps(axis)
@@ -1000,10 +994,9 @@ def check_time_index(df:pd.DataFrame, time_col:str, freq:str|None=None) -> list[
                       fewest_rows=[{'day': str(d.date()), 'rows': int(r)} for d, r in short.head(5).items()])
         out.append(Finding('time_gaps', 'warning', time_col,
             f"{cov['missing_slots']} of {cov['expected_slots']} expected {cov['freq']} slots have no row "
-            f"({cov['missing_pct']}%), "
-            f"in {len(gaps)} gaps; the longest has {int(gaps['missing'].iloc[0])} slots from {gaps['start'].iloc[0]}. "
-            "Lags and "
-            "rolling windows computed by row count jump over them: reindex to the full grid (leave the target "
+            f"({cov['missing_pct']}%), in {len(gaps)} gaps; the longest has {int(gaps['missing'].iloc[0])} slots from "
+            f"{gaps['start'].iloc[0]}. "
+            "Lags and rolling windows computed by row count jump over them: reindex to the full grid (leave the target "
             "missing) or "
             f"compute features by time, and check whether the gaps are random or systematic (e.g. outages at night).",
             ev))
@@ -1195,8 +1188,7 @@ def check_stuck_values(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
                  'rows': int(np.argmin(np.r_[mask[i:], False]))} for i in starts[:5]]
         out.append(Finding('stuck_sensor', 'warning', c,
             f"{c} is frozen in {len(starts)} run(s) ({int(mask.sum())} rows) while {m['partner']}, which it normally "
-            "follows "
-            f"closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at "
+            f"follows closely, keeps moving: the first starts at {runs[0].get('start', runs[0]['start_row'])} at "
             f"{runs[0]['value']}. "
             "Probably a stuck sensor or a value carried forward: treat those rows as missing (the cleaning plan masks "
             "them).",
@@ -1387,8 +1379,7 @@ def check_impossible_values(df:pd.DataFrame, time:pd.Series|None=None, rules:dic
         out.append(Finding('impossible_value', 'critical', c,
             f"{c} has {int(m.sum())} impossible value(s) (rule: {_describe(rule)}), e.g. {_jsonable(df[c][m].iloc[0])}"
             f"{' on ' + ', '.join(days) if days else ''}. A sensor fault or a code for 'unknown': treat them as "
-            "missing "
-            f"(the cleaning plan treats the certain ones as missing) and ask the data's owner what happened.",
+            f"missing (the cleaning plan treats the certain ones as missing) and ask the data's owner what happened.",
             dict(rule=rule, rows=int(m.sum()), days=days, examples=examples(df[c], m, time))))
     return out
 
@@ -1429,7 +1420,7 @@ def _code_like(v:float) -> bool:
     return len(digits) <= 2 or set(digits) == {'9'}
 
 def _far_ends(x:np.ndarray, centre:float, scale:float, limit:int=3) -> list[float]:
-    "End values of finite `x` standing apart: repeated, past a gap from the bulk (`centre`, `scale`), or lone negatives."
+    "End values of finite `x` standing apart: repeated, past a gap from the bulk (`centre`, `scale`), lone negatives."
     found = []
     nonneg = centre >= 0
     for side in (-1, 1):
@@ -1534,8 +1525,7 @@ def check_disguised_nulls(df:pd.DataFrame, time:pd.Series|None=None, counts:dict
             f"{c} uses {', '.join(repr(v) for v in vals)} in {int(m.sum())} rows where a value is probably missing "
             "(repeated "
             f"exactly, far from every other value).{also} Read them as missing (the cleaning plan does): as numbers "
-            "they drag "
-            f"means, fits and bounds, as categories they form a fake class.",
+            f"they drag means, fits and bounds, as categories they form a fake class.",
             dict(values=vals, rows=int(m.sum()), counts=per_value, co_occurring=shared,
                  row_positions=np.flatnonzero(m)[:50].tolist(), examples=examples(df[c], m, time))))
     return out
@@ -1571,9 +1561,8 @@ def check_mixed_types(df:pd.DataFrame, time:pd.Series|None=None, counts:dict|Non
             first = f" such as {s[bad].iloc[0]!r}" if bad.any() else ''
             out.append(Finding('mixed_types', 'warning', c,
                 f"{c} is stored as text but {share:.0%} of its values are numbers; {int(bad.sum())} values{first} are "
-                "not"
-                f"{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. "
-                f"Decide what those words mean (missing? a code?), then convert the column to numbers.",
+                f"not{'' if len(types) == 1 else ' (Python types: ' + ', '.join(types) + ')'}. Decide what those "
+                f"words mean (missing? a code?), then convert the column to numbers.",
                 dict(numeric_share=round(float(share), 4), non_numeric=int(bad.sum()), types=types,
                      non_numeric_values=sorted(s[bad].astype(str).unique()[:10].tolist()),
                      examples=examples(s, bad, time))))
@@ -1610,9 +1599,8 @@ def check_category_variants(df:pd.DataFrame, counts:dict|None=None) -> list[Find
         out.append(Finding('category_variants', 'warning', c,
             f"{c} spells {len(groups)} categor{'y' if len(groups) == 1 else 'ies'} several ways, e.g. "
             f"{' / '.join(repr(v) for v in groups[0][:4])}. Map each group to one spelling (the cleaning plan maps "
-            "them to the "
-            "most frequent one when they differ only in case or spaces, and proposes it otherwise) so that the model "
-            "sees one category, not several small ones.",
+            "them to the most frequent one when they differ only in case or spaces, and proposes it otherwise) so "
+            "that the model sees one category, not several small ones.",
             dict(groups=[{v: int(vc[v]) for v in g} for g in groups[:10]])))
     return out
 
@@ -1664,16 +1652,14 @@ def check_outliers(s:pd.Series, time:pd.Series|None=None, ref:LocalReference|Non
     if out_mask.any():
         out.append(Finding('outlier', 'warning', s.name,
             f"{s.name} has {int(out_mask.sum())} isolated outlier(s): far from the column's usual range and from their "
-            "own "
-            f"neighbours, e.g. {_jsonable(s[out_mask].iloc[0])}. Probably entry or sensor errors: check them; the "
-            "cleaning plan "
-            f"only proposes clipping them (extremes can be real).",
+            f"own neighbours, e.g. {_jsonable(s[out_mask].iloc[0])}. Probably entry or sensor errors: check them; the "
+            f"cleaning plan only proposes clipping them (extremes can be real).",
             dict(rows=int(out_mask.sum()), examples=examples(s, out_mask, time))))
     if extreme.any():
         out.append(Finding('plausible_extreme', 'info', s.name,
             f"{s.name} has {int(extreme.sum())} extreme value(s) that their neighbours share (e.g. "
-            f"{_jsonable(s[extreme].iloc[0])}): "
-            f"probably real events. They are kept; make sure the evaluation covers such periods.",
+            f"{_jsonable(s[extreme].iloc[0])}): probably real events. They are kept; make sure the evaluation covers "
+            f"such periods.",
             dict(rows=int(extreme.sum()), examples=examples(s, extreme, time))))
     return out
 
@@ -1708,8 +1694,7 @@ def check_identifiers(df:pd.DataFrame, time_col:str|None=None, unique:dict|None=
     "A warning for each identifier-like column (row index, IDs monotone in time, keys, extra timestamps)."
     return [Finding('identifier', 'warning', c,
         f"{c} is identifier-like ({why}): it tells a model which rows were recorded near each other or when, not why "
-        "the "
-        "target moves. A model can exploit it in a random split and fail in the future: drop it (the cleaning plan "
+        "the target moves. A model can exploit it in a random split and fail in the future: drop it (the cleaning plan "
         "does when it can be nothing else).",
         dict(reason=why, unique=int(unique[c] if unique and c in unique else df[c].nunique()),
              first=_jsonable(df[c].iloc[0]),
@@ -1724,8 +1709,7 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
     if counter:
         return [Finding('running_sum', 'info', s.name,
             f"{s.name} rises from row to row and falls back {counter['resets']} times: a running sum or a counter that "
-            "resets. "
-            "It is not checked for units, outliers or period totals; as a feature, its differences are the "
+            "resets. It is not checked for units, outliers or period totals; as a feature, its differences are the "
             "measurement.",
             counter)]
     ref = local_reference(s)
@@ -1816,7 +1800,6 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     if not ordered and numeric:
         out.append(Finding('unchecked', 'info', time_col,
             f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period "
-            "totals, "
-            f"running sums) were not run. Sort by {time_col} and run again.", dict(columns=numeric[:20])))
+            f"totals, running sums) were not run. Sort by {time_col} and run again.", dict(columns=numeric[:20])))
     order = {'critical': 0, 'warning': 1, 'info': 2}
     return sorted(out, key=lambda f: order[f.severity])

@@ -93,8 +93,8 @@ def check_freq(freq:str) -> str:
     try: pd.tseries.frequencies.to_offset(freq)
     except (ValueError, TypeError):
         raise MlkitError(f"unknown frequency {freq!r}",
-                         "pass --freq with a pandas alias such as min, 15min, h, D, W, MS, or leave it out "
-                         "to infer it") from None
+                         "pass --freq with a pandas alias such as min, 15min, h, D, W, MS, or leave it out to infer "
+                         "it") from None
     return freq
 
 def check_tz(tz:str) -> str:
@@ -233,8 +233,8 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         notes.append(Finding('row_number_column', 'info', None,
                              f"the rows of {path.name} have one field more than its header; the first "
                              f"field ({', '.join(map(str, df.index[:2]))}, ...) was read as a row label and dropped. "
-                             "Give it a header "
-                             "name if it is data.", dict(first=str(df.index[0]), last=str(df.index[-1]))))
+                             "Give it a header name if it is "
+                             "data.", dict(first=str(df.index[0]), last=str(df.index[-1]))))
         df = df.reset_index(drop=True)
     return df, notes
 
@@ -249,8 +249,8 @@ def _reader_findings(path:Path, df:pd.DataFrame, header:list, sep:str, enc:str, 
     out = []
     if sep != ',' or enc != 'utf-8-sig':
         out.append(Finding('csv_format', 'info', None,
-                           f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} "
-                           f"and encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step "
+                           f"{path.name} was read with separator {sep!r}{', decimal comma' if decimal else ''} and "
+                           f"encoding {'UTF-8' if enc == 'utf-8-sig' else enc}: check a few values in the EDA step "
                            "look right.",
                            dict(separator=sep, encoding=enc, decimal_comma=decimal)))
     renamed = {str(new): old for old, new in zip(header, df.columns) if str(new) != old}
@@ -272,8 +272,7 @@ def drop_row_numbers(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
             df = df.drop(columns=c)
             out.append(Finding('row_number_column', 'info', str(c), f"column {c!r} has no header and counts the rows "
                                f"({s.iloc[0]}, {s.iloc[1]}, ...): probably an index saved with the data. Dropped: a "
-                               "row number would act "
-                               "as a time trend and carries no information.",
+                               "row number would act as a time trend and carries no information.",
                                dict(first=int(s.iloc[0]), last=int(s.iloc[-1]))))
     return df, out
 
@@ -310,8 +309,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
     parts = text[slashed].str.extract(_SLASHED).astype(int)
     first, second = (parts[0] > 12).any(), (parts[1] > 12).any()
     if first and second:
-        raise MlkitError(f"dates in {col!r} put the day first in some rows and the month first in others "
-                         f"(e.g. {text[slashed][parts[0] > 12].iloc[0]!r} and {text[slashed][parts[1] > 12].iloc[0]!r})",
+        raise MlkitError(f"dates in {col!r} put the day first in some rows and the month first in others (e.g. "
+                         f"{text[slashed][parts[0] > 12].iloc[0]!r} and {text[slashed][parts[1] > 12].iloc[0]!r})",
                          "write every date in one format, preferably ISO (2020-01-31)")
     if first or second:
         return (bool(first),
@@ -321,8 +320,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
     back = {d: _backward_steps(ts) for d, ts in readings.items()}
     if back[True] == back[False]:
         raise MlkitError(f"dates in {col!r} such as {text[slashed].iloc[0]!r} can be read day-first or month-first and "
-                         "nothing in the "
-                         "data decides", "write the dates in ISO form (2020-01-31), or with a day above 12 somewhere")
+                         "nothing in the data "
+                         "decides", "write the dates in ISO form (2020-01-31), or with a day above 12 somewhere")
     dayfirst = back[True] < back[False]
     return dayfirst, f"only that reading keeps the rows in time order ({back[not dayfirst]} steps back the other way)"
 
@@ -353,8 +352,8 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
                              "--time-col")
         ts = pd.to_datetime(raw, unit=time_unit, errors='coerce')
         out.append(Finding('numeric_time', 'info', time_col,
-                           f"{time_col!r} holds numbers, read as {time_unit} since 1970-01-01 "
-                           f"({ts.min()} to {ts.max()}): check these dates are right.",
+                           f"{time_col!r} holds numbers, read as {time_unit} since 1970-01-01 ({ts.min()} to "
+                           f"{ts.max()}): check these dates are right.",
                            dict(unit=time_unit, first=raw.tolist()[0])))
     else:
         if time_unit is not None:
@@ -370,8 +369,7 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
                 out.append(Finding('date_format', 'warning' if (~slashed & text.notna()).any() else 'info', time_col,
                     f"{int(slashed.sum())} dates in {time_col!r} are written like {text[slashed].iloc[0]!r} and "
                     f"{int((~slashed & text.notna()).sum())} in another form; read {'day' if dayfirst else 'month'} "
-                    f"first because {why}. "
-                    "Write dates in ISO form (2020-01-31) to remove the doubt.",
+                    f"first because {why}. Write dates in ISO form (2020-01-31) to remove the doubt.",
                     dict(slashed=int(slashed.sum()), dayfirst=dayfirst)))
         ts = _parse_text(text, slashed, dayfirst)
         with_offset = text.str.extract(_OFFSET)[0].notna()
@@ -384,8 +382,8 @@ def parse_time(df:pd.DataFrame, time_col:str, tz:str|None=None, time_unit:str|No
     bad = ts.isna() & raw.notna() | raw.isna()
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())[:3].tolist()
-        raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps "
-                         f"(rows {rows}: {raw.iloc[rows].tolist()})",
+        raise MlkitError(f"{int(bad.sum())} value(s) of time column {time_col!r} cannot be parsed as timestamps (rows "
+                         f"{rows}: {raw.iloc[rows].tolist()})",
                          "fix or remove those rows, or choose another --time-col")
     return df.assign(**{time_col: ts}), out
 
@@ -417,8 +415,8 @@ def _local_time_notes(ts:pd.Series, col:str, tz:str) -> list:
     return [Finding('local_time', 'warning', col,
                     f"read as local time in {tz}: {int(ambiguous.sum())} timestamp(s) fall in the hour the "
                     f"daylight-saving change repeats (ambiguous) and {int(gone.sum())} in the hour it skips "
-                    "(non-existent); kept as "
-                    "written (repeated ones go to the duplicates policy). Timestamps with UTC offsets avoid this.",
+                    "(non-existent); kept as written (repeated ones go to the duplicates policy). Timestamps with UTC "
+                    "offsets avoid this.",
                     dict(ambiguous=[str(t) for t in ts[ambiguous].head(5)],
                          nonexistent=[str(t) for t in ts[gone].head(5)]))]
 
@@ -532,17 +530,16 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
     if off.abs().max() <= step / 5 and not snapped.duplicated().any():
         moved = off != pd.Timedelta(0)
         return df.assign(**{time_col: snapped}), [Finding('time_jitter', 'info', time_col,
-                                                          f"{int(moved.sum())} timestamp(s) are off a "
-            f"regular {_span(step)} grid by at most {_span(off.abs().max())}; snapped to the grid (the jitter is small "
+                                                          f"{int(moved.sum())} timestamp(s) are off a regular "
+            f"{_span(step)} grid by at most {_span(off.abs().max())}; snapped to the grid (the jitter is small "
             "against the step).",
             dict(step=str(step), max_offset=str(off.abs().max()), moved=int(moved.sum())))]
     common = (steps == steps.mode().iloc[0]).mean()
     if common >= 0.5: return df, []
     return df, [Finding('irregular_time', 'warning', time_col,
-                        f"the steps between rows vary (the most common, {_span(steps.mode().iloc[0])}, "
-                        f"covers {common:.0%} of them): lags and windows count rows, not time. Resample the data to a "
-                        "regular "
-                        "step (e.g. hourly means) before running, or pass --freq to state the step.",
+                        f"the steps between rows vary (the most common, {_span(steps.mode().iloc[0])}, covers "
+                        f"{common:.0%} of them): lags and windows count rows, not time. Resample the data to a "
+                        "regular step (e.g. hourly means) before running, or pass --freq to state the step.",
                         dict(most_common_step=str(steps.mode().iloc[0]), share=round(float(common), 3),
                              median_step=str(steps.median())))]
 
@@ -600,8 +597,8 @@ def target_gaps(df:pd.DataFrame, target:str) -> list:
     if not miss.any(): return []
     return [Finding('target_missing', 'warning' if miss.mean() > 0.05 else 'info', target,
                     f"{int(miss.sum())} of {len(df)} rows ({miss.mean():.1%}) have no target value: kept for the EDA "
-                    "and as the past of "
-                    "later rows, left out of fitting and scoring. If they mean zero or a class, fill them in the file.",
+                    "and as the past of later rows, left out of fitting and scoring. If they mean zero or a class, "
+                    "fill them in the file.",
                     dict(count=int(miss.sum()), share=round(float(miss.mean()), 4),
                          rows=np.flatnonzero(miss.to_numpy())[:10].tolist()))]
 

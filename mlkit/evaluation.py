@@ -337,8 +337,8 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
     return [Finding('overfitting', 'warning', None,
                     f"{m}: {'; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)}. "
                     "The model fits its training rows far better than later data: simplify it (fewer features, "
-                    "stronger "
-                    "regularisation, shallower trees), give it more data, or check whether the later periods differ.",
+                    "stronger regularisation, shallower trees), give it more data, or check whether the later periods "
+                    "differ.",
                     dict(model=m, metrics={k: dict(train=round(tr, 6), test=round(te, 6)) for k, tr, te in g}))
             for m, g in gaps.items()]
 def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[Finding]:
@@ -352,13 +352,11 @@ def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[
             # e.g. ROC-AUC of a test part with one class
             undefined = [k for k, v in enumerate(vals) if not np.isfinite(v)]
             why = (f" Fold(s) {', '.join(map(str, undefined))} have no {ev.primary}: their test part lacks a class (or "
-                   "a value), "
-                   "so they are left out of the mean; use longer test folds." if undefined else "")
+                   "a value), so they are left out of the mean; use longer test folds." if undefined else "")
             out.append(Finding('unstable_folds', 'warning', None,
                 f"{r.model}: {ev.primary} varies across folds ({', '.join(f'{v:g}' for v in vals)}; mean "
-                f"{r.fold_mean:.4g}, "
-                f"sd {r.fold_std:.4g}). One overall number hides this: look at which periods are hard, and report the "
-                f"spread.{why}",
+                f"{r.fold_mean:.4g}, sd {r.fold_std:.4g}). One overall number hides this: look at which periods are "
+                f"hard, and report the spread.{why}",
                 dict(model=r.model, metric=ev.primary, fold_values=vals, fold_std=round(float(r.fold_std), 6))))
     return out
 
@@ -390,10 +388,8 @@ def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding
                          for r in lost.itertuples())
         out.append(Finding('no_better_than_baseline', 'warning', None,
             f"{m} is {'worse on average than ' + ', '.join(worse) + ' and ' if worse else ''}not significantly better "
-            "than "
-            f"{', '.join(lost['baseline'])} (one-sided Diebold-Mariano test; {each}). Its extra complexity buys "
-            "nothing "
-            f"measurable: prefer the baseline, or find features that carry new information.",
+            f"than {', '.join(lost['baseline'])} (one-sided Diebold-Mariano test; {each}). Its extra complexity buys "
+            f"nothing measurable: prefer the baseline, or find features that carry new information.",
             dict(model=m, baselines=lost['baseline'].tolist(), worse_than=worse, loss=loss,
                  loss_model=lost['loss_model'].round(6).tolist(), loss_baseline=lost['loss_baseline'].round(6).tolist(),
                  dm_stat=lost['dm_stat'].round(4).tolist(), p_value=lost['p_value'].round(6).tolist())))

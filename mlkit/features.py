@@ -326,8 +326,8 @@ def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.
     if not has_target.any():
         return (f"none of the {n} rows has a value of target {t!r} (after cleaning)",
                 "choose a target that is filled in, or veto the cleaning decisions that mask it (cleaning_plan.json)")
-    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one "
-            f"of the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
+    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one of "
+            f"the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
 
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
     "Features of `run` with this step's settings (`feature_config` updated by `overrides`), and the fitted transformer."

@@ -320,8 +320,7 @@ def check_feature_alone(scores:pd.DataFrame, task:str, threshold:float|None=None
                 f"{r.feature} alone predicts the target with {name} {r.score:.3f}, not much better than the target's "
                 "own past "
                 f"({past}): a strong signal rather than the target in disguise. A model may use it only if its value "
-                "is "
-                f"known when the prediction is made.", ev))
+                f"is known when the prediction is made.", ev))
     return out
 
 # %% ../nbs/leakage.ipynb #a65490c9
@@ -361,9 +360,8 @@ def check_reconstruction(X:pd.DataFrame, y:pd.Series, target:str, task:str, thre
         formula = ' + '.join(f"{v:g}·{c}" for c, v in rec['coefficients'].items())
         out.append(Finding('leak_reconstructed_target', 'critical', ', '.join(rec['columns']),
                     f"The target {target} is rebuilt almost exactly from {', '.join(rec['columns'])}: {target} ≈ "
-                    f"{formula} "
-                    f"(R² {rec['r2']:.4f}). These columns are parts of the target, recorded with it: drop them, or use "
-                    f"only their past values.",
+                    f"{formula} (R² {rec['r2']:.4f}). These columns are parts of the target, recorded with it: drop "
+                    f"them, or use only their past values.",
                     dict(rec, r2=round(rec['r2'], 6), past_r2=round(ref, 6) if np.isfinite(ref) else None)))
         X = X.drop(columns=rec['columns'])
     return out
@@ -391,8 +389,8 @@ def check_granularity(X:pd.DataFrame, y:pd.Series, time:pd.Series, target:str, t
                 out.append(Finding('leak_granularity', 'critical', c,
                     f"{c} is constant within each {name} and tracks the {name}'s {agg} of {target} (correlation "
                     f"{corr.max():.4f}): every row sees its whole {name}, later rows included. Use the previous "
-                    f"{name}'s "
-                    f"value instead.", dict(period=name, aggregate=agg, correlation=round(float(corr.max()), 6))))
+                    f"{name}'s value "
+                    f"instead.", dict(period=name, aggregate=agg, correlation=round(float(corr.max()), 6))))
     return out
 
 # %% ../nbs/leakage.ipynb #afd029a0
@@ -439,13 +437,11 @@ def check_duplicates(X:pd.DataFrame, y:pd.Series, test_size:float=.25, min_share
                         f"{n_dup} test rows ({share:.1%}) repeat training rows exactly, about as often as later "
                         "training rows "
                         f"repeat earlier ones ({chance:.1%}): rounded values recur by chance in this data, so these "
-                        "are not "
-                        f"taken for copied rows.", ev)]
+                        f"are not taken for copied rows.", ev)]
     return [Finding('leak_duplicates', 'critical' if share >= .05 else 'warning', None,
                     f"{n_dup} test rows ({share:.1%}) are exact copies of training rows (features and target), against "
                     f"{chance:.1%} of repeats within the training part: the model is scored on answers it has seen. "
-                    "Remove "
-                    f"the duplicates before splitting.", ev)]
+                    f"Remove the duplicates before splitting.", ev)]
 
 # %% ../nbs/leakage.ipynb #f342822c
 def _row_corr(x:np.ndarray, Y:np.ndarray) -> np.ndarray:
@@ -534,13 +530,13 @@ def check_future_values(X:pd.DataFrame, y:pd.Series, target:str, task:str, max_l
         if not side['p_value'] <= alpha: continue
         when = 'at the same time' if j0 == 0 else f'{-j0} step(s) before'
         out.append(Finding('leak_future_values', 'warning', c,
-            f"{c} is a near copy of {target} {k} step(s) ahead (|r| {ahead:.3f}; {when}: {now_or_before:.3f}). "
-            f"Where the two values differ, it sides with the later one in {side['blocks_siding']} of "
-            f"{side['blocks']} stretches of time (p = {side['p_value']:.2g}); with it, {target} {k} step(s) ahead "
-            f"is predicted with an error (sd) of {side['error_with_column']:.4g} against "
-            f"{side['error_from_target_now']:.4g} from its value at t alone. If {c} is recorded after time t (a later "
-            f"reading, a value filled in afterwards, a misaligned join), it leaks the future: shift it back by {k} "
-            f"step(s) or drop it. If it is truly known at t (a forecast, a leading indicator), it is signal: keep it.",
+            f"{c} is a near copy of {target} {k} step(s) ahead (|r| {ahead:.3f}; {when}: {now_or_before:.3f}). Where "
+            f"the two values differ, it sides with the later one in {side['blocks_siding']} of {side['blocks']} "
+            f"stretches of time (p = {side['p_value']:.2g}); with it, {target} {k} step(s) ahead is predicted with an "
+            f"error (sd) of {side['error_with_column']:.4g} against {side['error_from_target_now']:.4g} from its "
+            f"value at t alone. If {c} is recorded after time t (a later reading, a value filled in afterwards, a "
+            f"misaligned join), it leaks the future: shift it back by {k} step(s) or drop it. If it is truly known at "
+            f"t (a forecast, a leading indicator), it is signal: keep it.",
             ev | side))
     return out
 
@@ -605,9 +601,8 @@ def check_split_optimism(scores:dict, task:str, info_gap:float=.05) -> list[Find
     name = 'R²' if task == 'regression' else 'ROC-AUC'
     return [Finding('random_split_optimism', 'info', None,
                     f"A random split would report {name} {scores['random']:.3f}; the temporal split gives "
-                    f"{scores['temporal']:.3f} "
-                    f"(optimism {gap:+.3f}). Rows near in time are alike, so shuffled folds overstate the score: judge "
-                    f"the model only on later data, as the backtest does.",
+                    f"{scores['temporal']:.3f} (optimism {gap:+.3f}). Rows near in time are alike, so shuffled folds "
+                    f"overstate the score: judge the model only on later data, as the backtest does.",
                     dict(random=round(scores['random'], 4), temporal=round(scores['temporal'], 4), gap=round(gap, 4),
                          metric=name))]
 
@@ -627,8 +622,8 @@ def check_preprocessing_data(X:pd.DataFrame, test_size:float=.25) -> list[Findin
         if (standardized and not standardized_train) or (minmax and not minmax_train and s.nunique() > 100):
             kind = 'standardized (mean 0, sd 1)' if standardized else 'min-max scaled to [0, 1]'
             out.append(Finding('leak_preprocessing', 'critical', c,
-                f"{c} is {kind} over all rows but not over the training rows (training mean {tr.mean():.3f}, "
-                f"sd {tr.std(ddof=0):.3f}): the scaler was fitted before the split and learnt from the test rows. Fit "
+                f"{c} is {kind} over all rows but not over the training rows (training mean {tr.mean():.3f}, sd "
+                f"{tr.std(ddof=0):.3f}): the scaler was fitted before the split and learnt from the test rows. Fit "
                 f"preprocessing inside each training fold (a scikit-learn Pipeline passed to the backtest).",
                 dict(kind=kind, train_mean=round(float(tr.mean()), 4), train_sd=round(float(tr.std(ddof=0)), 4))))
     return out
@@ -762,9 +757,9 @@ def audit_leakage(X:pd.DataFrame, y:pd.Series, target:str='target', task:str='re
     if len(legit):
         kinds = prov.set_index('feature')['kind']
         findings.append(Finding('leak_not_candidates', 'info', ', '.join(legit['feature']),
-            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well "
-            f"(best {legit['score'].iloc[0]:.3f}), but they are the "
-            f"target's own past at {horizon} step(s) or more, or calendar values known in advance: signal, not leaks.",
+            f"{', '.join(legit['feature'][:5])} alone predict{'s' if len(legit) == 1 else ''} the target well (best "
+            f"{legit['score'].iloc[0]:.3f}), but they are the target's own past at {horizon} step(s) or more, or "
+            f"calendar values known in advance: signal, not leaks.",
             dict(features={r.feature: dict(kind=kinds[r.feature], score=round(r.score, 4))
                            for r in legit.itertuples()})))
     # rebuilding a class from a sum does not apply

@@ -125,8 +125,8 @@ def _models_section(rd:RunDir) -> str:
     keep = ['model', 'is_baseline', primary, 'ci_low', 'ci_high', 'fold_std'] + [c for c in table
                                                                                  if c.startswith('p_vs_')]
     shown = table[keep].rename(columns=lambda c: c.replace('p_vs_', 'p vs '))
-    out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}"
-           f"<div class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
+    out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}<div "
+           f"class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
            "<p><small>p vs a baseline: one-sided Diebold-Mariano test that the model's loss is lower.</small></p>")
     if rd.has('backtest_folds'): out += f"<h3>The backtest's folds</h3>{_png(plot_folds(rd.load('backtest_folds')), 'folds')}"
     return out
@@ -157,8 +157,8 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     params = [dict(parameter=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['parameters'].items()]
     data = [dict(fact=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['data'].items()]
     live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). "
-            "If this "
-            "page still says running after the process ended, <code>mlkit runs</code> shows the run as interrupted.</p>"
+            "If this page still says running after the process ended, <code>mlkit runs</code> shows the run as "
+            "interrupted.</p>"
             if m['status'] == 'running' else '')
     credit = f"Bundled data: {esc(m['attribution'])}" if m.get('attribution') else ''
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title><style>{_CSS}</style></head><body>
@@ -375,8 +375,7 @@ def left_nothing(step:str, figures:dict, data:dict) -> str|None:
     return (f"{step} left nothing to work on ({', '.join(f'{k}=0' for k in empty)}; the data has {data.get('rows')} "
             "rows, "
             f"{data.get('target_missing', 0)} without a target{'; ' + context if context else ''}). Fix: provide more "
-            "rows (more than the "
-            "longest lag or window of the features) with target values, or a coarser --freq")
+            "rows (more than the longest lag or window of the features) with target values, or a coarser --freq")
 
 # %% ../nbs/runner.ipynb #nrunsuite
 def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:

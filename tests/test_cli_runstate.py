@@ -70,8 +70,7 @@ def test_signal_marks_the_run_interrupted(tmp_path, user_csv, sig, code):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
     assert err.strip().splitlines() == [f"mlkit: interrupted by {sig.name}: run {name!r} marked interrupted; its "
-                                        "notebooks so far are "
-                                        f"in {run}"], err
+                                        f"notebooks so far are in {run}"], err
     m = _manifest(run)
     assert m['status'] == 'interrupted' and m['error'] == f'interrupted by {sig.name}'
     assert [s['status'] for s in m['steps']] == ['complete', 'interrupted']
@@ -117,12 +116,10 @@ def _strict(path:Path):
 def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     """Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict
     parser."""
-    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\n"
-              "run = open_run(data_path, target, time_col, task, freq, seed, run_dir)\n"
-              "run.record('50_values', {'score': float('inf'), 'spread': np.nan, 'rows_left': 10})\n"
-              "run.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': -np.inf, 'values': [np.nan, "
-              "1.0]})])\n"
-              "run.artifact('scores', lambda: {'best': np.float64('inf')})")
+    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\nrun = open_run(data_path, target, "
+              "time_col, task, freq, seed, run_dir)\nrun.record('50_values', {'score': float('inf'), 'spread': "
+              "np.nan, 'rows_left': 10})\nrun.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': "
+              "-np.inf, 'values': [np.nan, 1.0]})])\nrun.artifact('scores', lambda: {'best': np.float64('inf')})")
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name',
               'values',
               '--reports', tmp_path/'reports', cwd=tmp_path)
