@@ -51,7 +51,8 @@ class TemporalSplit(BaseCrossValidator):
                  purge=0, # label span: training rows that close to the test fold are left out
                  embargo=0, # 'blocked' only: left out after the test block
                  step=None): # distance between test folds; None: test_size
-        self.n_splits, self.test_size, self.window, self.train_size, self.min_train_size = n_splits, test_size, window, train_size, min_train_size
+        self.n_splits, self.test_size, self.window = n_splits, test_size, window
+        self.train_size, self.min_train_size = train_size, min_train_size
         self.gap, self.purge, self.embargo, self.step = gap, purge, embargo, step
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int: return self.n_splits
@@ -269,7 +270,8 @@ def _fit_predict(name, est, X, y, folds, fit_fold, pred_folds, task, classes, tr
     out = []
     for k in pred_folds:
         test = folds[k][1]
-        t0 = time.perf_counter(); pred, proba = _predict(model, X.iloc[test], task, classes); pred_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pred, proba = _predict(model, X.iloc[test], task, classes); pred_s = time.perf_counter() - t0
         out.append(dict(model=name, fold=k, pred=pred, proba=proba, train=tr, fit_seconds=fit_s if k == fit_fold
                         else 0.,
                         predict_seconds=pred_s, single_class=single))

@@ -236,8 +236,9 @@ def _aligned(t:pd.DatetimeIndex, rows:np.ndarray, period:str, alpha:float=1e-4,
     if sample_positions is None: sample_positions = np.asarray(where(t[estimate_rows(len(t))]))
     k, n, base = int((pos_flagged == mode).sum()), len(rows), float((sample_positions == mode).mean())
     p = stats.binomtest(k, n, base, alternative='greater').pvalue
+    if not (k / n >= .5 and p < alpha): return None
     return dict(position=_jsonable(mode), position_kind=CALENDAR_PERIODS[period][2], rows_at_position=k,
-                share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}')) if k / n >= .5 and p < alpha else None
+                share=round(k / n, 4), base_share=round(base, 4), p_value=float(f'{p:.3g}'))
 
 def _calendar_field(x:np.ndarray, t:pd.DatetimeIndex, period:str) -> bool:
     "Whether `x` is fully determined by the calendar position in `period` (an hour or month number, not a measurement)."
@@ -257,7 +258,8 @@ def ratio_candidates(x:np.ndarray, ref:LocalReference, up:float, down:float) -> 
     with np.errstate(invalid='ignore'):
         cannot = lambda v, low, high: (low > 0) & (v < up * low) & (v > down * high)
         # a block's values lie between its extremes: where both extremes are ruled out, so is the whole block
-        maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.block_max, ref.low, ref.high) | ~cannot(ref.block_min, ref.low, ref.high)))
+        maybe = ref.rows_of_blocks(np.flatnonzero(~cannot(ref.block_max, ref.low, ref.high)
+                                                   | ~cannot(ref.block_min, ref.low, ref.high)))
         values = x[maybe]
         keep = np.isfinite(values) & (values != 0) & ~cannot(values, *ref.bounds(maybe))
         maybe, values = maybe[keep], values[keep]
@@ -619,7 +621,8 @@ def planted_error_case(kind:str='clean', n:int=730, freq:str='D', seed:int=0) ->
     elif kind == 'impossible_values':
         df.loc[rows(3), 'visits'] = -rng.integers(5, 50, 3); df.loc[rows(5), 'humidity'] = 0.
     elif kind == 'disguised_nulls':
-        df.loc[rows(4), 'temp_c'] = -999.; df['station'] = df['station'].astype(object); df.loc[rows(5), 'station'] = '?'
+        df.loc[rows(4), 'temp_c'] = -999.
+        df['station'] = df['station'].astype(object); df.loc[rows(5), 'station'] = '?'
     elif kind == 'mixed_types':
         df['visits'] = df['visits'].astype(str).astype(object); df.loc[rows(6), 'visits'] = 'closed'
     elif kind == 'category_variants':
@@ -711,7 +714,8 @@ def _num_without(s:pd.Series, ignore:np.ndarray|None) -> np.ndarray:
 def _edge_rows(x:np.ndarray, a:int, b:int, majority:float, back) -> np.ndarray:
     "Rows a..b-1 that sit closer to the `majority` level converted back with `back` than as they are."
     v = x[max(a, 0):max(b, 0)]
-    with np.errstate(invalid='ignore'): return np.flatnonzero(np.abs(back(v) - majority) < np.abs(v - majority)) + max(a, 0)
+    with np.errstate(invalid='ignore'):
+        return np.flatnonzero(np.abs(back(v) - majority) < np.abs(v - majority)) + max(a, 0)
 
 def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|None:
     "Segments of `x` in another unit: the level jumps by a known conversion at both ends; converted back, they fit."
@@ -765,7 +769,8 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
         for a, e in segments:
             between = c[merged[-1][1]:a] if merged else c[:0]
             m = np.nanmedian(between) if len(between) else np.nan
-            if merged and (not len(between) or factor and abs(back(m) - level) <= abs(m - level)): merged[-1] = (merged[-1][0], e)
+            if merged and (not len(between) or factor and abs(back(m) - level) <= abs(m - level)):
+                merged[-1] = (merged[-1][0], e)
             else: merged.append((a, e))
         segments = merged
         mask = np.zeros(n, bool)
@@ -1332,7 +1337,8 @@ def check_frozen_rows(df:pd.DataFrame, time:pd.Series|None=None, min_run:int=6,
         dict(stretches=len(stretches), rows=rows, columns=cols, first_stretches=first))]
 
 # %% ../nbs/02_cleaning.ipynb #5ed6c821
-_COUNT_NAME = re.compile(r'(^|_)(cnt|count|counts|num|qty|quantity|visits|orders|sales|users|rentals|casual|registered|units)($|_)', re.I)
+_COUNT_NAME = re.compile(r'(^|_)(cnt|count|counts|num|qty|quantity|visits|orders|sales|users|rentals|casual|registered'
+                         r'|units)($|_)', re.I)
 _HUMIDITY_NAME = re.compile(r'hum', re.I)
 _KELVIN_NAME = re.compile(r'(kelvin|(^|_)k$)', re.I)
 _TEMP_NAME = re.compile(r'temp', re.I)
@@ -1607,7 +1613,8 @@ def check_category_variants(df:pd.DataFrame, counts:dict|None=None) -> list[Find
     return out
 
 # %% ../nbs/02_cleaning.ipynb #ba199cf1
-def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:float=8., ignore:np.ndarray|None=None) -> tuple[np.ndarray, np.ndarray]:
+def outlier_masks(s:pd.Series, ref:LocalReference|None=None, z:float=5., spike:float=8.,
+                  ignore:np.ndarray|None=None) -> tuple[np.ndarray, np.ndarray]:
     "Masks of the isolated outliers and of the plausible extremes of `s` (leaving out the rows to `ignore`)."
     x = _num_without(s, ignore)
     none = np.zeros(len(x), bool)

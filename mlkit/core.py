@@ -56,7 +56,9 @@ def findings_frame(findings) -> pd.DataFrame:
 def evidence_summary(evidence:dict, items:int=3) -> str:
     "`evidence` as one line `key: value; ...`: lists cut to `items` (with their length), numbers to 4 digits."
     def short(v):
-        if isinstance(v, dict): return '{' + ', '.join(f'{k}: {short(x)}' for k, x in list(v.items())[:items]) + (', …}' if len(v) > items else '}')
+        if isinstance(v, dict):
+            return ('{' + ', '.join(f'{k}: {short(x)}' for k, x in list(v.items())[:items])
+                    + (', …}' if len(v) > items else '}'))
         if isinstance(v, (list, tuple)):
             return '[' + ', '.join(map(short, v[:items])) + (f', … ({len(v)})]' if len(v) > items else ']')
         if isinstance(v, (float, np.floating)): return f'{v:.4g}'
@@ -225,7 +227,8 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
         detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise MlkitError(f"{path.name} cannot be read as {'Parquet' if parquet else 'CSV'} ({detail}"
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')',
-                         "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file") from None
+                         "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file"
+                         ) from None
     if df.empty: raise MlkitError(f"{path.name} has no data rows",
                                   "point --data at a file with a header and at least one row")
     header, first = ([], []) if parquet else _first_rows(path, sep, enc)
@@ -269,7 +272,8 @@ def drop_row_numbers(df:pd.DataFrame) -> tuple[pd.DataFrame, list]:
     out = []
     for c in [c for c in df.columns if str(c).startswith('Unnamed: ')]:
         s = df[c]
-        if pd.api.types.is_integer_dtype(s) and len(s) > 1 and (np.diff(s.to_numpy()) == 1).all() and s.iloc[0] in (0, 1):
+        if (pd.api.types.is_integer_dtype(s) and len(s) > 1 and (np.diff(s.to_numpy()) == 1).all()
+                and s.iloc[0] in (0, 1)):
             df = df.drop(columns=c)
             out.append(Finding('row_number_column', 'info', str(c), f"column {c!r} has no header and counts the rows "
                                f"({s.iloc[0]}, {s.iloc[1]}, ...): probably an index saved with the data. Dropped: a "
@@ -468,7 +472,8 @@ def sort_by_time(df:pd.DataFrame, time_col:str) -> tuple[pd.DataFrame, list]:
                 dict(steps_back=len(back), first_row=i))
     return df.sort_values(time_col, kind='stable').reset_index(drop=True), [f]
 
-def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str, policy:str='mean') -> tuple[pd.DataFrame, list]:
+def resolve_duplicates(df:pd.DataFrame, time_col:str, target:str, task:str,
+                       policy:str='mean') -> tuple[pd.DataFrame, list]:
     "`df` (sorted by time), one row per timestamp: exact copies dropped, conflicts resolved by `policy`; and findings."
     out = []
     copies = df.duplicated(keep='first')

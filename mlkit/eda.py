@@ -39,7 +39,8 @@ def sorted_summary(x:np.ndarray) -> dict:
     t, d = h - np.floor(h), hi - lo
     q = np.where(t >= .5, hi - d * (1 - t), lo + d * t)  # numpy's own formula, so that quantiles agree to the last bit
     zeros = int(np.searchsorted(x, 0, side='right') - np.searchsorted(x, 0, side='left'))
-    return dict(missing=missing, unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros) | dict(zip(QUARTILES, q.tolist()))
+    return (dict(missing=missing, unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros)
+            | dict(zip(QUARTILES, q.tolist())))
 
 # from this many rows on, a text column whose values mostly increase row by row is counted by sorting
 KEY_ROWS = 100_000
@@ -49,7 +50,8 @@ def _distinct(s:pd.Series) -> int:
     if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
     if len(s) >= KEY_ROWS and isinstance(s.array, pd.arrays.ArrowExtensionArray):
         text = pc.drop_null(pa.array(s.array))  # Arrow's own array: no copy
-        if (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) and len(text) >= KEY_ROWS and _mostly_increasing(text[:1000]) and _mostly_increasing(text):
+        if ((pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) and len(text) >= KEY_ROWS
+                and _mostly_increasing(text[:1000]) and _mostly_increasing(text)):
             # a hash table of a million keys outgrows the caches, while Arrow sorts nearly sorted text several times
             # faster
             text = text.take(pc.sort_indices(text))
@@ -100,7 +102,9 @@ def profile(df:pd.DataFrame,
         others = dict(zip(other_cols, others))
         summary = pd.DataFrame.from_dict(dict(zip(num.columns, sums)), orient='index',
                                          columns=['missing', 'unique', 'zeros', *QUARTILES, 'skew'])
-    summary = summary.astype(dict(missing='int64', unique='int64', zeros='int64') | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))  # also when empty
+    # also when empty
+    summary = summary.astype(dict(missing='int64', unique='int64', zeros='int64')
+                             | dict.fromkeys([*QUARTILES, 'skew'], 'float64'))
     counted = lambda what: pd.Series({c: summary.loc[c, what] if c in summary.index else others[c][what]
                                       for c in df.columns}, dtype='int64')
     missing, unique = counted('missing'), counted('unique')
@@ -303,7 +307,8 @@ def period_shift(df:pd.DataFrame, time_col:str, share:float=.2) -> pd.DataFrame:
         rows.append(row)
     out = pd.DataFrame(rows, columns=['column', 'first_mean', 'last_mean', 'smd', 'ks', 'tv_distance'])
     key = out['smd'].abs().fillna(out['tv_distance'])
-    return out.assign(_k=key).sort_values('_k', ascending=False, na_position='last').drop(columns='_k').reset_index(drop=True)
+    return (out.assign(_k=key).sort_values('_k', ascending=False, na_position='last').drop(columns='_k')
+            .reset_index(drop=True))
 
 # %% ../nbs/01_eda.ipynb #8ea80439
 def class_shares(df:pd.DataFrame, target:str, time_col:str, period:str='W') -> pd.DataFrame:
@@ -362,7 +367,8 @@ def plot_distributions(df:pd.DataFrame, columns, ncols:int=4):
     columns = list(columns)
     nrows = -(-len(columns) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
-    for ax, c in zip(axes.flat, columns): sns.histplot(df[c].dropna(), ax=ax, bins=40); ax.set(title=c, xlabel='', ylabel='')
+    for ax, c in zip(axes.flat, columns):
+        sns.histplot(df[c].dropna(), ax=ax, bins=40); ax.set(title=c, xlabel='', ylabel='')
     for ax in axes.flat[len(columns):]: ax.remove()
     fig.tight_layout()
     return fig

@@ -281,7 +281,8 @@ def evaluation_table(ev:Evaluation) -> pd.DataFrame:
     "One row per model on the primary metric: value, CI, fold mean and spread, DM statistic and p-value per baseline."
     t = ev.metrics[ev.metrics['metric'] == ev.primary].drop(columns='metric').rename(columns={'value': ev.primary})
     for b, g in ev.tests.groupby('baseline', sort=True):
-        t = t.merge(g[['model', 'dm_stat', 'p_value']].rename(columns={'dm_stat': f'dm_vs_{b}', 'p_value': f'p_vs_{b}'}), on='model', how='left')
+        dm = g[['model', 'dm_stat', 'p_value']].rename(columns={'dm_stat': f'dm_vs_{b}', 'p_value': f'p_vs_{b}'})
+        t = t.merge(dm, on='model', how='left')
     asc = not higher_is_better(ev.primary)
     return t.sort_values(['is_baseline', ev.primary], ascending=[True, asc], ignore_index=True)
 
@@ -335,8 +336,9 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
             test, train = r[metric], r[f'train_{metric}']
             if train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0):
                 gaps.setdefault(m, []).append((metric, float(train), float(test)))
+    said = lambda g: '; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)
     return [Finding('overfitting', 'warning', None,
-                    f"{m}: {'; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)}. "
+                    f"{m}: {said(g)}. "
                     "The model fits its training rows far better than later data: simplify it (fewer features, "
                     "stronger regularisation, shallower trees), give it more data, or check whether the later periods "
                     "differ.",

@@ -267,7 +267,8 @@ def _uses_later_rows(fn, frame:pd.DataFrame, cut:int, time_col:str) -> bool:
 
 def _target_series(y:pd.Series) -> pd.DataFrame:
     "A numeric target as is; a non-numeric one as 0/1 indicators of its classes (of the second class when binary)."
-    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y): return pd.DataFrame({y.name: y.to_numpy(float)}, index=y.index)
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return pd.DataFrame({y.name: y.to_numpy(float)}, index=y.index)
     classes = sorted(y.dropna().unique())
     classes = classes[1:] if len(classes) == 2 else classes
     return pd.DataFrame({f'{y.name}={c}': (y == c).astype(float).where(y.notna()) for c in classes}, index=y.index)

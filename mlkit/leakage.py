@@ -59,9 +59,11 @@ def planted_leak_case(kind:str='clean', n:int=2000, seed:int=0) -> tuple[pd.Data
         df.loc[dst, ['x1', 'x2', 'kind', 'y']] = df.loc[src, ['x1', 'x2', 'kind', 'y']].to_numpy()
     if kind == 'future_shift': df['y_next'] = y.shift(-1).bfill().ffill(); feats.append('y_next')
     if kind == 'random_split_optimism':  # a slowly wandering level that only a week counter can place
-        df['y'] = y + np.repeat(np.cumsum(rng.normal(0, 3, n // 168 + 1)), 168)[:n]; df['week'] = df['ts'].dt.isocalendar().week.astype(int) + 100 * (df['ts'].dt.year - 2024)
+        df['y'] = y + np.repeat(np.cumsum(rng.normal(0, 3, n // 168 + 1)), 168)[:n]
+        df['week'] = df['ts'].dt.isocalendar().week.astype(int) + 100 * (df['ts'].dt.year - 2024)
         feats.append('week')
-    if kind == 'granularity': df['day_total'] = y.groupby(df['ts'].dt.floor('D')).transform('sum'); feats.append('day_total')
+    if kind == 'granularity':
+        df['day_total'] = y.groupby(df['ts'].dt.floor('D')).transform('sum'); feats.append('day_total')
     # x1 drifts up; it was standardized with the mean and sd of all rows, test rows included
     if kind == 'preprocessing':
         x = df['x1'] + np.linspace(0, 3, n); df['y'] = y + np.linspace(0, 6, n)
@@ -150,7 +152,8 @@ def treat_placeholders(X:pd.DataFrame, y:pd.Series, target:str, missing_values:d
         rows = drop(target, [v], 'repeated far outside the bulk')
         for c in X.select_dtypes('number').columns.drop(list(given), errors='ignore'):
             shared = X.loc[rows, c].value_counts()
-            if len(shared) and shared.iloc[0] >= .5 * rows.sum() and float(shared.index[0]) in far_repeated_values(X[c]):
+            if (len(shared) and shared.iloc[0] >= .5 * rows.sum()
+                    and float(shared.index[0]) in far_repeated_values(X[c])):
                 drop(c, [shared.index[0]], f'shares placeholder rows with {target}')
     return X, y, notes
 
@@ -173,7 +176,8 @@ def shifted(values, pos:np.ndarray, k:int) -> np.ndarray:
     return out
 
 # %% ../nbs/leakage.ipynb #2f9969ff
-_PAST = re.compile(r'^(?P<base>.+?)_(?:lag(?P<lag>\d+)|roll(?P<window>\d+)_(?P<stat>[a-z]+)|diff(?P<diff>\d+)|expanding_(?P<exp>[a-z]+))$')
+_PAST = re.compile(r'^(?P<base>.+?)_(?:lag(?P<lag>\d+)|roll(?P<window>\d+)_(?P<stat>[a-z]+)|diff(?P<diff>\d+)'
+                   r'|expanding_(?P<exp>[a-z]+))$')
 
 def _target_series_named(base:str, y:pd.Series, target:str) -> np.ndarray|None:
     "The target (as floats) when `base` is its name, the 0/1 indicator of a class for `target=class`, else None."
@@ -671,10 +675,12 @@ def _skip_reasons(task:str, y:pd.Series, time, pos:np.ndarray, prov:pd.DataFrame
     "What the audit cannot decide on this table, by check."
     out = {}
     if time is None: out['granularity'] = 'no time column: coarser periods cannot be formed'
-    if task != 'regression': out['reconstructed_target'] = 'a class target is not a sum of columns: rebuilding does not apply'
+    if task != 'regression':
+        out['reconstructed_target'] = 'a class target is not a sum of columns: rebuilding does not apply'
     off_grid = (time is not None and len(pos) > 2 and (pos == np.arange(len(pos))).all()
                 and pd.Series(time).diff().nunique() > 1)
-    if task != 'regression' and y.nunique() > 2: out['future_values'] = f'{y.nunique()} classes: correlation with future labels is undefined'
+    if task != 'regression' and y.nunique() > 2:
+        out['future_values'] = f'{y.nunique()} classes: correlation with future labels is undefined'
     elif off_grid:
         out['future_values'] = 'timestamps off a regular grid: steps ahead are counted in rows, not in time'
     undecided = prov.loc[(prov['kind'] == 'calendar') & ~prov['confirmed'], 'feature'].tolist()

@@ -46,7 +46,8 @@ def _directives(cell) -> set[str]:
         out.add(line[2:].strip().split(' ')[0])
     return out
 
-_REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
+_REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>'
+                     r'|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
 _MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
 _IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"https?://(?:(?!</script>).)*</script>',
                              re.S)  # mermaid
@@ -71,7 +72,8 @@ def export_html(nb_path) -> Path:
         cells.append(c)
     nb.cells = cells
     cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
-    body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(nb, resources={'metadata': {'name': nb_path.stem}})
+    body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(
+        nb, resources={'metadata': {'name': nb_path.stem}})
     out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
     return out
 
@@ -93,9 +95,11 @@ def report_version(nb:nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 # %% ../nbs/runner.ipynb #7b4c9978
-_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}\
+table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.complete{color:#137333;font-weight:bold}.failed,.critical,.interrupted{color:#b3261e;font-weight:bold}.warning{color:#9a6700;font-weight:bold}
+.complete{color:#137333;font-weight:bold}.failed,.critical,.interrupted{color:#b3261e;font-weight:bold}\
+.warning{color:#9a6700;font-weight:bold}
 .running,.skipped{color:#666}code{background:#f6f6f6;padding:0 .2em}.wide{overflow-x:auto}img{max-width:100%}
 details>summary{cursor:pointer;font-weight:bold;margin:.5em 0}"""
 
@@ -129,7 +133,8 @@ def _models_section(rd:RunDir) -> str:
     out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}<div "
            f"class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
            "<p><small>p vs a baseline: one-sided Diebold-Mariano test that the model's loss is lower.</small></p>")
-    if rd.has('backtest_folds'): out += f"<h3>The backtest's folds</h3>{_png(plot_folds(rd.load('backtest_folds')), 'folds')}"
+    if rd.has('backtest_folds'):
+        out += f"<h3>The backtest's folds</h3>{_png(plot_folds(rd.load('backtest_folds')), 'folds')}"
     return out
 
 def write_index(run_path, manifest:dict|None=None) -> Path:
@@ -162,7 +167,8 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
             "interrupted.</p>"
             if m['status'] == 'running' else '')
     credit = f"Bundled data: {esc(m['attribution'])}" if m.get('attribution') else ''
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title><style>{_CSS}</style></head><body>
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title>\
+<style>{_CSS}</style></head><body>
 <h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
 <p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
 git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
@@ -208,8 +214,7 @@ def list_runs(reports_dir='reports') -> pd.DataFrame:
                          steps=f"{sum(s.get('status') == 'complete' for s in steps)}/{len(steps)}",
                          data=(m.get('data') or {}).get('source'), error=m.get('error')))
     out = pd.DataFrame(rows, columns=['run', 'status', 'started', 'steps', 'data', 'error'])
-    return out.sort_values('started', kind='stable',
-                                                                                           na_position='first', ignore_index=True)
+    return out.sort_values('started', kind='stable', na_position='first', ignore_index=True)
 
 # %% ../nbs/runner.ipynb #nmanifest
 class LiveManifest:
@@ -295,11 +300,11 @@ def _name_taken(path:Path) -> MlkitError:
     "The error for a run name already in use, saying what state the earlier run is in."
     try: state = run_state(loads_strict_json((path/'manifest.json').read_text(encoding='utf-8')))
     except (OSError, ValueError): state = 'without a readable manifest'
-    how = {'running': 'is still running', 'interrupted': 'was interrupted (its process is gone)'}.get(state, f'is {state}')
+    how = {'running': 'is still running',
+           'interrupted': 'was interrupted (its process is gone)'}.get(state, f'is {state}')
     return MlkitError(f"a run named {path.name!r} already exists in {path.parent} and {how}",
                       "choose another --name (earlier reports are never overwritten"
-                      + ("; delete that folder to reuse the name)"
-                                                                                           if state != 'running' else ')'))
+                      + ("; delete that folder to reuse the name)" if state != 'running' else ')'))
 
 def _claim_run_dir(reports_dir, name) -> Path:
     "Create the new folder `reports_dir/name`, refusing an existing one and any name that would escape."
@@ -448,11 +453,13 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 if error: break
             else: status = 'complete'
         except KeyboardInterrupt as e:
-            status, error = 'interrupted', f"interrupted by {e.args[0] if isinstance(e, RunInterrupted) else 'SIGINT'}"; raise
+            status, error = 'interrupted', f"interrupted by {e.args[0] if isinstance(e, RunInterrupted) else 'SIGINT'}"
+            raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
             for rec in manifest['steps']:
-                if rec['status'] in ('pending', 'running'): rec['status'] = 'skipped' if rec['status'] == 'pending' else status
+                if rec['status'] in ('pending', 'running'):
+                    rec['status'] = 'skipped' if rec['status'] == 'pending' else status
             write_json(path/'findings.json', _collect_findings(path))
             live.write(status=status, finished=_now(), error=error)
             write_index(path, manifest)
