@@ -199,8 +199,9 @@ def _version(name):
     except Exception: return None
 
 def _git_commit():
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=HERE, capture_output=True,
-                               text=True).stdout.strip()
+    try:
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=HERE, capture_output=True,
+                              text=True).stdout.strip()
     except Exception: return None
 
 def measure(name:str, n:int) -> dict:
@@ -326,13 +327,13 @@ def write_table(machine, summary, best, runs, sizes):
           '| rows | contender | wall s | CPU s | peak RSS MB | peak / frame | load before | findings / alerts |',
           '|---|---|---|---|---|---|---|---|']
     for r in runs:
-        if 'error' in r: L.append(f"| {r['n']:,} | {r['contender']} | - | - | - | - | {r['load_before']} | "
-                                  f"{r['error']} |"); continue
+        if 'error' in r:
+            L.append(f"| {r['n']:,} | {r['contender']} | - | - | - | - | {r['load_before']} | {r['error']} |"); continue
         L.append(f"| {r['n']:,} | {r['contender']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']} "
                  f"| {r['peak_over_frame']:.2f} | {r['load_before']} | {r.get('findings', r.get('alerts'))} |")
     m = best.get(('mlkit', b), {})
-    if m.get('finding_kinds'): L += ['', f"mlkit findings at {b:,} rows (check:column): "
-                                     + ', '.join(m['finding_kinds'])]
+    if m.get('finding_kinds'):
+        L += ['', f"mlkit findings at {b:,} rows (check:column): " + ', '.join(m['finding_kinds'])]
     (HERE/'profile_results.md').write_text('\n'.join(L) + '\n')
 
 if __name__ == '__main__':

@@ -558,8 +558,8 @@ def main(argv=None) -> dict:
     ap.add_argument('--no-unplanted', action='store_true', help='skip the unplanted datasets (false alarms, cleaning)')
     ap.add_argument('--render', action='store_true', help="only rewrite the .md from the existing .json (no run)")
     a = ap.parse_args(argv)
-    if unknown := set(a.kinds or []) - set(EXPECTED): ap.error(f'unknown kinds {sorted(unknown)}: choose from '
-                                                               f'{list(EXPECTED)}')
+    if unknown := set(a.kinds or []) - set(EXPECTED):
+        ap.error(f'unknown kinds {sorted(unknown)}: choose from {list(EXPECTED)}')
     out = Path(a.out)
     if a.render:
         res = json.loads(out.with_suffix('.json').read_text())

@@ -83,11 +83,11 @@ class TemporalSplit(BaseCrossValidator):
     def folds(self, X) -> list[tuple[np.ndarray, np.ndarray]]:
         "(train, test) row indices of every fold, after checking the data allows them."
         K, n = self.n_splits, len(X)
-        if not (isinstance(K, (int, np.integer)) and K >= 1): raise MlkitError("n_splits must be a positive integer, "
-                                                                               f"got {K!r}", "use n_splits=5")
+        if not (isinstance(K, (int, np.integer)) and K >= 1):
+            raise MlkitError(f"n_splits must be a positive integer, got {K!r}", "use n_splits=5")
         if self.window not in WINDOWS: raise MlkitError(f"unknown window {self.window!r}", f"use one of {WINDOWS}")
-        if self.window == 'sliding' and self.train_size is None: raise MlkitError("a sliding window needs train_size",
-                                                                                  "pass train_size (rows or an offset)")
+        if self.window == 'sliding' and self.train_size is None:
+            raise MlkitError("a sliding window needs train_size", "pass train_size (rows or an offset)")
         c, s = self._coordinates(X)
         if n < 2: raise MlkitError(f"{n} row(s): too few to split", "provide more data")
         start, end = c[0], c[-1] + 1
@@ -198,8 +198,8 @@ def score(y_true, y_pred, proba=None, task:str='regression', classes=None) -> di
     out = {'log_loss': log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes),
            'accuracy': accuracy_score(y_true, y_pred),
            'balanced_accuracy': balanced_accuracy_score(y_true, y_pred), 'roc_auc': np.nan}
-    if len(classes) == 2 and len(np.unique(y_true)) == 2: out['roc_auc'] = roc_auc_score(y_true == classes[1],
-                                                                                         proba[:, 1])
+    if len(classes) == 2 and len(np.unique(y_true)) == 2:
+        out['roc_auc'] = roc_auc_score(y_true == classes[1], proba[:, 1])
     return out
 
 # %% ../nbs/04_backtest.ipynb #e20282c9
@@ -208,8 +208,9 @@ def refit_schedule(n_folds:int, refit=True) -> list[tuple[int, list[int]]]:
     if refit is True: k = 1
     elif refit is False: k = n_folds
     elif isinstance(refit, (int, np.integer)) and refit >= 1: k = int(refit)
-    else: raise MlkitError(f"refit must be True, False or a positive integer, got {refit!r}",
-                           "use refit=True to refit every fold")
+    else:
+        raise MlkitError(f"refit must be True, False or a positive integer, got {refit!r}",
+                         "use refit=True to refit every fold")
     return [(f, list(range(f, min(f + k, n_folds)))) for f in range(0, n_folds, k)]
 
 def ridge_fast_path(est) -> tuple[float, bool]|None:
@@ -295,9 +296,10 @@ def _run(tasks, n_jobs, backend, progress) -> list:
     if backend == 'dask':
         from distributed import get_client
         try: get_client()
-        except ValueError: raise MlkitError("backend='dask' needs a running dask.distributed Client",
-                                           "start one first: from distributed import Client; client = Client() (or "
-                                           "Client('scheduler-address'))") from None
+        except ValueError:
+            raise MlkitError("backend='dask' needs a running dask.distributed Client",
+                             "start one first: from distributed import Client; client = Client() (or "
+                             "Client('scheduler-address'))") from None
     # One thread per fit: an OpenMP team (gradient boosting) spins at its barriers whenever another process holds a
     # core; on a busy 2-core machine the bundled backtest took 125-162 s with two threads, 11-13 s with one.
     # Parallel work comes from tasks (folds x models) instead, each worker single-threaded.
@@ -365,8 +367,8 @@ def backtest(models:dict, # name -> scikit-learn estimator
     if task not in METRICS: raise MlkitError(f"unknown task {task!r}", "use 'regression' or 'classification'")
     times = check_time_order(times)
     X, y = X.reset_index(drop=True), np.asarray(y)
-    if not len(X) == len(y) == len(times): raise MlkitError(f"X, y and times have {len(X)}, {len(y)} and {len(times)} "
-                                                            "rows", "pass aligned rows")
+    if not len(X) == len(y) == len(times):
+        raise MlkitError(f"X, y and times have {len(X)}, {len(y)} and {len(times)} rows", "pass aligned rows")
     known = has_value(y)
     if not known.all(): X, y, times = X[known].reset_index(drop=True), y[known], times[known]  # nothing to fit or score
     if task == 'classification' and len(np.unique(y)) < 2:
@@ -384,8 +386,9 @@ def backtest(models:dict, # name -> scikit-learn estimator
     for name, (est, Xm, _) in cands.items():
         fast = ridge_fast_path(est) if task == 'regression' and Xm is X and numeric and _is_expanding(folds) else None
         if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, schedule, train_scores)))
-        else: tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f,
-                        ks in schedule]
+        else:
+            tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f,
+                      ks in schedule]
     records = _run(tasks, n_jobs, backend, progress)
     info = dict(horizon=horizon, freq=freq, refit=refit, rows=len(y), rows_without_target=int((~known).sum()))
     return _assemble(records, cands, folds, times, y, task, classes, info)

@@ -181,8 +181,9 @@ class LocalReference:
         open_ = np.flatnonzero(out != high)
         h, rows = self.window // 2, rows[open_]
         window = lambda r: self.filled[np.clip(r[:, None] + np.arange(-h, h + 1), 0, self.n - 1)]  # the edges repeat
-        if len(rows): out[open_] = np.concatenate([np.partition(window(rows[i:i + self.CHUNK]), h, axis=1)[:, h]
-                                                   for i in range(0, len(rows), self.CHUNK)])
+        if len(rows):
+            out[open_] = np.concatenate([np.partition(window(rows[i:i + self.CHUNK]), h, axis=1)[:, h]
+                                         for i in range(0, len(rows), self.CHUNK)])
         return out
 
     def rows_of_blocks(self, blocks:np.ndarray) -> np.ndarray:
@@ -474,8 +475,9 @@ def check_mixed_granularity(s:pd.Series, time:pd.Series, ref:LocalReference|None
 def _granularity_finding(s, time, flagged, period, L, r, direction, alignment) -> Finding:
     "The finding for rows of `s` that hold `period` totals (or per-step values among totals)."
     if alignment and 'describe' in alignment: where = 'and ' + alignment['describe'].format(period=period)
-    elif alignment: where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} "
-                             f"({alignment['position']}), where chance would put {alignment['base_share']:.1%}")
+    elif alignment:
+        where = (f"and {alignment['share']:.0%} of them fall on the same {alignment['position_kind']} "
+                 f"({alignment['position']}), where chance would put {alignment['base_share']:.1%}")
     else: where = f"and each follows a gap of one {period}"
     what = ('per-step values mixed among period totals' if direction.startswith('per-step')
             else f'{period} totals mixed among per-step values')

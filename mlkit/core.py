@@ -41,8 +41,8 @@ class Finding:
     evidence: dict = field(default_factory=dict)  # rows, values and statistics that show it
 
     def __post_init__(self):
-        if self.severity not in SEVERITIES: raise ValueError(f"severity must be one of {SEVERITIES}, got "
-                                                             f"{self.severity!r}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
 
 def findings_frame(findings) -> pd.DataFrame:
     "`findings` as a DataFrame, most severe first."
@@ -180,9 +180,9 @@ def sniff_csv(path) -> tuple[str, str]:
     "The (separator, encoding) of the CSV file at `path`, from its first 64 kB."
     raw = Path(path).read_bytes()[:1 << 16]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)): enc = 'utf-16'
-    elif b'\x00' in raw: raise MlkitError(f"{Path(path).name} cannot be read as CSV: it holds binary bytes (NUL), not "
-                                          "text",
-                                        "save the data as a UTF-8 CSV or as Parquet")
+    elif b'\x00' in raw:
+        raise MlkitError(f"{Path(path).name} cannot be read as CSV: it holds binary bytes (NUL), not text",
+                         "save the data as a UTF-8 CSV or as Parquet")
     else:
         enc = 'utf-8-sig'
         try: raw.decode('utf-8')
@@ -212,8 +212,8 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
     if path.suffix.lower() not in DATA_SUFFIXES:
         raise MlkitError(f"unsupported file type {path.suffix or '(none)'!r} for {path.name}",
                          "save the data as CSV (.csv, .tsv or .txt) or Parquet (.parquet)")
-    if path.stat().st_size == 0: raise MlkitError(f"data file {path.name} is empty",
-                                                  "point --data at a file with a header and rows")
+    if path.stat().st_size == 0:
+        raise MlkitError(f"data file {path.name} is empty", "point --data at a file with a header and rows")
     parquet = path.suffix.lower() in ('.parquet', '.pq')
     sep, enc = (',', 'utf-8') if parquet else sniff_csv(path)
     decimal = False  # a decimal comma, read as such
@@ -229,8 +229,8 @@ def read_table(path) -> tuple[pd.DataFrame, list]:
                          + ('' if parquet else f"; separator {sep!r}, encoding {enc}") + ')',
                          "check that it is a CSV with one header line (separator , ; tab or |), or a Parquet file"
                          ) from None
-    if df.empty: raise MlkitError(f"{path.name} has no data rows",
-                                  "point --data at a file with a header and at least one row")
+    if df.empty:
+        raise MlkitError(f"{path.name} has no data rows", "point --data at a file with a header and at least one row")
     header, first = ([], []) if parquet else _first_rows(path, sep, enc)
     notes = [] if parquet else _reader_findings(path, df, header, sep, enc, decimal)
     if len(first) == len(header) + 1:  # rows with one field more than the header: pandas made the first a row label
@@ -291,8 +291,9 @@ def infer_time_col(df:pd.DataFrame) -> str:
     # any name: values that read as dates
     if not cands: cands = [c for c in df.columns if _parses(df[c].dropna().head(200))]
     if len(cands) == 1: return cands[0]
-    if not cands: raise MlkitError(f"no time column found (columns: {_cols(df)})",
-                                   "pass --time-col (time_col=) with the column of timestamps")
+    if not cands:
+        raise MlkitError(f"no time column found (columns: {_cols(df)})",
+                         "pass --time-col (time_col=) with the column of timestamps")
     raise MlkitError(f"several candidate time columns: {', '.join(map(str, cands))}", "pass --time-col to choose one")
 
 def _parses(s:pd.Series) -> bool:
@@ -333,8 +334,8 @@ def _day_first(text:pd.Series, slashed:pd.Series, col:str) -> tuple[bool, str]:
 def _parse_text(text:pd.Series, slashed:pd.Series, dayfirst:bool) -> pd.Series:
     "Timestamps from strings: `dd/mm`-style ones with the given order, the rest (ISO and others) as pandas reads them."
     out = pd.to_datetime(text.where(~slashed), errors='coerce', format='mixed', utc=True)
-    if slashed.any(): out[slashed] = pd.to_datetime(text[slashed], errors='coerce', format='mixed', dayfirst=dayfirst,
-                                                    utc=True)
+    if slashed.any():
+        out[slashed] = pd.to_datetime(text[slashed], errors='coerce', format='mixed', dayfirst=dayfirst, utc=True)
     return out
 
 def _backward_steps(ts:pd.Series) -> int:
@@ -437,8 +438,8 @@ def _pandas_freq(idx:pd.DatetimeIndex) -> str|None:
 def infer_freq(ts:pd.Series) -> str:
     "A pandas frequency alias for the timestamps `ts`: `pd.infer_freq`, else the most common step."
     idx = pd.DatetimeIndex(ts)
-    if len(idx) < 3: raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency",
-                                      "provide more rows, or pass --freq")
+    if len(idx) < 3:
+        raise MlkitError(f"only {len(idx)} row(s): too few to infer a frequency", "provide more rows, or pass --freq")
     f = _pandas_freq(idx)
     if f: return f
     step = pd.Series(idx[1:] - idx[:-1]).mode().iloc[0]  # a Timedelta, whatever the index's resolution
@@ -527,8 +528,9 @@ def snap_to_grid(df:pd.DataFrame, time_col:str, freq:str|None=None) -> tuple[pd.
     if len(t) < 3: return df, []
     steps = t.diff().dropna()
     if freq is None and _pandas_freq(pd.DatetimeIndex(t)) is not None: return df, []
-    try: step = pd.Timedelta(freq) if freq else min((pd.Timedelta(pd.tseries.frequencies.to_offset(g)) for g in _GRID),
-                                                    key=lambda g: abs(g - steps.median()))
+    try:
+        step = pd.Timedelta(freq) if freq else min((pd.Timedelta(pd.tseries.frequencies.to_offset(g)) for g in _GRID),
+                                                   key=lambda g: abs(g - steps.median()))
     except ValueError: return df, []  # a calendar frequency (months, weeks): no fixed grid
     off = t - t.dt.round(step)
     if off.abs().max() == pd.Timedelta(0): return df, []
@@ -564,8 +566,8 @@ def check_target(df:pd.DataFrame, target:str, task:str) -> str:
                          "pass --target with one of those columns")
     y = df[target]
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y): y = y.replace([np.inf, -np.inf], np.nan)
-    if y.notna().sum() == 0: raise MlkitError(f"target {target!r} has no values",
-                                              "choose a target column that is filled in")
+    if y.notna().sum() == 0:
+        raise MlkitError(f"target {target!r} has no values", "choose a target column that is filled in")
     if y.nunique() < 2:
         raise MlkitError(f"target {target!r} is constant (every value is {y.dropna().iloc[0]})",
                          "there is nothing to predict: choose another target")
@@ -652,8 +654,8 @@ def load_dataset(cfg:RunConfig) -> Dataset:
                          "data")
     df, more = drop_row_numbers(df); notes += more
     time_col = cfg.time_col or ('timestamp' if cfg.is_bundled else infer_time_col(df))
-    if time_col == cfg.target: raise MlkitError(f"{time_col!r} is both the target and the time column",
-                                                "choose different columns")
+    if time_col == cfg.target:
+        raise MlkitError(f"{time_col!r} is both the target and the time column", "choose different columns")
     task = check_target(df, cfg.target, cfg.task)
     for step in (lambda d: parse_time(d, time_col, cfg.tz, cfg.time_unit), lambda d: sort_by_time(d, time_col),
                  lambda d: resolve_duplicates(d, time_col, cfg.target, task, cfg.duplicates),

@@ -210,8 +210,9 @@ def time_gaps(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
     axis = time_axis(ts, freq)
     pos = np.flatnonzero(axis.missing)
-    if not len(pos): return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]),
-                                          'missing': pd.Series([], dtype=int)})
+    if not len(pos):
+        return pd.DataFrame({'start': pd.DatetimeIndex([]), 'end': pd.DatetimeIndex([]),
+                             'missing': pd.Series([], dtype=int)})
     run = np.cumsum(np.r_[True, np.diff(pos) > 1])
     g = pd.DataFrame({'slot': axis.grid[pos], 'run': run}).groupby('run')['slot']
     out = pd.DataFrame({'start': g.min(), 'end': g.max(), 'missing': g.size()})
@@ -247,9 +248,8 @@ def decompose_target(df:pd.DataFrame, target:str, time_col:str, freq:str, period
     "Observed, trend, seasonal and remainder parts of the target (STL, robust) on its regular grid."
     y = regular_target(df, target, time_col, freq)
     period = period or seasonal_period(freq)
-    if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2: return pd.DataFrame({'observed': y, 'trend': np.nan,
-                                                                                      'seasonal': np.nan,
-                                                                                      'resid': np.nan})
+    if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2:
+        return pd.DataFrame({'observed': y, 'trend': np.nan, 'seasonal': np.nan, 'resid': np.nan})
     r = STL(y, period=period, robust=True).fit()
     return pd.DataFrame({'observed': y, 'trend': r.trend, 'seasonal': r.seasonal, 'resid': r.resid})
 

@@ -308,13 +308,14 @@ def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
     for m in _models(ev, False):
         reasons = []
         r2, auc, acc = (_value(ev, m, k) for k in ('r2', 'roc_auc', 'accuracy'))
-        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25): reasons.append(f"R² {r2:.3f} > "
-                                                                                               f"0.95{vs('r2')}")
+        if ev.task == 'regression' and r2 > .95 and beats(r2, base('r2'), .25):
+            reasons.append(f"R² {r2:.3f} > 0.95{vs('r2')}")
         if auc > .85 and beats(auc, base('roc_auc'), .25): reasons.append(f"ROC-AUC {auc:.3f} > 0.85{vs('roc_auc')}")
         if ev.task == 'classification' and acc > .85 and acc > majority + .05 and beats(acc, base('accuracy'), .25):
             reasons.append(f"accuracy {acc:.3f} > 0.85{vs('accuracy')}")
-        if _value(ev, m, err) < .25 * best_base: reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a "
-                                                                f"quarter of the best baseline's {best_base:.4g}")
+        if _value(ev, m, err) < .25 * best_base:
+            reasons.append(f"{err.upper()} {_value(ev, m, err):.4g} is under a quarter of the best baseline's "
+                           f"{best_base:.4g}")
         if reasons: out.append((m, reasons))
     if not out: return []
     result = audit() if audit is not None else None

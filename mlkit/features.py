@@ -81,8 +81,8 @@ def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
 def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
     "Holiday dates: 'US' (federal calendar) or a list of dates, within a year around `start`..`end`."
     if isinstance(holidays, str):
-        if holidays != 'US': raise MlkitError(f"unknown holiday calendar {holidays!r}",
-                                              "use 'US' or pass a list of dates")
+        if holidays != 'US':
+            raise MlkitError(f"unknown holiday calendar {holidays!r}", "use 'US' or pass a list of dates")
         return USFederalHolidayCalendar().holidays(pd.Timestamp(start) - pd.Timedelta(days=366), pd.Timestamp(end)
                                                    + pd.Timedelta(days=366))
     return pd.DatetimeIndex(sorted(pd.to_datetime(list(holidays)))).normalize()
@@ -150,21 +150,20 @@ class PastFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X:pd.DataFrame, y=None):
         for c in (self.time_col, self.target):
-            if c not in X.columns: raise MlkitError(f"column {c!r} not in the frame",
-                                                    "pass the frame with the time column and the target")
+            if c not in X.columns:
+                raise MlkitError(f"column {c!r} not in the frame", "pass the frame with the time column and the target")
         h = self.horizon
-        if not (isinstance(h, (int, np.integer)) and h >= 1): raise MlkitError("horizon must be a positive integer, "
-                                                                               f"got {h!r}",
-                                                                               "use horizon=1 for one step ahead")
+        if not (isinstance(h, (int, np.integer)) and h >= 1):
+            raise MlkitError(f"horizon must be a positive integer, got {h!r}", "use horizon=1 for one step ahead")
         ts = check_time_order(X[self.time_col])
         self.freq_ = self.freq or infer_freq(ts)
         self.lags_ = sorted(self.lags) if self.lags is not None else default_lags(self.freq_, h, len(X))
         self.exog_lags_ = sorted(self.exog_lags) if self.exog_lags is not None else [h]
         self.windows_ = list(self.windows) if self.windows is not None else default_windows(self.freq_, len(X))
         early = [k for k in self.lags_ + self.exog_lags_ if k < h]
-        if early: raise MlkitError(f"lags {early} are shorter than the horizon {h}: those values are not known {h} "
-                                   "step(s) ahead",
-                                   f"use lags >= {h}, or a shorter horizon")
+        if early:
+            raise MlkitError(f"lags {early} are shorter than the horizon {h}: those values are not known {h} step(s) "
+                             "ahead", f"use lags >= {h}, or a shorter horizon")
         missing = [c for c in self.known_cols if c not in X.columns and c not in (self.domain or {})]
         if missing: raise MlkitError(f"known_cols {missing} are neither columns nor domain features", "check the names")
         others = [c for c in X.columns if c not in (self.time_col, self.target)] + list(self.domain or {})
@@ -233,8 +232,8 @@ class PastFeatures(TransformerMixin, BaseEstimator):
                 roll = past.rolling(w, min_periods=(w + 1) // 2)
                 for s in self.stats: col[f'{y}_roll{w}_{s}'][:] = getattr(roll, s)().to_numpy()[pos]
             if self.expanding: col[f'{y}_expanding_mean'][:] = past.expanding().mean().to_numpy()[pos]
-            for k in self.diffs: np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k),
-                                             out=col[f'{y}_diff{k}'])
+            for k in self.diffs:
+                np.subtract(lag_on_grid(gy, pos, h), lag_on_grid(gy, pos, h + k), out=col[f'{y}_diff{k}'])
         for c in self.past_:
             gc = on_grid(_column_values(frame[c]), pos)
             if self.carry and c not in self.no_carry: gc = gc.ffill(limit=self.carry)  # past only, over short gaps

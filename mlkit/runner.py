@@ -310,8 +310,8 @@ def _claim_run_dir(reports_dir, name) -> Path:
     "Create the new folder `reports_dir/name`, refusing an existing one and any name that would escape."
     reports_dir = check_reports_dir(reports_dir)
     path = reports_dir/check_run_name(name)
-    if path.resolve().parent != reports_dir: raise MlkitError(f"run name {name!r} escapes {reports_dir}",
-                                                              "use a plain folder name")
+    if path.resolve().parent != reports_dir:
+        raise MlkitError(f"run name {name!r} escapes {reports_dir}", "use a plain folder name")
     try:
         reports_dir.mkdir(parents=True, exist_ok=True)
         path.mkdir()

@@ -69,11 +69,10 @@ def test_rolling_window_ends_h_before_t():
     assert F.loc[50, 'y_expanding_mean'] == pytest.approx(df['y'].iloc[:49].mean())
 
 def test_horizon_conflicting_with_lags_is_refused():
-    with pytest.raises(MlkitError, match='shorter than the horizon 3'): PastFeatures('ts', 'y', horizon=3, lags=[1, 24],
-                                                                                     freq='h').fit(frame())
-    with pytest.raises(MlkitError, match='shorter than the horizon 2'): PastFeatures('ts', 'y', horizon=2,
-                                                                                     exog_lags=[1],
-                                                                                     freq='h').fit(frame())
+    with pytest.raises(MlkitError, match='shorter than the horizon 3'):
+        PastFeatures('ts', 'y', horizon=3, lags=[1, 24], freq='h').fit(frame())
+    with pytest.raises(MlkitError, match='shorter than the horizon 2'):
+        PastFeatures('ts', 'y', horizon=2, exog_lags=[1], freq='h').fit(frame())
     assert default_lags('h', 5)[0] == 5 and min(default_lags('D', 3)) == 3
 
 @pytest.mark.parametrize('bad, msg', [('unsorted', 'not sorted'), ('duplicated', 'duplicated')])
