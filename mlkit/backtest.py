@@ -387,8 +387,8 @@ def backtest(models:dict, # name -> scikit-learn estimator
         fast = ridge_fast_path(est) if task == 'regression' and Xm is X and numeric and _is_expanding(folds) else None
         if fast: tasks.append((_ridge_records, (name, *fast, Xm, y, folds, schedule, train_scores)))
         else:
-            tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores)) for f,
-                      ks in schedule]
+            tasks += [(_fit_predict, (name, est, Xm, y, folds, f, ks, task, classes, train_scores))
+                      for f, ks in schedule]
     records = _run(tasks, n_jobs, backend, progress)
     info = dict(horizon=horizon, freq=freq, refit=refit, rows=len(y), rows_without_target=int((~known).sum()))
     return _assemble(records, cands, folds, times, y, task, classes, info)

@@ -331,8 +331,8 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
     "One finding per model whose training scores are far better than its test scores (`train_<metric>` columns)."
     gaps = {}  # model -> [(metric, train, test)]: one finding per model, however many metrics show the gap
     for metric in [c for c in fold_scores.columns if f'train_{c}' in fold_scores and higher_is_better(c) is not None]:
-        means = fold_scores[~fold_scores['is_baseline'].astype(bool)].groupby('model')[[metric,
-                                                                                        f'train_{metric}']].mean()
+        models = fold_scores[~fold_scores['is_baseline'].astype(bool)].groupby('model')
+        means = models[[metric, f'train_{metric}']].mean()
         for m, r in means.iterrows():
             test, train = r[metric], r[f'train_{metric}']
             if train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0):

@@ -166,8 +166,8 @@ def messy_inputs(d:Path) -> dict:
     events = base(200).assign(ts=pd.Timestamp('2024-01-01')
                               + pd.to_timedelta(np.cumsum(rng.exponential(600, 200)).round(), unit='s'))
     days = pd.date_range('2020-01-01', periods=60, freq='D')
-    dm = base(60).assign(ts=[t.strftime('%d/%m/%Y') if i % 3 == 0 else t.strftime('%Y-%m-%d') for i,
-                             t in enumerate(days)])
+    dm = base(60).assign(ts=[t.strftime('%d/%m/%Y') if i % 3 == 0 else t.strftime('%Y-%m-%d')
+                             for i, t in enumerate(days)])
     dup = pd.concat([hourly, hourly.iloc[[5, 9]].assign(y=[1., 2.])]).sort_values('ts', kind='stable')
     copies = pd.concat([hourly, hourly.iloc[[3, 4, 5]]]).sort_values('ts', kind='stable')
     shuffled = hourly.iloc[rng.permutation(72)]

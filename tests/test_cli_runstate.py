@@ -134,8 +134,8 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     assert _strict(run/'artifacts'/'scores.json') == {'best': 'inf'}
     # the re-run command is complete and shell-quoted; a user's data carries no bundled-data attribution
     argv = shlex.split(m['rerun'])
-    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports') and argv[argv.index('--data')
-                                                                                 + 1] == str(user_csv)
+    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports')
+    assert argv[argv.index('--data') + 1] == str(user_csv)
     assert argv[argv.index('--duplicates') + 1] == 'mean'
     assert m['attribution'] is None
     assert 'Bike Sharing' not in (run/'index.html').read_text()

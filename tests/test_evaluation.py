@@ -217,9 +217,9 @@ def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
     te = slice(13000, 17000); rng = np.random.default_rng(0)
     def preds(models):
         return pd.concat([pd.DataFrame({'model': m, 'fold': np.arange(4000) // 800, 'time': t[te],
-                                        'y_true': y.iloc[te].to_numpy(),
-                                        'y_pred': p.iloc[te].to_numpy(), 'is_baseline': b}) for m,
-                                        (p, b) in models.items()], ignore_index=True)
+                                        'y_true': y.iloc[te].to_numpy(), 'y_pred': p.iloc[te].to_numpy(),
+                                        'is_baseline': b})
+                          for m, (p, b) in models.items()], ignore_index=True)
     honest = preds({'naive': (y.shift(1), True), 'model': (y.shift(1) * .7 + y.shift(2) * .3, False)})
     ev = evaluate(honest, 'regression', n_boot=20)
     assert ev.metrics.query("model == 'model' and metric == 'r2'")['value'].iloc[0] > .95 and warn_too_good(ev) == []
