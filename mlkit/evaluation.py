@@ -337,9 +337,9 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
             test, train = r[metric], r[f'train_{metric}']
             if train - test > drop if higher_is_better(metric) else (test > ratio * train and test - train > 0):
                 gaps.setdefault(m, []).append((metric, float(train), float(test)))
-    said = lambda g: '; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)
+    def described(g): return '; '.join(f'{k} {tr:.4g} on training data but {te:.4g} on test folds' for k, tr, te in g)
     return [Finding('overfitting', 'warning', None,
-                    f"{m}: {said(g)}. "
+                    f"{m}: {described(g)}. "
                     "The model fits its training rows far better than later data: simplify it (fewer features, "
                     "stronger regularisation, shallower trees), give it more data, or check whether the later periods "
                     "differ.",
