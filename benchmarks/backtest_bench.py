@@ -11,7 +11,8 @@ A second design, "fit once": the same features and test rows, but Ridge is fitte
 rows, and predicts all 10 test folds (skforecast's OneStepAheadFold does this; mlkit's backtest with refit=False).
 
 Contenders (each in its own subprocess; peak memory = the subprocess's peak RSS, libraries and data included):
-  mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding folds)
+  mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding
+                    folds)
   mlkit_refit       the same, Ridge wrapped in a Pipeline so the engine refits it per fold (the generic path)
   mlkit_once        fit once: the same with backtest(refit=False) (the fast path fits the first fold only)
   sklearn_cv        (a) pandas shift for the lags + TimeSeriesSplit(10, test_size) + cross_validate(Ridge), n_jobs=1
@@ -39,11 +40,14 @@ SIZES = (10_000, 100_000, 1_000_000)
 REPEATS, SLOW = 5, 20  # runs per contender; a contender whose run takes longer than SLOW seconds runs once
 N_FOLDS, N_LAGS, N_EXOG, SEED, LIMIT = 10, 24, 10, 0, 180
 STEPWISE_MAX_ROWS = 100_000  # step-by-step contenders take minutes beyond this
-CONTENDERS = {'mlkit': MLKIT_PY, 'mlkit_refit': MLKIT_PY, 'mlkit_once': MLKIT_PY, 'sklearn_cv': MLKIT_PY, 'skforecast_folds': PEER_PY,
+CONTENDERS = {'mlkit': MLKIT_PY, 'mlkit_refit': MLKIT_PY, 'mlkit_once': MLKIT_PY, 'sklearn_cv': MLKIT_PY,
+              'skforecast_folds': PEER_PY,
               'skforecast_onestep': PEER_PY, 'skforecast_backtest': PEER_PY, 'sktime_evaluate': PEER_PY}
-PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.backtest'], 'sklearn': ['sklearn.model_selection', 'sklearn.linear_model'],
+PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.backtest'],
+           'sklearn': ['sklearn.model_selection', 'sklearn.linear_model'],
            'skforecast': ['skforecast.recursive', 'skforecast.model_selection'],
-           'sktime': ['sktime.forecasting.compose', 'sktime.forecasting.model_evaluation', 'sktime.split', 'sktime.performance_metrics.forecasting']}
+           'sktime': ['sktime.forecasting.compose', 'sktime.forecasting.model_evaluation', 'sktime.split',
+                      'sktime.performance_metrics.forecasting']}
 STEPWISE = {'skforecast_backtest', 'sktime_evaluate'}
 
 def make_data(n:int) -> Path:
@@ -75,11 +79,14 @@ def run_mlkit(df, mode='fast'):
     from mlkit.features import PastFeatures, make_features
     from mlkit.backtest import TemporalSplit, backtest
     exog = [c for c in df.columns if c.startswith('x')]
-    pf = PastFeatures('ts', 'y', lags=range(1, N_LAGS + 1), windows=[], expanding=False, diffs=(), known_cols=exog, calendar=False, freq='h')
+    pf = PastFeatures('ts', 'y', lags=range(1, N_LAGS + 1), windows=[], expanding=False, diffs=(), known_cols=exog,
+                      calendar=False, freq='h')
     F = make_features(df, pf)
     s, _ = folds_of(len(df))
-    res = backtest({'ridge': make_pipeline(Ridge()) if mode == 'refit' else Ridge()}, F.drop(columns=['ts', 'y']), F['y'], F['ts'],
-                   TemporalSplit(N_FOLDS, test_size=s), freq='h', refit=mode != 'once', baselines=False, train_scores=False, progress=False)
+    res = backtest({'ridge': make_pipeline(Ridge()) if mode == 'refit' else Ridge()}, F.drop(columns=['ts', 'y']),
+                   F['y'], F['ts'],
+                   TemporalSplit(N_FOLDS, test_size=s), freq='h', refit=mode != 'once', baselines=False,
+                   train_scores=False, progress=False)
     return float(res.scores['mae'].mean())
 
 def run_sklearn_cv(df):
@@ -89,7 +96,8 @@ def run_sklearn_cv(df):
     lags = pd.concat({f'lag{k}': df['y'].shift(k) for k in range(1, N_LAGS + 1)}, axis=1)
     X = pd.concat([lags, df.filter(like='x')], axis=1).iloc[N_LAGS:]
     s, _ = folds_of(len(df))
-    r = cross_validate(Ridge(), X, df['y'].iloc[N_LAGS:], cv=TimeSeriesSplit(N_FOLDS, test_size=s), scoring='neg_mean_absolute_error', n_jobs=1)
+    r = cross_validate(Ridge(), X, df['y'].iloc[N_LAGS:], cv=TimeSeriesSplit(N_FOLDS, test_size=s),
+                       scoring='neg_mean_absolute_error', n_jobs=1)
     return float(-r['test_score'].mean())
 
 def _forecaster():
@@ -117,15 +125,18 @@ def run_skforecast_onestep(df):
     from skforecast.model_selection import OneStepAheadFold, grid_search_forecaster
     y, exog = _series(df)
     _, first = folds_of(len(df))
-    r = grid_search_forecaster(_forecaster(), y, OneStepAheadFold(initial_train_size=first, verbose=False), {'alpha': [1.0]},
-                               'mean_absolute_error', exog=exog, lags_grid=[N_LAGS], return_best=False, show_progress=False, verbose=False)
+    r = grid_search_forecaster(_forecaster(), y, OneStepAheadFold(initial_train_size=first, verbose=False),
+                               {'alpha': [1.0]},
+                               'mean_absolute_error', exog=exog, lags_grid=[N_LAGS], return_best=False,
+                               show_progress=False, verbose=False)
     return float(r['mean_absolute_error'].iloc[0])
 
 def run_skforecast_backtest(df):
     from skforecast.model_selection import TimeSeriesFold, backtesting_forecaster
     y, exog = _series(df)
     _, first = folds_of(len(df))
-    m, _ = backtesting_forecaster(_forecaster(), y, TimeSeriesFold(steps=1, initial_train_size=first, refit=False, verbose=False),
+    m, _ = backtesting_forecaster(_forecaster(), y,
+                                  TimeSeriesFold(steps=1, initial_train_size=first, refit=False, verbose=False),
                                   'mean_absolute_error', exog=exog, show_progress=False)
     return float(m.iloc[0, 0])
 
@@ -137,7 +148,8 @@ def run_sktime_evaluate(df):
     from sktime.performance_metrics.forecasting import MeanAbsoluteError
     y, exog = _series(df)
     _, first = folds_of(len(df))
-    r = evaluate(make_reduction(Ridge(), window_length=N_LAGS, strategy='recursive'), ExpandingWindowSplitter(fh=[1], initial_window=first, step_length=1),
+    r = evaluate(make_reduction(Ridge(), window_length=N_LAGS, strategy='recursive'),
+                 ExpandingWindowSplitter(fh=[1], initial_window=first, step_length=1),
                  y, X=exog, strategy='no-update_params', scoring=MeanAbsoluteError())
     return float(r['test_MeanAbsoluteError'].mean())
 
@@ -147,7 +159,8 @@ def worker(name:str, n:int):
     df = pd.read_parquet(make_data(n))
     for m in PRELOAD[name.split('_')[0]]: __import__(m)  # imports are not timed
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fn = {'mlkit_refit': lambda d: run_mlkit(d, 'refit'), 'mlkit_once': lambda d: run_mlkit(d, 'once')}.get(name) or globals()[f'run_{name}']
+    fn = ({'mlkit_refit': lambda d: run_mlkit(d, 'refit'), 'mlkit_once': lambda d: run_mlkit(d, 'once')}.get(name)
+          or globals()[f'run_{name}'])
     t0 = time.perf_counter(); mae = fn(df); sec = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(dict(contender=name, n=n, seconds=round(sec, 3), mae=round(mae, 6), peak_rss_mb=round(peak / 1024),
@@ -157,8 +170,10 @@ def run_worker(name:str, py:str, n:int) -> dict:
     "One run of contender `name` on n rows in a fresh subprocess: its JSON line, or an error."
     try:
         p = subprocess.run([py, __file__, '--worker', name, str(n)], capture_output=True, text=True, timeout=LIMIT,
-                           env=os.environ | {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
-        return json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else dict(contender=name, n=n, error=p.stderr.strip().splitlines()[-1][:200])
+                           env=os.environ | {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1',
+                                             'MKL_NUM_THREADS': '1'})
+        return (json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0
+                else dict(contender=name, n=n, error=p.stderr.strip().splitlines()[-1][:200]))
     except subprocess.TimeoutExpired: return dict(contender=name, n=n, error=f'not finished in {LIMIT} s')
 
 def summarise(runs:list[dict]) -> dict:
@@ -166,7 +181,8 @@ def summarise(runs:list[dict]) -> dict:
     ok = [r for r in runs if 'error' not in r]
     if not ok: return runs[0]
     sec = sorted(r['seconds'] for r in ok)
-    return ok[0] | dict(seconds=float(np.median(sec)), best_seconds=sec[0], runs=len(ok), peak_rss_mb=max(r['peak_rss_mb'] for r in ok))
+    return ok[0] | dict(seconds=float(np.median(sec)), best_seconds=sec[0], runs=len(ok),
+                        peak_rss_mb=max(r['peak_rss_mb'] for r in ok))
 
 def main():
     rows = []
@@ -175,7 +191,8 @@ def main():
         names = [k for k, py in CONTENDERS.items() if Path(py).exists()]
         for k in CONTENDERS.keys() - set(names): print(f'skip {k}: run benchmarks/backtest_setup.sh first', flush=True)
         runs = {k: [] for k in names}
-        for k in [k for k in names if k in STEPWISE and n > STEPWISE_MAX_ROWS]: runs[k].append(dict(contender=k, n=n, error=f'not run above {STEPWISE_MAX_ROWS:,} rows'))
+        for k in [k for k in names if k in STEPWISE and n > STEPWISE_MAX_ROWS]:
+            runs[k].append(dict(contender=k, n=n, error=f'not run above {STEPWISE_MAX_ROWS:,} rows'))
         for _ in range(REPEATS):  # interleaved, so that a slow spell of the machine hits every contender alike
             for k in names:
                 if runs[k] and ('error' in runs[k][-1] or runs[k][-1]['seconds'] > SLOW): continue
@@ -187,15 +204,20 @@ def main():
 def write_table(rows):
     "benchmarks/backtest_results.md: seconds, MAE and peak memory per contender and size."
     import platform
-    lines = ['# Backtest benchmark: results', '', f'Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; '
-             'BLAS/OpenMP threads pinned to 1, n_jobs=1 everywhere. Design and contenders: see backtest_bench.py docstring.', '',
-             '| rows | contender | seconds (median) | fastest | runs | vs mlkit | MAE | peak RSS (MB) | RSS before work (MB) |', '|---|---|---|---|---|---|---|---|---|']
+    lines = ['# Backtest benchmark: results', '',
+             f'Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; '
+             'BLAS/OpenMP threads pinned to 1, n_jobs=1 everywhere. Design and contenders: see backtest_bench.py '
+             'docstring.', '',
+             '| rows | contender | seconds (median) | fastest | runs | vs mlkit | MAE | peak RSS (MB) | RSS before '
+             'work (MB) |', '|---|---|---|---|---|---|---|---|---|']
     for n in SIZES:
         base = next((r['seconds'] for r in rows if r['n'] == n and r['contender'] == 'mlkit' and 'seconds' in r), None)
         for r in (r for r in rows if r['n'] == n):
-            if 'error' in r: lines.append(f"| {n:,} | {r['contender']} | - | - | - | - | - | - | {r['error']} |"); continue
+            if 'error' in r:
+                lines.append(f"| {n:,} | {r['contender']} | - | - | - | - | - | - | {r['error']} |"); continue
             ratio = f"{r['seconds'] / base:.1f}x" if base else '-'
-            lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {r['best_seconds']:.3f} | {r['runs']} | {ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")
+            lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {r['best_seconds']:.3f} | {r['runs']} | "
+                         f"{ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")
     (HERE/'backtest_results.md').write_text('\n'.join(lines) + '\n')
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Silent-error detectors on real data nobody here wrote: recall of planted problems and false alarms on the data as is.
 
-Usage (from the repository root): python benchmarks/detectors_real.py [--seeds 10] -> benchmarks/detectors_real.md and .json
+Usage (from the repository root): python benchmarks/detectors_real.py [--seeds 10]
+-> benchmarks/detectors_real.md and .json
 
 Data: the five real datasets of ../shared/data/real (occupancy's three files as one frame, its unnamed first column as
 `row`), the bundled Bike Sharing hourly data, and statsmodels' co2, elec_equip, macrodata, sunspots and nile.
@@ -20,21 +21,29 @@ from mlkit.cleaning import detect_problems, is_numeric, stuck_models  # noqa: E4
 from mlkit.eda import sampling_step  # noqa: E402
 
 REAL = ROOT.parent/'shared'/'data'/'real' if (ROOT.parent/'shared').exists() else Path('/work/shared/data/real')
-DATASETS = ('bike', 'occupancy', 'etth1', 'exchange_rate', 'ili', 'wind', 'co2', 'elec_equip', 'macrodata', 'sunspots', 'nile')
+DATASETS = ('bike', 'occupancy', 'etth1', 'exchange_rate', 'ili', 'wind', 'co2', 'elec_equip', 'macrodata', 'sunspots',
+            'nile')
 EXPECTED = {'granularity_aligned': 'mixed_granularity', 'granularity_unaligned': 'mixed_granularity',
-            'granularity_total_then_empty': 'mixed_granularity', 'unit_scattered': 'mixed_units', 'unit_block': 'mixed_units',
+            'granularity_total_then_empty': 'mixed_granularity', 'unit_scattered': 'mixed_units',
+            'unit_block': 'mixed_units',
             'stuck_sensor': 'stuck_sensor', 'placeholder': 'disguised_null'}
 CONTROLS = ('running_sum', 'counter')  # negative controls: no warning or critical finding may name them
 ALL_KINDS = KINDS = tuple(EXPECTED) + CONTROLS
 SIZES = {  # what is planted, in words, for the table
-    'granularity_aligned': '6 or 12 periods (day for sub-daily data, month for daily, year for weekly/monthly) hold their total, on the last row of the period',
-    'granularity_unaligned': '12 to 24 periods hold their total on a random row of the period (the other rows keep their values)',
-    'granularity_total_then_empty': '3 to 8 periods: the total on the first row, the rest of the period empty (missing or 0)',
+    'granularity_aligned': '6 or 12 periods (day for sub-daily data, month for daily, year for weekly/monthly) hold '
+    'their total, on the last row of the period',
+    'granularity_unaligned': '12 to 24 periods hold their total on a random row of the period (the other rows keep '
+    'their values)',
+    'granularity_total_then_empty': '3 to 8 periods: the total on the first row, the rest of the period empty (missing '
+    'or 0)',
     'unit_scattered': '1% of rows (at least 5) at random in another unit (C->F, fraction->percent, or x1000)',
     'unit_block': 'one contiguous block of 5-20% of the rows in another unit',
-    'stuck_sensor': 'a run of 24 rows (12 for daily or coarser data) frozen at its first value, in a column with a correlated partner',
-    'placeholder': '0.5-3% of rows hold a code (-200, -999, 9999 or 0 for a positive column), in 1-3 columns on the same rows',
-    'running_sum': 'a non-negative real column summed since the start of each day (or month, year), added as a new column',
+    'stuck_sensor': 'a run of 24 rows (12 for daily or coarser data) frozen at its first value, in a column with a '
+    'correlated partner',
+    'placeholder': '0.5-3% of rows hold a code (-200, -999, 9999 or 0 for a positive column), in 1-3 columns on the '
+    'same rows',
+    'running_sum': 'a non-negative real column summed since the start of each day (or month, year), added as a new '
+    'column',
     'counter': 'an integer count summed since the start of each period, added as a new column'}
 
 def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
@@ -44,10 +53,12 @@ def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
         ds = load_dataset(RunConfig())
         return ds.frame, ds.time_col, ds.target
     if name == 'occupancy':
-        parts = [pd.read_csv(REAL/'occupancy'/f).rename_axis('row').reset_index() for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')]
+        parts = [pd.read_csv(REAL/'occupancy'/f).rename_axis('row').reset_index()
+                 for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')]
         df = pd.concat(parts, ignore_index=True).assign(date=lambda d: pd.to_datetime(d['date']))
         return df.sort_values('date', kind='stable').reset_index(drop=True), 'date', 'Occupancy'
-    files = {'etth1': 'etth1/ETTh1.csv', 'exchange_rate': 'exchange_rate/exchange_rate.csv', 'ili': 'ili/national_illness.csv',
+    files = {'etth1': 'etth1/ETTh1.csv', 'exchange_rate': 'exchange_rate/exchange_rate.csv',
+             'ili': 'ili/national_illness.csv',
              'wind': 'wind/wind.csv'}
     if name in files:
         df = pd.read_csv(REAL/files[name]).assign(date=lambda d: pd.to_datetime(d['date']))
@@ -61,7 +72,8 @@ def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
         return d.rename_axis('date').reset_index(), 'date', 'elec_equip'
     if name == 'macrodata':
         d = sm.datasets.macrodata.load_pandas().data
-        d.insert(0, 'date', pd.PeriodIndex.from_fields(year=d['year'].astype(int), quarter=d['quarter'].astype(int), freq='Q').to_timestamp())
+        d.insert(0, 'date', pd.PeriodIndex.from_fields(year=d['year'].astype(int), quarter=d['quarter'].astype(int),
+                                                       freq='Q').to_timestamp())
         return d.drop(columns=['year', 'quarter']), 'date', 'realgdp'
     if name in ('sunspots', 'nile'):
         d = getattr(sm.datasets, name).load_pandas().data
@@ -71,7 +83,8 @@ def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
     raise ValueError(f'unknown dataset {name}')
 
 def _measurements(df:pd.DataFrame, time_col:str, nonneg:bool=False) -> list[str]:
-    "Numeric columns that measure something: more than 20 distinct values (and, with `nonneg`, under 1% negative values)."
+    """Numeric columns that measure something: more than 20 distinct values (and, with `nonneg`, under 1% negative
+    values)."""
     out = []
     for c in df.columns:
         if c == time_col or not is_numeric(df[c]) or df[c].nunique() <= 20: continue
@@ -81,7 +94,8 @@ def _measurements(df:pd.DataFrame, time_col:str, nonneg:bool=False) -> list[str]
     return out
 
 def _period(time:pd.Series) -> str|None:
-    "The calendar period whose totals are planted: a day for sub-daily data, a month for daily, a year for weekly to quarterly."
+    """The calendar period whose totals are planted: a day for sub-daily data, a month for daily, a year for weekly to
+    quarterly."""
     step = sampling_step(time)
     if step is None: return None
     if step < pd.Timedelta(days=1): return 'D'
@@ -96,8 +110,10 @@ def _conversion(x:pd.Series, rng) -> tuple[str, callable]:
     if -60 <= lo and hi <= 60 and rng.random() < .5: return 'Celsius -> Fahrenheit', lambda v: v * 1.8 + 32
     return 'x1000', lambda v: v * 1000
 
-def plant(kind:str, df:pd.DataFrame, time_col:str, target:str, rng:np.random.Generator) -> tuple[pd.DataFrame, dict]|None:
-    "`df` with one problem of `kind` planted at random (see `SIZES`), and the truth (column, rows, details); None where it cannot be planted."
+def plant(kind:str, df:pd.DataFrame, time_col:str, target:str,
+          rng:np.random.Generator) -> tuple[pd.DataFrame, dict]|None:
+    """`df` with one problem of `kind` planted at random (see `SIZES`), and the truth (column, rows, details); None
+    where it cannot be planted."""
     df, n = df.copy(), len(df)
     time = df[time_col]
     if kind.startswith('granularity') or kind in CONTROLS:
@@ -163,11 +179,13 @@ def plant(kind:str, df:pd.DataFrame, time_col:str, target:str, rng:np.random.Gen
         codes = {}
         for c in chosen:
             v = code
-            if df[c].min() > 0 and df[c].quantile(.01) > 10 * df[c].std() and rng.random() < .5: v = 0.  # 0 where 0 cannot be
+            # 0 where 0 cannot be
+            if df[c].min() > 0 and df[c].quantile(.01) > 10 * df[c].std() and rng.random() < .5: v = 0.
             df[c] = df[c].astype(float)
             df.loc[df.index[rows], c] = v
             codes[c] = v
-        return df, dict(column=chosen[0], columns=chosen, codes=codes, rows=rows.tolist()[:20], planted_rows=int(len(rows)))
+        return df, dict(column=chosen[0], columns=chosen, codes=codes, rows=rows.tolist()[:20],
+                        planted_rows=int(len(rows)))
     raise ValueError(f'unknown kind {kind}')
 
 def alarms(findings, column=None) -> list:
@@ -177,7 +195,8 @@ def alarms(findings, column=None) -> list:
 def _detail(f) -> str:
     "A few words of a finding's evidence, for the table (the stuck runs: how long, from when, at which value)."
     if f.check == 'stuck_sensor':
-        return '; '.join(f"{r['rows']} rows from {r.get('start', r['start_row'])} at {r['value']}" for r in f.evidence['first_runs'][:3])
+        return '; '.join(f"{r['rows']} rows from {r.get('start', r['start_row'])} at {r['value']}"
+                         for r in f.evidence['first_runs'][:3])
     return ''
 
 def run(seeds:int, kinds=ALL_KINDS) -> dict:
@@ -188,7 +207,8 @@ def run(seeds:int, kinds=ALL_KINDS) -> dict:
         t0 = time.perf_counter()
         found = detect_problems(df, tc, tg)
         clean[name] = dict(seconds=round(time.perf_counter() - t0, 3), rows=len(df),
-                           alarms=[dict(check=f.check, column=str(f.column), severity=f.severity, detail=_detail(f)) for f in alarms(found)])
+                           alarms=[dict(check=f.check, column=str(f.column), severity=f.severity, detail=_detail(f))
+                                   for f in alarms(found)])
     for kind in kinds:
         for name, (df, tc, tg) in data.items():
             for seed in range(seeds):
@@ -202,33 +222,39 @@ def run(seeds:int, kinds=ALL_KINDS) -> dict:
                 else: hit = any(f.check == EXPECTED[kind] for f in on_col)
                 cases.append(dict(kind=kind, dataset=name, seed=seed, column=str(truth['column']), found=bool(hit),
                                   checks_on_column=sorted({f.check for f in on_col}),
-                                  **{k: v for k, v in truth.items() if k in ('period', 'periods', 'conversion', 'planted_rows', 'codes')}))
+                                  **{k: v for k, v in truth.items()
+                                     if k in ('period', 'periods', 'conversion', 'planted_rows', 'codes')}))
     return dict(clean=clean, cases=cases, seeds=seeds)
 
 def table(res:dict) -> str:
     "The results as Markdown: recall per kind, false alarms per check on the unplanted data."
     cases = pd.DataFrame(res['cases'])
     lines = ['# Silent-error detectors on real data', '',
-             f"Generated by `benchmarks/detectors_real.py --seeds {res['seeds']}` (see its docstring for the data and the rules).",
-             'A planted problem is found when `detect_problems` reports the expected check, at warning or critical severity, '
-             'on the planted column. Negative controls (running sums, counters) are right when no warning or critical finding names them.', '',
-             '## Recall per kind', '', '| kind | planted | cases | found | recall | missed in |', '|---|---|---|---|---|---|']
+             f"Generated by `benchmarks/detectors_real.py --seeds {res['seeds']}` (see its docstring for the data and "
+             "the rules).",
+             'A planted problem is found when `detect_problems` reports the expected check, at warning or critical '
+             'severity, on the planted column. Negative controls (running sums, counters) are right when no warning '
+             'or critical finding names them.', '',
+             '## Recall per kind', '', '| kind | planted | cases | found | recall | missed in |',
+             '|---|---|---|---|---|---|']
     for kind in ALL_KINDS:
         k = cases[cases['kind'] == kind]
         if not len(k): lines.append(f'| {kind} | {SIZES[kind]} | 0 | - | - | - |'); continue
         missed = k[~k['found']].groupby('dataset').size()
-        lines.append(f"| {kind}{' (control)' if kind in CONTROLS else ''} | {SIZES[kind]} | {len(k)} | {int(k['found'].sum())} | "
+        lines.append(f"| {kind}{' (control)' if kind in CONTROLS else ''} | {SIZES[kind]} | {len(k)} | "
+                     f"{int(k['found'].sum())} | "
                      f"{k['found'].mean():.2f} | {', '.join(f'{d} ({m})' for d, m in missed.items()) or '-'} |")
     lines += ['', '## False alarms on the unplanted data (warning or critical)', '',
               '| dataset | rows | seconds | alarms (check / column) |', '|---|---|---|---|']
     for name, c in res['clean'].items():
-        said = [a['check'] + ' / ' + a['column'] + (' (' + a['detail'] + ')' if a.get('detail') else '') for a in c['alarms']]
+        said = [a['check'] + ' / ' + a['column'] + (' (' + a['detail'] + ')' if a.get('detail') else '')
+                for a in c['alarms']]
         lines.append(f"| {name} | {c['rows']:,} | {c['seconds']} | {', '.join(said) or 'none'} |")
     per_check = pd.Series([a['check'] for c in res['clean'].values() for a in c['alarms']], dtype=object).value_counts()
     lines += ['', 'Per check: ' + (', '.join(f'{k}: {v}' for k, v in per_check.items()) or 'none') + '.',
               'Read the alarms before calling them false: the stuck runs listed are runs of one exact value over '
-              'dozens to hundreds of rows in measured series (whole days of a wind farm frozen in every column, days of '
-              'one transformer load), which is what a stuck sensor or a value carried forward looks like.',
+              'dozens to hundreds of rows in measured series (whole days of a wind farm frozen in every column, days '
+              'of one transformer load), which is what a stuck sensor or a value carried forward looks like.',
               'Granularity and unit alarms on the unplanted data: '
               f"{int(sum(per_check.get(k, 0) for k in ('mixed_granularity', 'mixed_units')))}.", '']
     return '\n'.join(lines)

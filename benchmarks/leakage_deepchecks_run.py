@@ -16,7 +16,8 @@ CHECKS = ('Feature Label Correlation', 'Feature Label Correlation Change', 'Trai
 cases, out = Path(sys.argv[1]), {}
 for meta_path in sorted(cases.glob('*.json')):
     meta = json.loads(meta_path.read_text())
-    train, test = (pd.read_csv(cases/f"{meta['case']}_{part}.csv", parse_dates=[meta['time']]) for part in ('train', 'test'))
+    train, test = (pd.read_csv(cases/f"{meta['case']}_{part}.csv", parse_dates=[meta['time']])
+                   for part in ('train', 'test'))
     cols = meta['features'] + [meta['target'], meta['time']]
     kw = dict(label=meta['target'], cat_features=[c for c in meta['features'] if train[c].dtype == object],
               datetime_name=meta['time'], label_type='regression')

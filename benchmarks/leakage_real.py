@@ -20,20 +20,23 @@ from mlkit.leakage import audit_leakage
 REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'
 if not REAL.exists(): REAL = Path('/work/shared/data/real')
 KINDS = ('parts', 'future_shift', 'row_index', 'target_copy', 'copied_rows', 'disguised_category')
-FOUND_BY = {'parts': {'leak_reconstructed_target'}, 'future_shift': {'leak_future_values', 'leak_feature_alone', 'leak_reconstructed_target'},
+FOUND_BY = {'parts': {'leak_reconstructed_target'},
+            'future_shift': {'leak_future_values', 'leak_feature_alone', 'leak_reconstructed_target'},
             'row_index': {'leak_identifier'}, 'target_copy': {'leak_reconstructed_target', 'leak_feature_alone'},
             'copied_rows': {'leak_duplicates'}, 'disguised_category': {'leak_feature_alone', 'leak_target_in_disguise'}}
 SIZES = {'parts': 'target split into two parts at a random share per row (10-90%)',
          'future_shift': 'the target k steps ahead, k uniform in 1..24, times a random scale',
          'row_index': 'a row number from a random offset, step 1',
          'target_copy': 'the target in other units (a*y + b, random a, b)',
-         'copied_rows': '2-10% of the test part (last 25%) overwritten by copies of random training rows, target included',
+         'copied_rows': '2-10% of the test part (last 25%) overwritten by copies of random training rows, target '
+         'included',
          'disguised_category': 'one random text label per class (classification only)'}
 
 def load_real(name:str) -> tuple[pd.DataFrame, str, str, str]:
     "A real dataset as (frame in time order, target, time column, task)."
     if name == 'bike': return load_bike_sharing('hourly'), 'cnt', 'timestamp', 'regression'
-    files = {'etth1': ('etth1/ETTh1.csv', 'OT'), 'etth1_binary': ('etth1/ETTh1.csv', 'OT'), 'ili': ('ili/national_illness.csv', 'OT'),
+    files = {'etth1': ('etth1/ETTh1.csv', 'OT'), 'etth1_binary': ('etth1/ETTh1.csv', 'OT'),
+             'ili': ('ili/national_illness.csv', 'OT'),
              'exchange_rate': ('exchange_rate/exchange_rate.csv', 'OT'), 'wind': ('wind/wind.csv', 'target'),
              'occupancy': ('occupancy/datatraining.txt', 'Occupancy')}
     path, target = files[name]
@@ -48,7 +51,8 @@ def _new_name(df:pd.DataFrame, rng) -> str:
     while (name := f'col_{rng.integers(1000, 9999)}') in df: pass
     return name
 
-def plant_leak(df:pd.DataFrame, target:str, kind:str, rng:np.random.Generator, time_col:str|None=None) -> tuple[pd.DataFrame, dict]:
+def plant_leak(df:pd.DataFrame, target:str, kind:str, rng:np.random.Generator,
+               time_col:str|None=None) -> tuple[pd.DataFrame, dict]:
     "`df` with one leak of `kind` (see KINDS) planted at random, and what was planted (columns, sizes)."
     df, y = df.copy(), df[target]
     if kind == 'parts':
@@ -90,7 +94,8 @@ def audit_features(df:pd.DataFrame, target:str, time_col:str, task:str, seed:int
     ds = Dataset(df, target, time_col, task, freq, 'benchmark', '')
     run = Run(RunConfig(data='benchmark', target=target, time_col=time_col, task=task, freq=freq, seed=seed), None, ds)
     feats = features_for_run(run)[0]
-    return audit_leakage(feats.drop(columns=[target, time_col]), feats[target], target, task, time=feats[time_col], seed=seed)
+    return audit_leakage(feats.drop(columns=[target, time_col]), feats[target], target, task, time=feats[time_col],
+                         seed=seed)
 
 def alarms(audit) -> list:
     "Warning and critical findings of the leakage kind (random-split optimism is about shuffled folds, not a leak)."
@@ -125,12 +130,15 @@ def main(seeds:int=5, datasets=('etth1', 'ili', 'exchange_rate', 'wind', 'occupa
         try: b = alarms(audit_features(df, target, tcol, task)); feats = [(f.check, f.severity, f.column) for f in b]
         except Exception as e: feats = [('features not built', type(e).__name__, str(e)[:80])]
         known = KNOWN.get(name, set())
-        clean.append(dict(dataset=name, rows=len(df), task=task, given_alarms=[g for g in given if (g[0], g[2]) not in known],
+        clean.append(dict(dataset=name, rows=len(df), task=task,
+                          given_alarms=[g for g in given if (g[0], g[2]) not in known],
                           real_leaks_found=[g for g in given if (g[0], g[2]) in known], feature_alarms=feats,
-                          info=sorted({f.check for f in a.findings if f.severity == 'info'}), seconds=round(t1 - t0, 1)))
+                          info=sorted({f.check for f in a.findings if f.severity == 'info'}),
+                          seconds=round(t1 - t0, 1)))
         print(clean[-1], flush=True)
         for kind in KINDS:
-            if (kind == 'disguised_category') != (task == 'classification') and kind in ('disguised_category',): continue
+            if (kind == 'disguised_category') != (task == 'classification') and kind in ('disguised_category',):
+                continue
             if kind in ('parts', 'target_copy') and task == 'classification': continue
             for seed in range(seeds):
                 rng = np.random.default_rng([seed, KINDS.index(kind), len(name)])
@@ -146,7 +154,8 @@ def main(seeds:int=5, datasets=('etth1', 'ili', 'exchange_rate', 'wind', 'occupa
     return pd.DataFrame(rows), clean
 
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(); p.add_argument('--seeds', type=int, default=5); p.add_argument('--datasets', nargs='*')
+    p = argparse.ArgumentParser()
+    p.add_argument('--seeds', type=int, default=5); p.add_argument('--datasets', nargs='*')
     args = p.parse_args()
     res, clean = main(args.seeds, *( [tuple(args.datasets)] if args.datasets else []))
     here = Path(__file__).resolve().parent
@@ -159,16 +168,18 @@ if __name__ == '__main__':
                                                           cases=res.to_dict('records')), indent=1, default=str) + '\n')
     fmt = lambda t: '| ' + ' | '.join(map(str, t.columns)) + ' |\n|' + '---|' * len(t.columns) + '\n' + ''.join(
         '| ' + ' | '.join(map(str, r)) + ' |\n' for r in t.itertuples(index=False))
-    cl = pd.DataFrame(clean)[['dataset', 'rows', 'task', 'given_alarms', 'feature_alarms', 'real_leaks_found', 'info', 'seconds']]
+    cl = pd.DataFrame(clean)[['dataset', 'rows', 'task', 'given_alarms', 'feature_alarms', 'real_leaks_found', 'info',
+                              'seconds']]
     (here/'leakage_real.md').write_text(
         "# Leakage audit on real data: planted leaks and false alarms\n\nGenerated by `benchmarks/leakage_real.py` "
-        f"({args.seeds} seeds per dataset and kind). " + __doc__.split('\n\n')[1].replace('\n', ' ') + "\n\n"
-        "## Recall per kind (table as given)\n\n" + fmt(recall.reset_index().round(3)) +
+        f"({args.seeds} seeds per dataset and kind). " + __doc__.split('\n\n')[1].replace('\n', ' ') + "\n\n## Recall "
+        "per kind (table as given)\n\n" + fmt(recall.reset_index().round(3)) +
         "\nSizes planted:\n\n" + ''.join(f"- {k}: {v}\n" for k, v in SIZES.items()) +
         "\n## Recall per dataset\n\n" + fmt(per_ds.reset_index()) +
-        f"\n## False alarms\n\nWarning or critical leakage findings on the unplanted data (real leaks of Bike Sharing listed "
-        f"apart):\n\n" + fmt(cl) +
-        f"\nWarning or critical findings on other columns than the planted one, over {len(res)} planted cases: {planted_fa}.\n"
+        "\n## False alarms\n\nWarning or critical leakage findings on the unplanted data (real leaks of Bike Sharing "
+        "listed apart):\n\n" + fmt(cl) +
+        f"\nWarning or critical findings on other columns than the planted one, over {len(res)} planted cases: "
+        f"{planted_fa}.\n"
         + NOTES
         + ("\n## Misses\n\n" + fmt(misses.drop(columns=['found'])) if len(misses) else ''))
     print(recall.to_string()); print(per_ds.to_string())

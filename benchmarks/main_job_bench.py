@@ -5,7 +5,8 @@ parameters cell, in fresh kernels, through the same command-line entry (`python 
 script calling `papermill.execute_notebook` the way the runner does). What the floor costs (kernel starts, imports)
 no analysis can avoid; the rest is mlkit's work.
 Busy: one background process spinning on one core (`while True: pass`) for the whole measurement, as a user's laptop
-running something else. Goals (issue 14): main job <= 2x the floor on an idle machine; busy main job <= 1.5x the idle one.
+running something else. Goals (issue 14): main job <= 2x the floor on an idle machine; busy main job <= 1.5x the
+idle one.
 Rounds alternate floor and main job, idle and busy, `--repeats` times; the median of each is reported and every run
 listed. Usage: `python benchmarks/main_job_bench.py [--repeats 3] [--out benchmarks/main_job_results]`.
 """
@@ -70,9 +71,11 @@ def main(argv=None) -> dict:
                 try:
                     state = 'busy' if busy else 'idle'
                     runs[f'floor {state}'].append(timed(floor_cmd, tmp, env))
-                    main_cmd = [sys.executable, '-m', 'mlkit', 'run', '--name', f'r{r}{state}', '--reports', str(tmp/'rep')]
+                    main_cmd = [sys.executable, '-m', 'mlkit', 'run', '--name', f'r{r}{state}', '--reports',
+                                str(tmp/'rep')]
                     runs[f'main {state}'].append(timed(main_cmd, tmp, env))
-                    print(r, state, round(runs[f'floor {state}'][-1], 1), round(runs[f'main {state}'][-1], 1), flush=True)
+                    print(r, state, round(runs[f'floor {state}'][-1], 1), round(runs[f'main {state}'][-1], 1),
+                          flush=True)
                 finally:
                     if spinner: spinner.kill(); spinner.wait()
     med = {k: statistics.median(v) for k, v in runs.items()}

@@ -19,7 +19,8 @@ numeric status codes (mixed types), a record_id column (identifier), duplicated 
 Contenders, each in a fresh subprocess on the same Parquet file (reading it is not timed, imports are not timed; each
 subprocess first runs its contender once on a 5,000-row frame of the same design, untimed, so that lazy imports and
 first-call costs are out of both the timing and the memory figures):
-  mlkit    p = mlkit.eda.profile(df); mlkit.eda.time_coverage(df.ts, 'h'); mlkit.cleaning.detect_problems(df, 'ts', 'y', 'h', profile=p)
+  mlkit    p = mlkit.eda.profile(df); mlkit.eda.time_coverage(df.ts, 'h');
+           mlkit.cleaning.detect_problems(df, 'ts', 'y', 'h', profile=p)
            (mlkit's venv: .venv)
   ydata    ydata_profiling.ProfileReport(df, minimal=True): get_description() (the statistics, timed as `seconds`), then
            to_json() on the computed description (reported separately; benchmarks/.venv-profile, see profile_setup.sh)
@@ -81,11 +82,13 @@ def make_data(n:int) -> Path:
         'station': rng.choice(['north', 'south', 'east', 'west'], n),
         'sensor_model': rng.choice([f'SM-{i:03d}' for i in range(40)], n),
         'status': rng.choice(['200', '201', '204', '301', '404', '500'], n, p=[.8, .05, .05, .04, .04, .02]),
-        'note': np.where(rng.random(n) < .9, None, np.char.add('maintenance ticket ', rng.integers(0, 5000, n).astype(str))),
+        'note': np.where(rng.random(n) < .9, None,
+                         np.char.add('maintenance ticket ', rng.integers(0, 5000, n).astype(str))),
         'record_id': np.char.add('R', np.arange(n).astype(str)),
         'y': (50 + 2 * temp + .1 * visits + .05 * load + rng.normal(0, 2, n)).round(3)})
     rows = lambda share: np.sort(rng.choice(np.arange(100, n - 100), max(int(n * share), 5), replace=False))
-    for c in ['temp_c', 'feels_like', 'humidity', 'pressure_hpa', 'wind_speed', 'co2_ppm', 'noise_db', 'sales', 'load_kw', 'y']:
+    for c in ['temp_c', 'feels_like', 'humidity', 'pressure_hpa', 'wind_speed', 'co2_ppm', 'noise_db', 'sales',
+              'load_kw', 'y']:
         df.loc[rows(rng.uniform(.01, .03)), c] = np.nan  # ordinary missing values
     df.loc[rows(.01), 'station'] = None
     r = rows(.002); df.loc[r, 'temp_c'] = (df.loc[r, 'temp_c'] * 1.8 + 32).round(2)  # mixed units
@@ -99,7 +102,8 @@ def make_data(n:int) -> Path:
     df.loc[rows(.0005), 'status'] = 'timeout'  # mixed types
     dup = df.iloc[rows(.0001)].assign(visits=lambda d: d['visits'] + 7)  # conflicting duplicated timestamps
     df = pd.concat([df, dup]).sort_values('ts', kind='stable').reset_index(drop=True)
-    df = df.drop(index=range(n // 2, n // 2 + 24 * 5)).reset_index(drop=True).iloc[:n_out]  # a five-day gap; n_out rows exactly
+    # a five-day gap; n_out rows exactly
+    df = df.drop(index=range(n // 2, n // 2 + 24 * 5)).reset_index(drop=True).iloc[:n_out]
     assert df.shape == (n_out, 25), df.shape
     CACHE.mkdir(exist_ok=True); df.to_parquet(path)
     return path
@@ -110,10 +114,13 @@ def run_mlkit(df) -> dict:
     from mlkit.cleaning import detect_problems
     c0, t0 = time.process_time(), time.perf_counter(); prof = profile(df)
     t1 = time.perf_counter(); cov = time_coverage(df['ts'], 'h')
-    t2 = time.perf_counter(); found = detect_problems(df, 'ts', 'y', 'h', profile=prof)  # the profile's distinct counts are reused
+    # the profile's distinct counts are reused
+    t2 = time.perf_counter(); found = detect_problems(df, 'ts', 'y', 'h', profile=prof)
     t3, c3 = time.perf_counter(), time.process_time()
     kinds = sorted({f'{f.check}:{f.column}' for f in found})
-    return dict(seconds=t3 - t0, cpu_seconds=round(c3 - c0, 3), parts=dict(profile=round(t1 - t0, 3), time_coverage=round(t2 - t1, 3), detect_problems=round(t3 - t2, 3)),
+    return dict(seconds=t3 - t0, cpu_seconds=round(c3 - c0, 3),
+                parts=dict(profile=round(t1 - t0, 3), time_coverage=round(t2 - t1, 3),
+                           detect_problems=round(t3 - t2, 3)),
                 profiled_columns=len(prof), coverage_facts=len(cov), findings=len(found), finding_kinds=kinds)
 
 def run_ydata(df) -> dict:
@@ -122,7 +129,8 @@ def run_ydata(df) -> dict:
     report = ProfileReport(df, minimal=True, progress_bar=False)
     desc = report.get_description()
     t1, c1 = time.perf_counter(), time.process_time(); js = report.to_json(); t2 = time.perf_counter()
-    return dict(seconds=t1 - t0, cpu_seconds=round(c1 - c0, 3), parts=dict(get_description=round(t1 - t0, 3), to_json=round(t2 - t1, 3)),
+    return dict(seconds=t1 - t0, cpu_seconds=round(c1 - c0, 3),
+                parts=dict(get_description=round(t1 - t0, 3), to_json=round(t2 - t1, 3)),
                 profiled_columns=len(desc.variables), alerts=len(desc.alerts), json_chars=len(js))
 
 PRELOAD = {'mlkit': ['mlkit.eda', 'mlkit.cleaning'], 'ydata': ['ydata_profiling']}
@@ -177,8 +185,10 @@ def worker(name:str, n:int):
     stop.set(); th.join()
     peak = _peak_kb() if reset else max(sampled)
     mb = lambda kb: round(kb / 1024, 1)
-    r.update(contender=name, n=n, seconds=round(r['seconds'], 3), frame_mb=round(frame / 2**20, 1), rss_base_mb=mb(rss_base),
-             rss_loaded_mb=mb(rss_loaded), peak_rss_mb=mb(peak), peak_over_frame=round((peak - rss_base) * 1024 / frame, 2),
+    r.update(contender=name, n=n, seconds=round(r['seconds'], 3), frame_mb=round(frame / 2**20, 1),
+             rss_base_mb=mb(rss_base),
+             rss_loaded_mb=mb(rss_loaded), peak_rss_mb=mb(peak),
+             peak_over_frame=round((peak - rss_base) * 1024 / frame, 2),
              extra_over_frame=round((peak - rss_loaded) * 1024 / frame, 2), peak_from='VmHWM' if reset else 'sampled',
              pandas=pd.__version__, python=platform.python_version(), version=_version(name))
     print(json.dumps(r))
@@ -189,7 +199,9 @@ def _version(name):
     except Exception: return None
 
 def _git_commit():
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=HERE, capture_output=True, text=True).stdout.strip()
+    try:
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=HERE, capture_output=True,
+                              text=True).stdout.strip()
     except Exception: return None
 
 def measure(name:str, n:int) -> dict:
@@ -198,7 +210,8 @@ def measure(name:str, n:int) -> dict:
     try:
         p = subprocess.run([py, __file__, '--worker', name, str(n)], capture_output=True, text=True, timeout=LIMIT,
                            env=os.environ | THREADS_ENV)
-        r = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else dict(contender=name, n=n, error=(p.stderr.strip().splitlines() or ['?'])[-1][:300])
+        r = (json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0
+             else dict(contender=name, n=n, error=(p.stderr.strip().splitlines() or ['?'])[-1][:300]))
     except subprocess.TimeoutExpired: r = dict(contender=name, n=n, error=f'not finished in {LIMIT} s')
     r['load_before'] = round(load, 2)
     print(json.dumps(r), flush=True)
@@ -217,16 +230,19 @@ def main(sizes, repeats, peer_repeats):
         if 'error' in r and k not in best: best[k] = r
         elif 'seconds' in r and ('seconds' not in best.get(k, {}) or r['seconds'] < best[k]['seconds']): best[k] = r
     machine = dict(cores=os.cpu_count(), machine=platform.machine(), python=platform.python_version(),
-                   mem_gb=round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30, 1), git_commit=_git_commit(),
+                   mem_gb=round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30, 1),
+                   git_commit=_git_commit(),
                    date=time.strftime('%Y-%m-%d %H:%M'), threads=THREADS_ENV)
     summary = summarise(best, sizes, runs)
-    (HERE/'profile_results.json').write_text(json.dumps(dict(machine=machine, summary=summary, best=list(best.values()), runs=runs), indent=1) + '\n')
+    (HERE/'profile_results.json').write_text(json.dumps(dict(machine=machine, summary=summary, best=list(best.values()),
+                                                             runs=runs), indent=1) + '\n')
     write_table(machine, summary, best, runs, sizes)
 
 def summarise(best, sizes, runs=()) -> dict:
     "The goals: speedup >= 10x, peak memory <= 3x the frame, 1M-row time / 100k-row time close to 10 (linear)."
     s = {}
-    median = lambda name, n: statistics.median([r['seconds'] for r in runs if r['contender'] == name and r['n'] == n and 'seconds' in r] or [float('nan')])
+    median = lambda name, n: statistics.median([r['seconds'] for r in runs if r['contender'] == name and r['n'] == n
+                                                and 'seconds' in r] or [float('nan')])
     for n in sizes:
         m, y = best.get(('mlkit', n), {}), best.get(('ydata', n), {})
         ok = 'seconds' in m and 'seconds' in y
@@ -240,11 +256,15 @@ def summarise(best, sizes, runs=()) -> dict:
         for name in ('mlkit', 'ydata'):
             ra, rb = best.get((name, a), {}), best.get((name, b), {})
             ok = 'seconds' in ra and 'seconds' in rb
-            s[f'{name}_scaling'] = dict(rows_ratio=b / a, time_ratio=round(rb['seconds'] / ra['seconds'], 2) if ok else None,
+            s[f'{name}_scaling'] = dict(rows_ratio=b / a, time_ratio=round(rb['seconds'] / ra['seconds'], 2) if ok
+                                        else None,
                                         cpu_ratio=round(rb['cpu_seconds'] / ra['cpu_seconds'], 2) if ok else None,
-                                        # memory per extra frame-MB between the sizes: fixed costs (runtime, allocator pools) cancel out
-                                        marginal_peak_over_frame=round(((rb['peak_rss_mb'] - rb['rss_base_mb']) - (ra['peak_rss_mb'] - ra['rss_base_mb']))
-                                                                       / (rb['frame_mb'] - ra['frame_mb']), 2) if ok else None)
+                                        # memory per extra frame-MB between the sizes: fixed costs (runtime, allocator
+                                        # pools) cancel out
+                                        marginal_peak_over_frame=round(((rb['peak_rss_mb'] - rb['rss_base_mb'])
+                                                                        - (ra['peak_rss_mb'] - ra['rss_base_mb']))
+                                                                       / (rb['frame_mb'] - ra['frame_mb']), 2) if ok
+                                                                       else None)
     return s
 
 def write_table(machine, summary, best, runs, sizes):
@@ -252,49 +272,68 @@ def write_table(machine, summary, best, runs, sizes):
     a, b = min(sizes), max(sizes)
     count = lambda name: sum(1 for r in runs if r['contender'] == name and r['n'] == a)
     L = ['# Profiling benchmark: mlkit profile + detectors vs ydata-profiling (minimal=True)', '',
-         f"Machine: {machine['cores']} cores, {machine['mem_gb']} GB, {machine['machine']}, Python {machine['python']}; mlkit commit "
-         f"{machine['git_commit']}; {machine['date']}. Shared machine: the 1-minute load average before each run is listed "
-         f"(on 2 cores, above 2 means the run shared its CPU with other jobs). Design: see the profile_bench.py docstring.", '',
-         '| rows | contender | wall s | CPU s | mlkit speedup (wall / CPU / vs describe+to_json) | frame MB | RSS before frame MB | RSS with frame MB | peak RSS in work MB | peak / frame | load | parts (wall s) |',
+         f"Machine: {machine['cores']} cores, {machine['mem_gb']} GB, {machine['machine']}, Python "
+         f"{machine['python']}; mlkit commit {machine['git_commit']}; {machine['date']}. Shared machine: the 1-minute "
+         f"load average before each run is "
+         "listed (on 2 cores, above 2 means the run shared its CPU with other jobs). Design: see the profile_bench.py "
+         "docstring.", '',
+         '| rows | contender | wall s | CPU s | mlkit speedup (wall / CPU / vs describe+to_json) | frame MB | RSS '
+         'before frame MB | RSS with frame MB | peak RSS in work MB | peak / frame | load | parts (wall s) |',
          '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for n in sizes:
         for name in ('mlkit', 'ydata'):
             r = best.get((name, n))
             if r is None: continue
-            if 'error' in r: L.append(f"| {n:,} | {name} | - | - | - | - | - | - | - | - | {r['load_before']} | {r['error']} |"); continue
+            if 'error' in r: L.append(f"| {n:,} | {name} | - | - | - | - | - | - | - | - | {r['load_before']} | "
+                                      f"{r['error']} |"); continue
             sm = summary[n]
-            sp = f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x" if name == 'ydata' and sm['speedup'] else ''
-            L.append(f"| {n:,} | {name} {r['version']} (pandas {r['pandas']}) | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | "
-                     f"{r['rss_base_mb']} | {r['rss_loaded_mb']} | {r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | {r['load_before']} | "
-                     f"{', '.join(f'{k} {v}' for k, v in r['parts'].items())} |")
-    L += ['', '`wall s`: mlkit = profile + time_coverage + detect_problems; ydata = ProfileReport(minimal=True).get_description(); '
-          "ydata's to_json() on the computed description is listed under parts and counted only in the third speedup. `CPU s`: "
-          'process CPU time of the same work (all threads). `speedup` = ydata / mlkit (above 1: mlkit is faster). `peak / frame` = '
-          '(peak RSS during the work - RSS before reading the frame) / frame size: the frame plus the working memory, in frames '
-          f"(each contender's own frame: pandas 3 keeps text as Arrow strings, pandas 2 as Python objects). Fastest of {count('mlkit')} "
-          f"runs per size for mlkit, of {count('ydata')} for ydata (all runs listed below).", '', '## Goals', '']
+            sp = (f"{sm['speedup']:.2f}x / {sm['speedup_cpu']:.2f}x / {sm['speedup_vs_json']:.2f}x"
+                  if name == 'ydata' and sm['speedup'] else '')
+            L.append(f"| {n:,} | {name} {r['version']} (pandas {r['pandas']}) | {r['seconds']:.2f} | "
+                     f"{r['cpu_seconds']:.2f} | {sp} | {r['frame_mb']} | {r['rss_base_mb']} | {r['rss_loaded_mb']} | "
+                     f"{r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "
+                     f"{r['load_before']} | {', '.join(f'{k} {v}' for k, v in r['parts'].items())} |")
+    L += ['', '`wall s`: mlkit = profile + time_coverage + detect_problems; ydata = '
+          'ProfileReport(minimal=True).get_description(); '
+          "ydata's to_json() on the computed description is listed under parts and counted only in the third speedup. "
+          "`CPU s`: "
+          'process CPU time of the same work (all threads). `speedup` = ydata / mlkit (above 1: mlkit is faster). '
+          '`peak / frame` = (peak RSS during the work - RSS before reading the frame) / frame size: the frame plus '
+          'the working memory, in frames '
+          "(each contender's own frame: pandas 3 keeps text as Arrow strings, pandas 2 as Python objects). Fastest of "
+          f"{count('mlkit')} runs per size for mlkit, of {count('ydata')} for ydata (all runs listed "
+          f"below).", '', '## Goals', '']
     for n in sizes:
         sm = summary[n]; sp = sm['speedup']
-        L.append(f"- {n:,} rows: mlkit speedup {sp}x wall (fastest against fastest; {sm.get('speedup_median')}x median against median), "
-                 f"{sm['speedup_cpu']}x CPU, {sm['speedup_vs_json']}x counting ydata's to_json "
-                 f"-> {'met' if sp and sp >= 10 else 'NOT met'} (goal >= 10x); mlkit peak / frame {sm['mlkit_peak_over_frame']} -> "
-                 f"{'met' if (sm['mlkit_peak_over_frame'] or 99) <= 3 else 'NOT met'} (goal <= 3; ydata: {sm['ydata_peak_over_frame']})")
+        L.append(f"- {n:,} rows: mlkit speedup {sp}x wall (fastest against fastest; {sm.get('speedup_median')}x median "
+                 f"against median), {sm['speedup_cpu']}x CPU, {sm['speedup_vs_json']}x counting ydata's to_json -> "
+                 f"{'met' if sp and sp >= 10 else 'NOT met'} (goal >= 10x); mlkit peak / frame "
+                 f"{sm['mlkit_peak_over_frame']} -> "
+                 f"{'met' if (sm['mlkit_peak_over_frame'] or 99) <= 3 else 'NOT met'} (goal <= 3; ydata: "
+                 f"{sm['ydata_peak_over_frame']})")
     ms, ys = summary.get('mlkit_scaling', {}), summary.get('ydata_scaling', {})
     if ms.get('time_ratio'):
-        L.append(f"- rows scaling {a:,} -> {b:,} ({ms['rows_ratio']:.0f}x rows): mlkit time x{ms['time_ratio']} wall, x{ms['cpu_ratio']} CPU -> "
-                 f"{'linear or better: met' if max(ms['time_ratio'], ms['cpu_ratio']) <= ms['rows_ratio'] * 1.2 else 'superlinear: NOT met'} "
-                 f"(ydata: x{ys.get('time_ratio')} wall, x{ys.get('cpu_ratio')} CPU)")
-        L.append(f"- memory growth {a:,} -> {b:,} rows: each extra MB of frame costs {ms['marginal_peak_over_frame']} MB of peak for mlkit "
-                 f"(frame included), {ys.get('marginal_peak_over_frame')} MB for ydata"
-                 + (f"; at {a:,} rows the peak / frame ratio is dominated by fixed costs of the runtime (Arrow/allocator pools, "
-                    f"kernels), not by the data" if (ms['marginal_peak_over_frame'] or 99) <= 3 < (summary[a]['mlkit_peak_over_frame'] or 0) else ''))
-    L += ['', '## All runs', '', '| rows | contender | wall s | CPU s | peak RSS MB | peak / frame | load before | findings / alerts |', '|---|---|---|---|---|---|---|---|']
+        linear = max(ms['time_ratio'], ms['cpu_ratio']) <= ms['rows_ratio'] * 1.2
+        L.append(f"- rows scaling {a:,} -> {b:,} ({ms['rows_ratio']:.0f}x rows): mlkit time x{ms['time_ratio']} wall, "
+                 f"x{ms['cpu_ratio']} CPU -> {'linear or better: met' if linear else 'superlinear: NOT met'} (ydata: "
+                 f"x{ys.get('time_ratio')} wall, x{ys.get('cpu_ratio')} CPU)")
+        L.append(f"- memory growth {a:,} -> {b:,} rows: each extra MB of frame costs {ms['marginal_peak_over_frame']} "
+                 f"MB of peak for mlkit (frame included), {ys.get('marginal_peak_over_frame')} MB for ydata"
+                 + (f"; at {a:,} rows the peak / frame ratio is dominated by fixed costs of the runtime "
+                    f"(Arrow/allocator pools, kernels), not by the data"
+                    if (ms['marginal_peak_over_frame'] or 99) <= 3 < (summary[a]['mlkit_peak_over_frame'] or 0)
+                    else ''))
+    L += ['', '## All runs', '',
+          '| rows | contender | wall s | CPU s | peak RSS MB | peak / frame | load before | findings / alerts |',
+          '|---|---|---|---|---|---|---|---|']
     for r in runs:
-        if 'error' in r: L.append(f"| {r['n']:,} | {r['contender']} | - | - | - | - | {r['load_before']} | {r['error']} |"); continue
-        L.append(f"| {r['n']:,} | {r['contender']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']} | {r['peak_over_frame']:.2f} | "
-                 f"{r['load_before']} | {r.get('findings', r.get('alerts'))} |")
+        if 'error' in r:
+            L.append(f"| {r['n']:,} | {r['contender']} | - | - | - | - | {r['load_before']} | {r['error']} |"); continue
+        L.append(f"| {r['n']:,} | {r['contender']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']} "
+                 f"| {r['peak_over_frame']:.2f} | {r['load_before']} | {r.get('findings', r.get('alerts'))} |")
     m = best.get(('mlkit', b), {})
-    if m.get('finding_kinds'): L += ['', f"mlkit findings at {b:,} rows (check:column): " + ', '.join(m['finding_kinds'])]
+    if m.get('finding_kinds'):
+        L += ['', f"mlkit findings at {b:,} rows (check:column): " + ', '.join(m['finding_kinds'])]
     (HERE/'profile_results.md').write_text('\n'.join(L) + '\n')
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ masked, converted (inside the folds), proposed, and whether any correct value is
 Run from the repository root: python benchmarks/repair_changes.py  (writes benchmarks/repair_changes.md)
 Real data: ../shared/data/real (or /work/shared/data/real); statsmodels' elec_equip, macrodata, nile, sunspots, co2.
 """
-import sys, time
+import time
 from pathlib import Path
 import numpy as np, pandas as pd
 from mlkit.core import RunConfig, load_dataset, parse_time, infer_freq
@@ -21,11 +21,15 @@ def statsmodels_frames() -> dict:
     import statsmodels.datasets.nile as N, statsmodels.datasets.sunspots as S, statsmodels.datasets.co2 as C
     e = E.load().data.rename_axis('date').reset_index()
     m = M.load_pandas().data
-    m['date'] = pd.PeriodIndex.from_fields(year=m['year'].astype(int), quarter=m['quarter'].astype(int), freq='Q').to_timestamp()
-    n = N.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['year'].astype(int).astype(str))).drop(columns='year')
-    s = S.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['YEAR'].astype(int).astype(str))).drop(columns='YEAR')
+    m['date'] = pd.PeriodIndex.from_fields(year=m['year'].astype(int), quarter=m['quarter'].astype(int),
+                                           freq='Q').to_timestamp()
+    n = (N.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['year'].astype(int).astype(str)))
+         .drop(columns='year'))
+    s = (S.load_pandas().data.assign(date=lambda d: pd.to_datetime(d['YEAR'].astype(int).astype(str)))
+         .drop(columns='YEAR'))
     c = C.load_pandas().data.rename_axis('date').reset_index()
-    return {'elec_equip': (e, 'date', e.columns[1]), 'macrodata': (m.drop(columns=['year', 'quarter']), 'date', 'realgdp'),
+    return {'elec_equip': (e, 'date', e.columns[1]),
+            'macrodata': (m.drop(columns=['year', 'quarter']), 'date', 'realgdp'),
             'nile': (n, 'date', 'volume'), 'sunspots': (s, 'date', 'SUNACTIVITY'), 'co2': (c, 'date', 'co2')}
 
 def real_frames() -> dict:
@@ -33,10 +37,12 @@ def real_frames() -> dict:
     out = {}
     if REAL is None: return out
     for name, path, target in [('etth1', 'etth1/ETTh1.csv', 'OT'), ('ili', 'ili/national_illness.csv', 'OT'),
-                               ('exchange_rate', 'exchange_rate/exchange_rate.csv', 'OT'), ('wind', 'wind/wind.csv', 'target')]:
+                               ('exchange_rate', 'exchange_rate/exchange_rate.csv', 'OT'),
+                               ('wind', 'wind/wind.csv', 'target')]:
         ds = load_dataset(RunConfig(data=str(REAL/path), target=target))
         out[name] = (ds.frame, ds.time_col, target)
-    o = pd.concat([pd.read_csv(REAL/'occupancy'/f, index_col=0) for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')])
+    o = pd.concat([pd.read_csv(REAL/'occupancy'/f, index_col=0)
+                   for f in ('datatest.txt', 'datatraining.txt', 'datatest2.txt')])
     o['date'] = pd.to_datetime(o['date']).dt.round('min')
     out['occupancy'] = (o.sort_values('date').drop_duplicates('date').reset_index(drop=True), 'date', 'Occupancy')
     return out
@@ -61,7 +67,8 @@ def run_case(df, tcol, target, placeholders=None):
     return found, plan, changed(df, clean, tcol), time.perf_counter() - t0
 
 def plant(df, tcol, target, seed):
-    "A copy of `df` with -200 for 'missing' in 2-3 measured columns (target included) on the same random rows, and the rows."
+    """A copy of `df` with -200 for 'missing' in 2-3 measured columns (target included) on the same random rows, and the
+    rows."""
     rng = np.random.default_rng(seed)
     num = [c for c in df.columns if c not in (tcol, target) and pd.api.types.is_numeric_dtype(df[c])]
     cols = [target, *rng.choice(num, min(len(num), int(rng.integers(1, 3))), replace=False)]
@@ -73,7 +80,8 @@ def plant(df, tcol, target, seed):
 def main():
     lines = ['# Values changed by the cleaning step', '',
              'Unplanted real datasets: values changed per column by the applied decisions (masking; conversions and',
-             'imputation happen inside the backtest folds and are not counted here), and the columns the detectors flag',
+             'imputation happen inside the backtest folds and are not counted here), and the columns the detectors '
+             'flag',
              '(warning or critical). Goal: no change on a column without a real problem, and no clipping at all.', '',
              '| dataset | rows | values changed | columns changed | flagged columns | applied | proposed | seconds |',
              '|---|---|---|---|---|---|---|---|']
@@ -89,7 +97,8 @@ def main():
     lines += ['', '## Planted placeholders (-200 in the target and 1-2 other columns, same rows, 1-8% of rows)', '',
               'Placeholders given to the plan as `placeholder_values` would give them (the detectors helper adds that',
               'function); counted: planted values masked, and values changed that were not planted (goal 0). The last',
-              "column: values masked when the plan gets no list (this branch's detectors alone, before placeholder_values).", '',
+              "column: values masked when the plan gets no list (this branch's detectors alone, before "
+              "placeholder_values).", '',
               '| dataset | seed | columns | planted values | masked | other values changed | masked without the list |',
               '|---|---|---|---|---|---|---|']
     for name in ('etth1', 'wind', 'ili', 'elec_equip'):
@@ -100,9 +109,11 @@ def main():
             _, _, ch, _ = run_case(p, tcol, target, placeholders={c: [-200.] for c in cols})
             masked = sum(ch.get(c, 0) for c in cols)
             clean_found = run_case(df, tcol, target)[2]  # what the unplanted data already changes
-            other = sum(v for c, v in ch.items() if c not in cols) - sum(v for c, v in clean_found.items() if c not in cols)
+            other = sum(v for c, v in ch.items() if c not in cols) - sum(v for c, v in clean_found.items()
+                                                                         if c not in cols)
             alone = sum(run_case(p, tcol, target)[2].get(c, 0) for c in cols)
-            lines.append(f"| {name} | {seed} | {', '.join(cols)} | {len(rows) * len(cols)} | {masked} | {other} | {alone} |")
+            lines.append(f"| {name} | {seed} | {', '.join(cols)} | {len(rows) * len(cols)} | {masked} | {other} | "
+                         f"{alone} |")
             print(lines[-1], flush=True)
     (ROOT/'benchmarks'/'repair_changes.md').write_text('\n'.join(lines) + '\n')
 

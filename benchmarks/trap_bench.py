@@ -12,7 +12,7 @@ Nothing is tuned here: the planters know nothing of the detectors. What counts a
 unknown today that fire on a planted column are listed in the results so that a rename shows up instead of a zero.
 """
 from __future__ import annotations
-import argparse, importlib, json, sys, tempfile, time, traceback, warnings
+import argparse, importlib, json, sys, tempfile, time, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,16 +65,16 @@ FAMILIES = {'leakage': lambda c: c.startswith('leak_') or c == 'random_split_opt
 SIZES = {  # the sizes planted, in words (a user would care about any of these)
     'granularity_aligned': 'period totals on the first row of k periods; k >= 3 and >= 2% of the periods (up to 10%)',
     'granularity_arbitrary': 'totals of the last period-length rows on k arbitrary rows; k as for aligned',
-    'granularity_then_empty': "k periods whose first row holds the period's total, the rest of the period empty; "
-                              "k as above",
+    'granularity_then_empty': "k periods whose first row holds the period's total, the rest of the period empty; k as "
+                              "above",
     'units_scattered': 'max(20, 1%) to max(40, 3%) rows (at most 10%) converted, scattered',
     'units_block': 'one contiguous block of 5%-20% of the rows converted',
     'stuck_sensor': 'a run of max(1 day, 6 rows) to 3x that repeating the value at its start',
     'placeholder_nulls': 'max(20, 1%) to max(40, 3%) rows set to one of -200/-999/9999 in 2+ numeric columns incl. '
                          'the target (regression)',
     'duplicates_exact': 'max(20, 1%) to max(40, 3%) rows written twice, identical',
-    'duplicates_conflicting': 'max(20, 1%) to max(40, 3%) rows written twice, numeric values of the copy changed '
-                              'by ~5%',
+    'duplicates_conflicting': 'max(20, 1%) to max(40, 3%) rows written twice, numeric values of the copy changed by '
+                              '~5%',
     'gap': 'a block of 2%-10% of the rows (>= 3) removed inside the series',
     'target_from_parts': 'two new columns a*y and (1-a)*y, a ~ U(0.2, 0.8) per row (regression targets)',
     'future_shifted_target': 'y shifted by -k, k in 1..5, plus noise of 0-20% of sd(y) (regression) or 0-5% label '
@@ -460,7 +460,7 @@ def features_audit(d:RealData) -> Outcome:
 
 def load_real_file(d:RealData, folder:Path) -> str:
     "What `mlkit run --data FILE` says of the file as distributed (occupancy: its .txt file; statsmodels: as CSV)."
-    from real_data import REAL, FILE_LOADERS
+    from real_data import REAL
     files = {'etth1': 'etth1/ETTh1.csv', 'exchange_rate': 'exchange_rate/exchange_rate.csv',
              'ili': 'ili/national_illness.csv',
              'occupancy': 'occupancy/datatraining.txt', 'wind': 'wind/wind.csv'}
@@ -558,7 +558,8 @@ def main(argv=None) -> dict:
     ap.add_argument('--no-unplanted', action='store_true', help='skip the unplanted datasets (false alarms, cleaning)')
     ap.add_argument('--render', action='store_true', help="only rewrite the .md from the existing .json (no run)")
     a = ap.parse_args(argv)
-    if unknown := set(a.kinds or []) - set(EXPECTED): ap.error(f'unknown kinds {sorted(unknown)}: choose from {list(EXPECTED)}')
+    if unknown := set(a.kinds or []) - set(EXPECTED):
+        ap.error(f'unknown kinds {sorted(unknown)}: choose from {list(EXPECTED)}')
     out = Path(a.out)
     if a.render:
         res = json.loads(out.with_suffix('.json').read_text())
@@ -579,11 +580,13 @@ def main(argv=None) -> dict:
             print(f'[unplanted] {name} {d.frame.shape}', flush=True)
             unplanted[name] = unplanted_facts(d, Path(tmp))
         # 2. planted traps (and classification variants of the regression datasets for the classification-only kind)
-        variants = dict(data) | {(v := make(d)).name: v for make in VARIANTS for d in data.values() if d.task == 'regression'}
+        variants = dict(data) | {(v := make(d)).name: v for make in VARIANTS for d in data.values()
+                                 if d.task == 'regression'}
         for name, full in variants.items():
             print(f'[planted] {name}', flush=True)
             trials += planted_trials(name, full, per_source, a, Path(tmp))
-            if name in data and not a.no_unplanted: planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
+            if name in data and not a.no_unplanted:
+                planted_alarms += placeholder_leak_alarms(name, full, audit_seeds, a.audit_rows)
     wall, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
     meta = dict(commit=git_commit(HERE.parent), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 mlkit=str(Path(mlkit.__file__).parent), quick=a.quick, seeds=seeds, audit_seeds=audit_seeds,
@@ -651,21 +654,21 @@ def _intro(m:dict) -> list:
             f"Commit `{m['commit']}`, {m['date']}; {m['wall_seconds']} s wall time, {m['cpu_seconds']} s CPU time (one "
             f"core, shared with other jobs){quick}. Generated by `python benchmarks/trap_bench.py`; raw numbers in "
             f"`trap_results.json`.", "",
-            f"Each kind is planted by code at random rows, sizes and columns "
-            f"(`numpy.random.default_rng([seed, kind, dataset])`), {m['seeds']} seeds per dataset for `detect` "
-            f"(mlkit.cleaning.detect_problems), {min(m['seeds'], LOAD_SEEDS)} for `load` (mlkit.core.load_dataset "
-            f"on the table written as CSV), {m['audit_seeds']} for `audit` (mlkit.leakage.audit_leakage on the raw "
-            f"table, as 05_evaluation calls it; slower). Tables are the last {m['detect_rows']} rows (detect, load) or "
-            f"{m['audit_rows']} rows (audit) of each dataset. Found = a warning or critical finding with an accepted "
-            f"check name on the planted column(s); recall = the share of planted columns found, averaged over trials. "
-            f"Classification-only kinds also run on two binary variants of each regression dataset: the target "
-            f"above its median ([y>median]; on a trending series it changes once or a few times, so its own past "
-            f"predicts it) and the target rising over the step ([y rises]). 'Already flagged unplanted': hits whose "
-            f"alarm (same check, same column) was raised on the table "
-            f"before planting, so perhaps not because of the plant. 'Info only': misses where an accepted check spoke "
-            f"at info level. 'Other alarms': checks not accepted for the kind that raised a new alarm on the planted "
-            f"column (in how many trials). Errors count as misses. A kind that does not apply to a dataset (e.g. "
-            f"calendar totals in yearly data, a rebuilt target in classification) is not run there.", ""]
+            f"Each kind is planted by code at random rows, sizes and columns (`numpy.random.default_rng([seed, kind, "
+            f"dataset])`), {m['seeds']} seeds per dataset for `detect` (mlkit.cleaning.detect_problems), "
+            f"{min(m['seeds'], LOAD_SEEDS)} for `load` (mlkit.core.load_dataset on the table written as CSV), "
+            f"{m['audit_seeds']} for `audit` (mlkit.leakage.audit_leakage on the raw table, as 05_evaluation calls "
+            f"it; slower). Tables are the last {m['detect_rows']} rows (detect, load) or {m['audit_rows']} rows "
+            f"(audit) of each dataset. Found = a warning or critical finding with an accepted check name on the "
+            f"planted column(s); recall = the share of planted columns found, averaged over trials. "
+            f"Classification-only kinds also run on two binary variants of each regression dataset: the target above "
+            f"its median ([y>median]; on a trending series it changes once or a few times, so its own past predicts "
+            f"it) and the target rising over the step ([y rises]). 'Already flagged unplanted': hits whose alarm "
+            f"(same check, same column) was raised on the table before planting, so perhaps not because of the plant. "
+            f"'Info only': misses where an accepted check spoke at info level. 'Other alarms': checks not accepted "
+            f"for the kind that raised a new alarm on the planted column (in how many trials). Errors count as "
+            f"misses. A kind that does not apply to a dataset (e.g. calendar totals in yearly data, a rebuilt target "
+            f"in classification) is not run there.", ""]
 
 def _recall(res:dict) -> list:
     L = ["## Recall per kind", "",

@@ -22,23 +22,31 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog='mlkit', description='Reproducible, leak-free ML on time-indexed tabular data.')
     sub = p.add_subparsers(dest='command', required=True)
     r = sub.add_parser('run', help='run every numbered notebook on a dataset into reports/<name>/')
-    r.add_argument('--data', default='bike_sharing_hourly', help='CSV or Parquet file, or a bundled dataset name (default: bike_sharing_hourly)')
+    r.add_argument('--data', default='bike_sharing_hourly',
+                   help='CSV or Parquet file, or a bundled dataset name (default: bike_sharing_hourly)')
     r.add_argument('--target', default=None, help="column to predict (default for the bundled data: cnt)")
     r.add_argument('--time-col', default=None, help='timestamp column (default: inferred)')
     r.add_argument('--task', default='auto', help='regression, classification or auto (default)')
     r.add_argument('--freq', default=None, help='pandas frequency alias, e.g. h or D (default: inferred)')
     r.add_argument('--seed', default=0, type=int, help='random seed, a whole number >= 0 (default: 0)')
-    r.add_argument('--duplicates', default='mean', help=f"rows sharing a timestamp: {', '.join(DUPLICATE_POLICIES)} (default: mean: "
+    r.add_argument('--duplicates', default='mean',
+                   help=f"rows sharing a timestamp: {', '.join(DUPLICATE_POLICIES)} (default: mean: "
                    'numbers averaged, other columns from the first row)')
-    r.add_argument('--tz', default=None, help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
-    r.add_argument('--time-unit', default=None, help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
+    r.add_argument('--tz', default=None,
+                   help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
+    r.add_argument('--time-unit', default=None,
+                   help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
     r.add_argument('--cleaning-plan', default=None,
                    help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning decisions")
-    r.add_argument('--name', default=None, help='run folder name inside the reports folder (default: data name and time)')
+    r.add_argument('--name', default=None,
+                   help='run folder name inside the reports folder (default: data name and time)')
     r.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
-    r.add_argument('--check', action='store_true', help='check the options and the data, print what loading decided, write nothing')
-    s = sub.add_parser('runs', help='list the runs in a reports folder with their state (running, complete, failed, interrupted)')
+    r.add_argument('--check', action='store_true',
+                   help='check the options and the data, print what loading decided, write nothing')
+    s = sub.add_parser('runs',
+                       help='list the runs in a reports folder with their state (running, complete, failed, '
+                       'interrupted)')
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     return p
 
@@ -46,7 +54,8 @@ def _config(args) -> RunConfig:
     "The `RunConfig` of `mlkit run`'s options."
     target = args.target or BUNDLED_TARGET.get(args.data)
     if target is None: raise MlkitError('no target column given', 'pass --target with the column to predict')
-    return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq, seed=args.seed,
+    return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq,
+                     seed=args.seed,
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
                      cleaning_plan=args.cleaning_plan)
 
@@ -92,17 +101,18 @@ def main(argv=None) -> int:
     except KeyboardInterrupt as e:
         sig = e.signum if isinstance(e, RunInterrupted) else signal.SIGINT
         path = getattr(e, 'run_path', None)
-        print(f"mlkit: interrupted by {signal.Signals(sig).name}: " + (f"run {path.name!r} marked interrupted; its notebooks so far are "
-              f"in {path}" if path else "nothing was written"), file=sys.stderr)
+        print(f"mlkit: interrupted by {signal.Signals(sig).name}: "
+              + (f"run {path.name!r} marked interrupted; its notebooks so far are in "
+              f"{path}" if path else "nothing was written"), file=sys.stderr)
         return 128 + sig
     except Exception as e:
         if os.environ.get('MLKIT_DEBUG'): raise
-        print(f"mlkit: error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Fix: this is a bug in mlkit; "
-              "run again with MLKIT_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        print(f"mlkit: error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Fix: this is "
+              "a bug in mlkit; run again with MLKIT_DEBUG=1 for the traceback and report it", file=sys.stderr)
         return 1
     if res.status != 'complete':
-        print(f"mlkit: error: run {res.name!r} failed: {res.error}. The partly executed notebook and the manifest are in "
-              f"{res.path}; other runs are untouched.", file=sys.stderr)
+        print(f"mlkit: error: run {res.name!r} failed: {res.error}. The partly executed notebook and the manifest are "
+              f"in {res.path}; other runs are untouched.", file=sys.stderr)
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")

@@ -14,8 +14,8 @@ import numpy as np, pandas as pd
 # %% ../nbs/datasets.ipynb #46d390a7
 DATA_DIR = Path(str(files('mlkit')))/'data'/'bike_sharing'  # the package's copy, also from a notebook
 BUNDLED = {'bike_sharing_hourly': 'hour.csv', 'bike_sharing_daily': 'day.csv'}  # name -> file in DATA_DIR
-ATTRIBUTION = ('Bike Sharing Dataset, Hadi Fanaee-T (LIAAD, University of Porto), UCI Machine Learning Repository, '
-               'CC BY 4.0; Fanaee-T and Gama, Progress in Artificial Intelligence (2013), doi:10.1007/s13748-013-0040-3')
+ATTRIBUTION = ('Bike Sharing Dataset, Hadi Fanaee-T (LIAAD, University of Porto), UCI Machine Learning Repository, CC '
+               'BY 4.0; Fanaee-T and Gama, Progress in Artificial Intelligence (2013), doi:10.1007/s13748-013-0040-3')
 
 # %% ../nbs/datasets.ipynb #e4c6e134
 def bundled_path(name:str) -> Path:

@@ -6,12 +6,18 @@ import numpy as np, pandas as pd, pytest
 from mlkit.core import RunConfig, load_dataset
 from mlkit.cleaning import ERROR_KINDS, check_mixed_granularity, check_mixed_units, detect_problems, planted_error_case
 
-EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity', 'mixed_units': 'mixed_units',
-            'mixed_units_percent': 'mixed_units', 'duplicate_timestamps': 'duplicate_timestamps', 'time_gaps': 'time_gaps',
-            'stuck_sensor': 'stuck_sensor', 'impossible_values': 'impossible_value', 'disguised_nulls': 'disguised_null',
-            'mixed_types': 'mixed_types', 'category_variants': 'category_variants', 'outliers': 'outlier', 'identifier': 'identifier'}
-PLANTED_COLUMN = {'mixed_granularity': 'visits', 'mixed_granularity_spans': 'visits', 'mixed_units': 'temp_c', 'mixed_units_percent': 'humidity',
-                  'stuck_sensor': 'feels_like', 'mixed_types': 'visits', 'category_variants': 'station', 'outliers': 'temp_c', 'identifier': 'record_id'}
+EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity',
+            'mixed_units': 'mixed_units',
+            'mixed_units_percent': 'mixed_units', 'duplicate_timestamps': 'duplicate_timestamps',
+            'time_gaps': 'time_gaps',
+            'stuck_sensor': 'stuck_sensor', 'impossible_values': 'impossible_value',
+            'disguised_nulls': 'disguised_null',
+            'mixed_types': 'mixed_types', 'category_variants': 'category_variants', 'outliers': 'outlier',
+            'identifier': 'identifier'}
+PLANTED_COLUMN = {'mixed_granularity': 'visits', 'mixed_granularity_spans': 'visits', 'mixed_units': 'temp_c',
+                  'mixed_units_percent': 'humidity',
+                  'stuck_sensor': 'feels_like', 'mixed_types': 'visits', 'category_variants': 'station',
+                  'outliers': 'temp_c', 'identifier': 'record_id'}
 
 def test_every_kind_has_an_expectation(): assert set(EXPECTED) == set(ERROR_KINDS) - {'clean'}
 
@@ -45,7 +51,8 @@ def test_units_convert_back():
     d = planted_error_case('mixed_units')
     f = check_mixed_units(d['temp_c'], d['ts'])[0]
     assert f.evidence['conversion'] == 'Celsius -> Fahrenheit'
-    for e in f.evidence['examples']: assert abs(e['converted_back'] - planted_error_case('clean')['temp_c'][e['row']]) < .01
+    for e in f.evidence['examples']:
+        assert abs(e['converted_back'] - planted_error_case('clean')['temp_c'][e['row']]) < .01
     kelvin = planted_error_case('clean')
     kelvin.loc[[50, 150, 250, 350], 'temp_c'] += 273.15
     assert check_mixed_units(kelvin['temp_c'])[0].evidence['conversion'] == 'Celsius -> Kelvin'
@@ -64,7 +71,9 @@ def test_bike_sharing_real_problems(bike):
     hum = by[('impossible_value', 'hum')].evidence
     assert hum['rows'] == 22 and hum['days'] == ['2011-03-10']
     atemp = by[('stuck_sensor', 'atemp')].evidence
-    assert atemp['partner'] == 'temp' and atemp['first_runs'][0]['start'] == '2012-08-17 00:00:00' and atemp['rows'] == 24
+    assert atemp['partner'] == 'temp'
+    assert atemp['first_runs'][0]['start'] == '2012-08-17 00:00:00'
+    assert atemp['rows'] == 24
     assert ('identifier', 'instant') in by
     assert not [f for f in found if f.check in ('mixed_granularity', 'mixed_units', 'outlier')]  # no false alarms there
 
@@ -77,8 +86,10 @@ def test_classification_target_and_string_columns():
 def test_awkward_input_does_not_crash():
     ts = pd.date_range('2024-01-01', periods=300, freq='h')
     rng = np.random.default_rng(0)
-    d = pd.DataFrame({'ts': ts, 'empty': np.nan, 'mixed': [1, 'two', 3.5] * 100, 'key': [f'id{i:05d}' for i in range(300)],
-                      'free_text': [f'note {rng.integers(1e9)}' for _ in range(300)], 'const': 1.0, 'y': rng.normal(size=300)})
+    d = pd.DataFrame({'ts': ts, 'empty': np.nan, 'mixed': [1, 'two', 3.5] * 100,
+                      'key': [f'id{i:05d}' for i in range(300)],
+                      'free_text': [f'note {rng.integers(1e9)}' for _ in range(300)], 'const': 1.0,
+                      'y': rng.normal(size=300)})
     found = detect_problems(d, 'ts', 'y')
     checks = {(f.check, f.column) for f in found}
     assert ('mixed_types', 'mixed') in checks and ('identifier', 'key') in checks
@@ -86,9 +97,11 @@ def test_awkward_input_does_not_crash():
     assert isinstance(detect_problems(one, 'ts', 'y'), list)
     assert detect_problems(d.iloc[:0], 'ts', 'y') == []
 
-@pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier', 'mixed_types'])
+@pytest.mark.parametrize('kind', ['clean', 'mixed_granularity', 'mixed_units', 'outliers', 'stuck_sensor', 'identifier',
+                                  'mixed_types'])
 def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
-    "Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data stays silent."
+    """Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data
+    stays silent."""
     from mlkit.cleaning import SAMPLE_ROWS, estimate_rows
     df = planted_error_case(kind, n=144_000, freq='h', seed=0)  # well beyond the sample: rows are checked, not sampled
     found = detect_problems(df, 'ts', 'y')
@@ -111,7 +124,8 @@ def test_period_totals_are_not_also_a_unit_mix(freq, n):
     assert {f.check for f in detect_problems(df, 'ts', 'y') if f.column == 'visits'} == {'mixed_granularity'}
 
 def test_running_median_where_asked_agrees_with_the_full_filter():
-    "LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its screens miss no row."
+    """LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its
+    screens miss no row."""
     from scipy import ndimage
     from mlkit.cleaning import LocalReference, forward_filled, ratio_candidates
     rng = np.random.default_rng(0)
@@ -133,7 +147,9 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
         found, r = ratio_candidates(x, ref, 2, .5)
         expected = np.flatnonzero(np.isfinite(x) & (x != 0) & ((ratio >= 2) | (ratio <= .5)))
         r, finite = r[np.argsort(found)], np.isfinite(ratio[expected])  # x / 0 and x / -0: infinite either way
-        assert np.array_equal(np.sort(found), expected) and np.array_equal(r[finite], ratio[expected][finite]) and np.isinf(r[~finite]).all()
+        assert np.array_equal(np.sort(found), expected)
+        assert np.array_equal(r[finite], ratio[expected][finite])
+        assert np.isinf(r[~finite]).all()
     noisy, sparse = LocalReference(series[0]), LocalReference(series[-1])
     # the three-block order statistics bound a noisy median far more tightly than the block's own extremes
     assert (noisy.high - noisy.low).mean() < .7 * (noisy.block_max - noisy.block_min).mean()
@@ -161,7 +177,8 @@ def test_identifiers_reuse_known_distinct_counts():
     from mlkit.eda import profile
     d = planted_error_case('identifier', n=24 * 60, freq='h')
     known = profile(d)['unique'].to_dict()
-    assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts') and check_identifiers(d, 'ts')[0].column == 'record_id'
+    assert check_identifiers(d, 'ts', known) == check_identifiers(d, 'ts')
+    assert check_identifiers(d, 'ts')[0].column == 'record_id'
 
 def test_a_profile_passed_in_gives_the_same_findings():
     "detect_problems(profile=...) reuses the profile's distinct counts: the findings do not change."
@@ -172,12 +189,14 @@ def test_a_profile_passed_in_gives_the_same_findings():
         assert detect_problems(d, 'ts', 'y', profile=profile(d)) == detect_problems(d, 'ts', 'y')
 
 def test_value_counts_use_known_distinct_counts():
-    "A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1' merge)."
+    """A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1'
+    merge)."""
     from mlkit.cleaning import value_counts, MAX_CATEGORIES
     n = 3 * MAX_CATEGORIES
     key = pd.Series([f'k{i}' for i in range(n)], dtype='str')
     category = pd.Series(np.array(['a', 'b', 'c'])[np.arange(n) % 3], dtype='str')
     assert value_counts(key, n) is None and value_counts(key) is None
-    assert value_counts(category, 3).equals(value_counts(category)) and value_counts(category, 3).tolist() == [MAX_CATEGORIES] * 3
+    assert value_counts(category, 3).equals(value_counts(category))
+    assert value_counts(category, 3).tolist() == [MAX_CATEGORIES] * 3
     objects = pd.Series([1, '1'] * (n // 2), dtype=object)  # two objects, one text
     assert value_counts(objects, MAX_CATEGORIES + 1).to_dict() == {'1': n}

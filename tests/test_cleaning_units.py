@@ -49,7 +49,8 @@ def assert_found(df, d, col, rows, conversion):
 @pytest.mark.parametrize('block', [False, True])
 @pytest.mark.parametrize('seed', range(3))
 def test_scale_changes_in_sunspots_are_found(seed, block):
-    "Sunspot numbers (0 to 190, noisy): rows divided by 1000 hide in the bulk yet are found by their ratio to their neighbours."
+    """Sunspot numbers (0 to 190, noisy): rows divided by 1000 hide in the bulk yet are found by their ratio to their
+    neighbours."""
     d = load_sunspots()
     rng = np.random.default_rng([seed, block])
     df, rows = plant(d, 'sunactivity', 'm->km', block, rng)
@@ -58,7 +59,8 @@ def test_scale_changes_in_sunspots_are_found(seed, block):
 
 @pytest.mark.parametrize('seed', range(4))
 def test_blocks_in_trending_series_are_found(seed):
-    "macrodata's rising series (population, money, prices): a block of quarters in another scale is dated; no counter reset."
+    """macrodata's rising series (population, money, prices): a block of quarters in another scale is dated; no counter
+    reset."""
     d = load_macrodata()
     rng = np.random.default_rng(seed)
     col = ['pop', 'm1', 'cpi', 'realgdp'][seed]
@@ -95,7 +97,8 @@ def test_no_unit_alarm_on_statsmodels_series():
 
 @needs_real
 def test_zeros_blurred_by_noise_are_no_unit_mix():
-    "ETTh1 tiled to 200,000 rows with a little noise: readings of 0 turn into tiny values near zero, evenly on both sides."
+    """ETTh1 tiled to 200,000 rows with a little noise: readings of 0 turn into tiny values near zero, evenly on both
+    sides."""
     d = load_etth1()
     body = pd.concat([d.frame.drop(columns='date')] * 12, ignore_index=True).iloc[:200_000]
     body = body + np.random.default_rng(0).normal(0, .01, body.shape)

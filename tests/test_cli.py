@@ -23,7 +23,9 @@ def test_full_run_on_bundled_data(tmp_path):
     index = (run/'index.html').read_text()
     assert 'complete' in index and all(f'{s}.html' in index for s in STEPS)
     # findings grouped by severity, linked to their step's page; models and folds as pictures inside the page
-    assert '<h3>critical (' in index and '<a href="05_evaluation.html">' in index and '<details><summary>info (' in index
+    assert '<h3>critical (' in index
+    assert '<a href="05_evaluation.html">' in index
+    assert '<details><summary>info (' in index
     assert 'Models against baselines' in index and index.count('src="data:image/png;base64,') == 2
     assert f"[{len(STEPS)}/{len(STEPS)}] {STEPS[-1]}: complete" in r.stdout  # progress per step
     # strict JSON everywhere, self-contained pages, the bundled data's attribution, a complete re-run command
@@ -43,7 +45,8 @@ def test_failing_step_is_reported_and_kept(tmp_path, user_csv):
     (nbs/good.name).write_bytes(good.read_bytes())
     params = nbformat.v4.new_code_cell("data_path = target = time_col = task = freq = seed = run_dir = None")
     params.metadata['tags'] = ['parameters']
-    bad = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell('x = 1'), nbformat.v4.new_code_cell("raise RuntimeError('boom')")])
+    bad = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell('x = 1'),
+                                          nbformat.v4.new_code_cell("raise RuntimeError('boom')")])
     bad.metadata['kernelspec'] = {'name': 'python3', 'language': 'python', 'display_name': 'Python 3'}
     nbformat.write(bad, nbs/'50_broken.ipynb')
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'broken', '--nbs', nbs, cwd=tmp_path)
@@ -58,18 +61,21 @@ def test_failing_step_is_reported_and_kept(tmp_path, user_csv):
 def run_eda_with_papermill(folder:Path, name:str, *params) -> str:
     "Run 01_eda with papermill's CLI and `-p` `params` in `folder`; the output notebook's text."
     out = folder/name
-    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, *params, '--log-level', 'ERROR'],
+    r = subprocess.run([Path(sys.executable).parent/'papermill', ROOT/'nbs'/'01_eda.ipynb', out, *params, '--log-level',
+                        'ERROR'],
                        capture_output=True, text=True, timeout=600, cwd=folder)
     assert r.returncode == 0, r.stderr[-2000:]
     return '\n'.join(text_outputs(out, folder))
 
 def test_one_notebook_with_papermill_on_user_data(tmp_path, user_csv):
     "A user runs one step notebook on their own data with papermill's CLI, without a run folder."
-    text = run_eda_with_papermill(tmp_path, 'eda.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'y', '-p', 'time_col', 'ts')
+    text = run_eda_with_papermill(tmp_path, 'eda.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'y', '-p',
+                                  'time_col', 'ts')
     assert 'kind' in text and 'bike' not in text.lower()  # the analysis is of the user's columns, not the bundled data
     assert not (tmp_path/'reports').exists()  # in memory: nothing written besides the output notebook
 
 def test_eda_notebook_on_a_label_target(tmp_path, user_csv):
     "01_eda on a classification target: class balance and class shares over time instead of a mean."
-    text = run_eda_with_papermill(tmp_path, 'eda_cls.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'kind', '-p', 'task', 'classification')
+    text = run_eda_with_papermill(tmp_path, 'eda_cls.ipynb', '-p', 'data_path', user_csv, '-p', 'target', 'kind', '-p',
+                                  'task', 'classification')
     assert 'share' in text and '<missing>' not in text

@@ -1,5 +1,6 @@
 """The classic bad inputs to `mlkit run`: one line naming the problem and the fix, exit 2, nothing written or touched.
-(The full corpus, with messy-but-valid inputs, is in test_bad_inputs.py; duplicated or unsorted timestamps are messy data now.)"""
+(The full corpus, with messy-but-valid inputs, is in test_bad_inputs.py; duplicated or unsorted timestamps are messy
+data now.)"""
 from pathlib import Path
 from mlkit.__main__ import main
 from clitools import mlkit, user_frame
@@ -19,10 +20,14 @@ def bad_inputs(d:Path, good:Path) -> dict:
         'unreadable csv': (['--data', _write(d/'bin.csv', bytes(range(256)) * 20), '--target', 'y'], 'cannot be read'),
         'unsupported type': (['--data', _write(d/'data.xlsx', 'x'), '--target', 'y'], 'unsupported file type'),
         'target missing': (['--data', good, '--target', 'sales'], "target column 'sales' not found"),
-        'time column missing': (['--data', good, '--target', 'y', '--time-col', 'when'], "time column 'when' not found"),
-        'unparseable time': (['--data', csv('badts.csv', f.assign(ts=f['ts'].where(f.index != 7, 'yesterday'))), '--target', 'y'],
+        'time column missing': (['--data', good, '--target', 'y', '--time-col', 'when'],
+                                "time column 'when' not found"),
+        'unparseable time': (['--data', csv('badts.csv', f.assign(ts=f['ts'].where(f.index != 7, 'yesterday'))),
+                              '--target', 'y'],
                              'cannot be parsed'),
-        'duplicated time, strict policy': (['--data', csv('dup.csv', f.assign(ts=f['ts'].where(f.index != 7, f['ts'][6]))), '--target', 'y',
+        'duplicated time, strict policy': (['--data',
+                                            csv('dup.csv', f.assign(ts=f['ts'].where(f.index != 7, f['ts'][6]))),
+                                            '--target', 'y',
                                             '--duplicates', 'error'], 'several differing rows'),
         'single row': (['--data', csv('one.csv', f.iloc[:1]), '--target', 'y'], 'only 1 row'),
         'constant target': (['--data', csv('const.csv', f.assign(y=5.0)), '--target', 'y'], "target 'y' is constant"),

@@ -1,6 +1,6 @@
 """Run state that cannot lie: SIGTERM, SIGINT and kill -9 of a running run; the guard after each step; strict JSON.
 The runs use the real 00_core step and small stub steps (`--nbs`), so each takes seconds, not a minute."""
-import json, os, re, shlex, signal, subprocess, sys, time
+import os, re, shlex, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat, pytest
 from mlkit.core import loads_strict_json
@@ -25,7 +25,8 @@ def _steps(tmp_path:Path, name:str, *sources) -> Path:
 
 def _start(tmp_path, user_csv, nbs, name):
     "`mlkit run` in the background; the process."
-    return subprocess.Popen([sys.executable, '-m', 'mlkit', 'run', '--data', str(user_csv), '--target', 'y', '--nbs', str(nbs),
+    return subprocess.Popen([sys.executable, '-m', 'mlkit', 'run', '--data', str(user_csv), '--target', 'y', '--nbs',
+                             str(nbs),
                              '--name', name, '--reports', str(tmp_path/'reports')], cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -58,7 +59,8 @@ def _no_orphans(sid:int, timeout=30):
 
 @pytest.mark.parametrize('sig,code', [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_marks_the_run_interrupted(tmp_path, user_csv, sig, code):
-    "SIGTERM or SIGINT while a step runs: one line on stderr, exit 143/130, the manifest says interrupted, the index too."
+    """SIGTERM or SIGINT while a step runs: one line on stderr, exit 143/130, the manifest says interrupted, the index
+    too."""
     name = f'sig{int(sig)}'
     proc = _start(tmp_path, user_csv, _steps(tmp_path, 'slow', SLOW), name)
     run = tmp_path/'reports'/name
@@ -67,8 +69,8 @@ def test_signal_marks_the_run_interrupted(tmp_path, user_csv, sig, code):
     os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
-    assert err.strip().splitlines() == [f"mlkit: interrupted by {sig.name}: run {name!r} marked interrupted; its notebooks so far are "
-                                        f"in {run}"], err
+    assert err.strip().splitlines() == [f"mlkit: interrupted by {sig.name}: run {name!r} marked interrupted; its "
+                                        f"notebooks so far are in {run}"], err
     m = _manifest(run)
     assert m['status'] == 'interrupted' and m['error'] == f'interrupted by {sig.name}'
     assert [s['status'] for s in m['steps']] == ['complete', 'interrupted']
@@ -82,14 +84,18 @@ def test_killed_run_is_shown_interrupted(tmp_path, user_csv):
     run = tmp_path/'reports'/'killed'
     _wait_for_step(run, '50_slow', proc)
     assert list_runs(tmp_path/'reports').set_index('run').loc['killed', 'status'] == 'running'  # alive: running
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports', cwd=tmp_path)
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports',
+              cwd=tmp_path)
     assert r.returncode == 2 and 'is still running' in r.stderr, r.stderr
     os.kill(proc.pid, signal.SIGKILL); proc.communicate(timeout=60)
     assert _manifest(run)['status'] == 'running'  # what the dead process left behind...
     r = mlkit('runs', '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 0 and 'killed' in r.stdout and 'interrupted' in r.stdout, r.stdout  # ...is not believed
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports', cwd=tmp_path)
-    assert r.returncode == 2 and 'was interrupted (its process is gone)' in r.stderr and r.stderr.count('\n') == 1, r.stderr
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--name', 'killed', '--reports', tmp_path/'reports',
+              cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert 'was interrupted (its process is gone)' in r.stderr, r.stderr
+    assert r.stderr.count('\n') == 1, r.stderr
     _no_orphans(proc.pid)
 
 def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
@@ -99,7 +105,8 @@ def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'empty', empty), '--name', 'empty',
               '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 1, r.stderr
-    assert '50_empty left nothing to work on (rows_left=0; the data has 1440 rows' in r.stderr and 'longest_lag=2000' in r.stderr
+    assert '50_empty left nothing to work on (rows_left=0; the data has 1440 rows' in r.stderr
+    assert 'longest_lag=2000' in r.stderr
     m = _manifest(tmp_path/'reports'/'empty')
     assert m['status'] == 'failed' and [s['status'] for s in m['steps']] == ['complete', 'failed']
 
@@ -107,13 +114,14 @@ def _strict(path:Path):
     return loads_strict_json(path.read_text(encoding='utf-8'))
 
 def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
-    "Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict parser."
-    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\n"
-              "run = open_run(data_path, target, time_col, task, freq, seed, run_dir)\n"
-              "run.record('50_values', {'score': float('inf'), 'spread': np.nan, 'rows_left': 10})\n"
-              "run.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': -np.inf, 'values': [np.nan, 1.0]})])\n"
-              "run.artifact('scores', lambda: {'best': np.float64('inf')})")
-    r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name', 'values',
+    """Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict
+    parser."""
+    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\nrun = open_run(data_path, target, "
+              "time_col, task, freq, seed, run_dir)\nrun.record('50_values', {'score': float('inf'), 'spread': "
+              "np.nan, 'rows_left': 10})\nrun.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': "
+              "-np.inf, 'values': [np.nan, 1.0]})])\nrun.artifact('scores', lambda: {'best': np.float64('inf')})")
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name',
+              'values',
               '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     run = tmp_path/'reports'/'values'
@@ -126,8 +134,11 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     assert _strict(run/'artifacts'/'scores.json') == {'best': 'inf'}
     # the re-run command is complete and shell-quoted; a user's data carries no bundled-data attribution
     argv = shlex.split(m['rerun'])
-    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports') and argv[argv.index('--data') + 1] == str(user_csv)
-    assert argv[argv.index('--duplicates') + 1] == 'mean' and m['attribution'] is None and 'Bike Sharing' not in (run/'index.html').read_text()
+    assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports')
+    assert argv[argv.index('--data') + 1] == str(user_csv)
+    assert argv[argv.index('--duplicates') + 1] == 'mean'
+    assert m['attribution'] is None
+    assert 'Bike Sharing' not in (run/'index.html').read_text()
     # the step pages load nothing from the network
     for page in run.glob('*.html'):
         text = page.read_text()

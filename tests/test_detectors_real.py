@@ -3,13 +3,15 @@ granularity or unit alarm on the data as is, and problems planted by code (bench
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from mlkit.cleaning import (check_disguised_nulls, check_mixed_granularity, detect_problems, placeholder_values, running_sum,
+from mlkit.cleaning import (check_disguised_nulls, check_mixed_granularity, detect_problems, placeholder_values,
+                            running_sum,
                             unit_mix)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
 from detectors_real import DATASETS, REAL, load_real, plant  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not REAL.exists(), reason='the real datasets (../shared/data/real) are not beside the checkout')
+pytestmark = pytest.mark.skipif(not REAL.exists(),
+                                reason='the real datasets (../shared/data/real) are not beside the checkout')
 
 @pytest.fixture(scope='module')
 def data():
@@ -23,7 +25,8 @@ def real(data, name):
 def test_no_granularity_or_unit_alarm_on_real_data(data, name):
     df, time_col, target = real(data, name)
     found = detect_problems(df, time_col, target)
-    assert not [(f.check, f.column) for f in found if f.check in ('mixed_granularity', 'mixed_units') and f.severity != 'info']
+    assert not [(f.check, f.column) for f in found if f.check in ('mixed_granularity', 'mixed_units')
+                and f.severity != 'info']
     assert not [f for f in found if f.check == 'disguised_null']  # no placeholders in these files
     assert placeholder_values(df, time_col) == {}
 
@@ -39,12 +42,14 @@ def test_placeholders_shared_by_columns_and_target(data):
     assert nulls[target].evidence['rows'] == 300 and set(nulls[target].evidence['co_occurring']) == {'HUFL', 'MUFL'}
     # read as missing by the other checks: no outlier, extreme or impossible value made of the placeholders
     for f in found:
-        if f.column in nulls and f.check != 'disguised_null': assert -200 not in [e.get('value') for e in f.evidence.get('examples', [])]
+        if f.column in nulls and f.check != 'disguised_null':
+            assert -200 not in [e.get('value') for e in f.evidence.get('examples', [])]
 
 def test_a_non_code_value_counts_only_where_columns_share_it(data):
     df, time_col, _ = real(data, 'etth1')
     df = df.copy()
-    df.loc[[10, 500, 900], 'LUFL'] = 12345.  # repeated and far out, but no typed code and alone: a total or a cap, not 'missing'
+    # repeated and far out, but no typed code and alone: a total or a cap, not 'missing'
+    df.loc[[10, 500, 900], 'LUFL'] = 12345.
     assert 'LUFL' not in placeholder_values(df, time_col)
     df.loc[[10, 500, 900], 'LULL'] = 777.
     assert placeholder_values(df, time_col) == {'LUFL': [12345.0], 'LULL': [777.0]}
@@ -62,7 +67,8 @@ def test_unit_block_is_dated(data):
 
 def test_real_level_shifts_are_no_unit_change(data):
     ili = real(data, 'ili')[0]
-    assert unit_mix(ili['NUM. OF PROVIDERS']) is None  # providers grow from 754 to 3,027: a reporting change, not a unit
+    # providers grow from 754 to 3,027: a reporting change, not a unit
+    assert unit_mix(ili['NUM. OF PROVIDERS']) is None
     assert all(unit_mix(real(data, 'exchange_rate')[0][c]) is None for c in ['0', '1', '2', '3', '4', '5', '6', 'OT'])
 
 def test_running_sums_are_recognised_not_alarmed(data):
@@ -81,7 +87,8 @@ def test_negative_power_is_real(data):
 
 def test_month_total_then_empty_month_in_zero_inflated_column(data):
     bike = real(data, 'bike')[0]
-    day = bike.groupby(bike['timestamp'].dt.floor('D'))['casual'].sum()  # daily casual riders: many near-empty winter days
+    # daily casual riders: many near-empty winter days
+    day = bike.groupby(bike['timestamp'].dt.floor('D'))['casual'].sum()
     df = pd.DataFrame({'date': day.index, 'casual': day.to_numpy(float)})
     month = df['date'].dt.to_period('M')
     for m in month.unique()[[2, 7, 13, 19]]:
@@ -92,7 +99,8 @@ def test_month_total_then_empty_month_in_zero_inflated_column(data):
     assert f and f[0].evidence['kind'] == 'totals followed by an empty period' and f[0].evidence['period'] == 'month'
     assert f[0].evidence['rows'] == 4
 
-@pytest.mark.parametrize('kind', ['granularity_unaligned', 'granularity_total_then_empty', 'unit_block', 'unit_scattered', 'placeholder'])
+@pytest.mark.parametrize('kind', ['granularity_unaligned', 'granularity_total_then_empty', 'unit_block',
+                                  'unit_scattered', 'placeholder'])
 def test_planted_kinds_are_found_on_real_data(data, kind):
     expected = {'granularity_unaligned': 'mixed_granularity', 'granularity_total_then_empty': 'mixed_granularity',
                 'unit_block': 'mixed_units', 'unit_scattered': 'mixed_units', 'placeholder': 'disguised_null'}[kind]
@@ -107,4 +115,6 @@ def test_planted_kinds_are_found_on_real_data(data, kind):
 def test_disguised_null_finding_names_the_rows(data):
     df = pd.DataFrame({'a': np.r_[np.arange(50.), [-999.] * 4], 'b': np.r_[np.linspace(5, 9, 50), [-999.] * 4]})
     f = {x.column: x.evidence for x in check_disguised_nulls(df)}
-    assert f['a']['row_positions'] == [50, 51, 52, 53] and f['a']['co_occurring'] == ['b'] and f['a']['counts'] == {'-999.0': 4}
+    assert f['a']['row_positions'] == [50, 51, 52, 53]
+    assert f['a']['co_occurring'] == ['b']
+    assert f['a']['counts'] == {'-999.0': 4}

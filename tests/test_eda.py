@@ -15,7 +15,9 @@ def test_profile_agrees_with_pandas_describe(bike):
     p = profile(df)
     d = df.select_dtypes('number').describe().T
     for c in ['cnt', 'temp', 'hum', 'windspeed']:
-        assert p.loc[c, 'min'] == d.loc[c, 'min'] and p.loc[c, 'max'] == d.loc[c, 'max'] and p.loc[c, 'median'] == d.loc[c, '50%']
+        assert p.loc[c, 'min'] == d.loc[c, 'min']
+        assert p.loc[c, 'max'] == d.loc[c, 'max']
+        assert p.loc[c, 'median'] == d.loc[c, '50%']
         assert p.loc[c, 'skew'] == pytest.approx(stats.skew(df[c], bias=False))
         assert p.loc[c, 'zeros'] == (df[c] == 0).sum() and p.loc[c, 'unique'] == df[c].nunique()
     assert p.loc['hum', 'zeros'] == 22  # the hum == 0 sensor fault of 2011-03-10
@@ -23,16 +25,22 @@ def test_profile_agrees_with_pandas_describe(bike):
 
 def test_time_coverage_finds_the_missing_hours(bike):
     cov = time_coverage(bike.frame['timestamp'], 'h').set_index('fact')['value']
-    assert cov['expected_slots'] == 17379 + 165 and cov['missing_slots'] == 165 and cov['duplicated'] == 0 and cov['out_of_order'] == 0
+    assert cov['expected_slots'] == 17379 + 165
+    assert cov['missing_slots'] == 165
+    assert cov['duplicated'] == 0
+    assert cov['out_of_order'] == 0
     gaps = time_gaps(bike.frame['timestamp'], 'h')
-    assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36  # the longest gap: hurricane Sandy, 2012-10-29
+    # the longest gap: hurricane Sandy, 2012-10-29
+    assert gaps['missing'].sum() == 165 and gaps.iloc[0]['missing'] == 36
     assert gaps.iloc[0]['start'] == pd.Timestamp('2012-10-29 01:00')
 
 def test_time_coverage_counts_duplicates_disorder_and_irregular_stamps():
     ts = pd.Series(pd.date_range('2024-01-01', periods=10, freq='D'))
-    messy = pd.concat([ts.iloc[:5], ts.iloc[[3]], ts.iloc[[7, 6]], pd.Series([ts[8] + pd.Timedelta('5h')])], ignore_index=True)
+    messy = pd.concat([ts.iloc[:5], ts.iloc[[3]], ts.iloc[[7, 6]], pd.Series([ts[8] + pd.Timedelta('5h')])],
+                      ignore_index=True)
     cov = time_coverage(messy, 'D').set_index('fact')['value']
-    assert cov['duplicated'] == 1 and cov['out_of_order'] == 2 and cov['off_grid'] == 1 and cov['missing_slots'] == 2  # days 5 and 8
+    # days 5 and 8
+    assert cov['duplicated'] == 1 and cov['out_of_order'] == 2 and cov['off_grid'] == 1 and cov['missing_slots'] == 2
 
 def test_stl_and_acf_agree_with_statsmodels(bike):
     parts = decompose_target(bike.frame, 'cnt', 'timestamp', 'h')
@@ -61,11 +69,13 @@ def test_period_shift_sees_the_growth_from_2011_to_2012(bike):
     assert s.loc['cnt', 'ks'] == pytest.approx(stats.ks_2samp(a, b).statistic)
 
 def test_awkward_frames_do_not_crash():
-    d = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=50, freq='h'), 'empty': np.nan, 'mixed': [1, 'two', 3.5, None, 'x'] * 10,
+    d = pd.DataFrame({'ts': pd.date_range('2024-01-01', periods=50, freq='h'), 'empty': np.nan,
+                      'mixed': [1, 'two', 3.5, None, 'x'] * 10,
                       'key': [f'id{i}' for i in range(50)], 'y': 1.0})
     p = profile(d)
     assert p.loc['empty', 'missing'] == 50 and np.isnan(p.loc['empty', 'skew']) and p.loc['key', 'unique'] == 50
-    assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0 and time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
+    assert profile(d.iloc[:1]).loc['y', 'min'] == 1.0
+    assert time_coverage(d['ts'].iloc[:1]).set_index('fact')['value']['rows'] == 1
     assert decompose_target(d, 'y', 'ts', 'h')['trend'].isna().all()  # a constant target has no trend to find
     assert correlations(d, 'y')['spearman'].isna().all() and len(period_shift(d, 'ts')) == 4
 
@@ -74,7 +84,8 @@ def test_present_in_agrees_with_isin():
     from mlkit.eda import present_in, distinct_times
     rng = np.random.default_rng(0)
     g = pd.date_range('2024-01-01', periods=500, freq='h')
-    t = pd.DatetimeIndex(rng.choice(g.append(g + pd.Timedelta(minutes=30)), 400, replace=False))  # unsorted, off-grid stamps
+    # unsorted, off-grid stamps
+    t = pd.DatetimeIndex(rng.choice(g.append(g + pd.Timedelta(minutes=30)), 400, replace=False))
     for a, b in [(g, distinct_times(t)), (t, g), (t, distinct_times(t)), (g[::3], g), (g.as_unit('s'), g[:10])]:
         assert (present_in(a, b) == a.isin(b)).all()
     assert distinct_times(pd.Series([t[1], t[0], t[1], None])).equals(pd.DatetimeIndex([t[1], t[0]]).sort_values())
@@ -86,7 +97,9 @@ def test_profile_threads_and_skewness_agree_with_pandas_and_scipy():
                        'c': np.r_[np.full(499, 3.), np.nan], 'k': [f'k{i % 37}' for i in range(500)]})
     assert profile(df, threads=1).equals(profile(df, threads=3))
     p = profile(df)
-    assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew()) and np.isnan(p.loc['c', 'skew']) and np.isnan(df['c'].skew())
+    assert p.loc['g', 'skew'] == pytest.approx(df['g'].skew())
+    assert np.isnan(p.loc['c', 'skew'])
+    assert np.isnan(df['c'].skew())
     assert p.loc['ts', 'unique'] == 500 and p.loc['k', 'unique'] == 37
     assert skewness(df['g'].to_numpy()) == pytest.approx(stats.skew(df['g']))
     long = rng.gamma(2, 2, 50_000); long[::7] = np.nan  # several chunks, with missing values

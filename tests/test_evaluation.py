@@ -14,10 +14,13 @@ from mlkit.leakage import audit_leakage
 # (https://pkg.robjhyndman.com/forecast/reference/dm.test.html): R prints DM = -0.14392, p-value = 0.8871, and
 # accuracy() RMSE 3.24835 / 3.329012, MAE 2.570459 / 2.437119. The series are those of the Diebold-Mariano tests of
 # Julia's HypothesisTests.jl (test/diebold_mariano.jl), which also check p = 0.9362 (h = 10) and 0.7818 (|e| loss).
-E_ETS = np.array([0.002241270, -0.000661906, -1.200002613, -4.000218178, 3.799373533, 3.401005111, -1.199692125, -0.800490048,
-                  -1.200048999, 3.399847229, 7.000708948, 2.200989241, -4.800165569, -1.201043375, 3.400167556, 3.000709085,
+E_ETS = np.array([0.002241270, -0.000661906, -1.200002613, -4.000218178, 3.799373533, 3.401005111, -1.199692125,
+                  -0.800490048,
+                  -1.200048999, 3.399847229, 7.000708948, 2.200989241, -4.800165569, -1.201043375, 3.400167556,
+                  3.000709085,
                   0.400267950, -6.800169207, -2.401259050, 1.200112198])
-E_ARIMA = np.array([0.1209998, 8.0622269, -0.9189429, -1.7952436, 5.3431277, 2.0459823, -0.6073261, 0.5516816, -0.7633238,
+E_ARIMA = np.array([0.1209998, 8.0622269, -0.9189429, -1.7952436, 5.3431277, 2.0459823, -0.6073261, 0.5516816,
+                    -0.7633238,
                     4.1229472, 5.8785333, 1.2828331, -3.4854233, 1.1971370, 3.1709314, 2.3408457, 0.4962286, -5.9841362,
                     0.1537114, 0.4207951])
 
@@ -79,8 +82,10 @@ def _bike_predictions():
     "Test fixture: hand-made predictions in 04_backtest's long format on the bundled data (not a backtest engine)."
     df = load_bike_sharing('hourly'); y = df['cnt'].astype(float)
     start, size = 12000, 1000
-    models = {'naive': (y.shift(1), True), 'seasonal_naive': (y.shift(24), True), 'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
-              'blend': ((y.shift(1) + y.shift(24) + y.shift(168)) / 3, False), 'leaky': (df['casual'] + df['registered'] * 1.0, False)}
+    models = {'naive': (y.shift(1), True), 'seasonal_naive': (y.shift(24), True),
+              'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
+              'blend': ((y.shift(1) + y.shift(24) + y.shift(168)) / 3, False),
+              'leaky': (df['casual'] + df['registered'] * 1.0, False)}
     rows, scores = [], []
     for fold in range(5):
         te = slice(start + fold * size, start + (fold + 1) * size)
@@ -88,7 +93,8 @@ def _bike_predictions():
             rows.append(pd.DataFrame({'model': m, 'fold': fold, 'time': df['timestamp'].iloc[te], 'y_true': y.iloc[te],
                                       'y_pred': p.iloc[te], 'is_baseline': base}))
             mae = float((y.iloc[te] - p.iloc[te]).abs().mean())
-            scores.append(dict(model=m, fold=fold, is_baseline=base, mae=mae, train_mae=mae * (.2 if m == 'blend' else 1),
+            scores.append(dict(model=m, fold=fold, is_baseline=base, mae=mae,
+                               train_mae=mae * (.2 if m == 'blend' else 1),
                                fit_seconds=0., predict_seconds=0.))
     return df, pd.concat(rows, ignore_index=True), pd.DataFrame(scores)
 
@@ -97,7 +103,8 @@ def test_evaluation_on_bike_predictions_flags_the_leaky_model():
     ev = evaluate(preds, 'regression', df.set_index('timestamp')['cnt'], season=24, n_boot=100)
     tab = evaluation_table(ev)
     assert tab['model'].iloc[0] == 'leaky' and tab.loc[tab['model'] == 'leaky', 'mae'].iloc[0] == 0
-    assert {'dm_vs_naive', 'p_vs_naive', 'dm_vs_seasonal_naive', 'p_vs_mean', 'ci_low', 'ci_high', 'fold_std'} <= set(tab.columns)
+    assert {'dm_vs_naive', 'p_vs_naive', 'dm_vs_seasonal_naive', 'p_vs_mean', 'ci_low', 'ci_high',
+            'fold_std'} <= set(tab.columns)
     audit = lambda: audit_leakage(df.drop(columns=['cnt', 'timestamp']), df['cnt'], 'cnt', time=df['timestamp'])
     w = {(f.check, f.evidence.get('model')) for f in evaluation_warnings(ev, scores, audit)}
     assert ('too_good_to_be_true', 'leaky') in w and ('too_good_to_be_true', 'blend') not in w
@@ -112,12 +119,14 @@ def test_notebook_against_the_backtest_artifact_contract(tmp_path):
     rd = RunDir(tmp_path/'run')
     rd.save('backtest_predictions', preds); rd.save('backtest_scores', scores)
     rd.save('backtest_folds', preds.groupby('fold')['time'].agg(test_start='min', test_end='max').reset_index())
-    rd.save('backtest_summary', dict(models=['blend', 'leaky'], baselines=['naive', 'seasonal_naive', 'mean'], metrics=['mae'],
+    rd.save('backtest_summary', dict(models=['blend', 'leaky'], baselines=['naive', 'seasonal_naive', 'mean'],
+                                     metrics=['mae'],
                                      seasonal_period=24, horizon=1, n_folds=5))
     pm.execute_notebook('nbs/05_evaluation.ipynb', str(tmp_path/'out.ipynb'), parameters=dict(run_dir=str(rd.path)),
                         kernel_name='python3', progress_bar=False)
     table = rd.load('evaluation')
-    assert set(table['model']) == {'naive', 'seasonal_naive', 'mean', 'blend', 'leaky'} and table['is_baseline'].sum() == 3
+    assert set(table['model']) == {'naive', 'seasonal_naive', 'mean', 'blend', 'leaky'}
+    assert table['is_baseline'].sum() == 3
     findings = json.loads((rd.path/'findings'/'05_evaluation.json').read_text())
     checks = {(f['check'], f['evidence'].get('model')) for f in findings}
     assert ('too_good_to_be_true', 'leaky') in checks and ('leak_reconstructed_target', None) in checks
@@ -131,7 +140,9 @@ def test_instability_names_folds_without_a_score():
         y = np.zeros(50, int) if fold == 0 else rng.integers(0, 2, 50)
         for model, base in [('model', False), ('prior', True)]:
             p = np.clip(y * .3 + rng.uniform(0, .7, 50), 0, 1) if fold % 2 else rng.uniform(0, 1, 50)
-            rows.append(pd.DataFrame({'model': model, 'fold': fold, 'time': pd.date_range('2024-01-01', periods=50, freq='h') + pd.Timedelta(days=3 * fold),
+            rows.append(pd.DataFrame({'model': model, 'fold': fold,
+                                      'time': pd.date_range('2024-01-01', periods=50, freq='h')
+                                      + pd.Timedelta(days=3 * fold),
                                       'y_true': y, 'y_pred': (p > .5).astype(int), 'proba': p, 'is_baseline': base}))
     ev = evaluate(pd.concat(rows, ignore_index=True), 'classification')
     found = evaluation_warnings(ev)
@@ -148,15 +159,18 @@ def test_missing_and_infinite_actuals_are_left_out_and_noted():
     history = df.set_index('timestamp')['cnt'].astype(float)
     history[times[:30]] = np.nan; history[times[30:]] = -np.inf
     ev = evaluate(gappy, 'regression', history, season=24, n_boot=30)
-    same = evaluate(preds[~preds['time'].isin(times)], 'regression', history.where(np.isfinite(history)), season=24, n_boot=30)
-    assert ev.missing_targets == 40 and np.isfinite(ev.metrics.loc[ev.metrics['metric'] != 'mape', 'value']).all()  # MAPE: zero counts
+    same = evaluate(preds[~preds['time'].isin(times)], 'regression', history.where(np.isfinite(history)), season=24,
+                    n_boot=30)
+    # MAPE: zero counts
+    assert ev.missing_targets == 40 and np.isfinite(ev.metrics.loc[ev.metrics['metric'] != 'mape', 'value']).all()
     pd.testing.assert_frame_equal(ev.metrics, same.metrics)
     assert np.isfinite(ev.folds['mase']).all() and ev.context['max'] < np.inf
     notes = [f for f in evaluation_warnings(ev) if f.check == 'missing_target']
     assert len(notes) == 1 and notes[0].severity == 'info' and notes[0].evidence['test_times_without_target'] == 40
 
 def test_notebook_on_real_data_with_target_gaps(tmp_path):
-    "ETTh1 (real, not ours) with 2,000 missing and 20 infinite target values: 05 completes and reports them, no false leak."
+    """ETTh1 (real, not ours) with 2,000 missing and 20 infinite target values: 05 completes and reports them, no false
+    leak."""
     import papermill as pm
     from pathlib import Path
     real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv'
@@ -170,14 +184,18 @@ def test_notebook_on_real_data_with_target_gaps(tmp_path):
     start, size, rows = 12000, 800, []
     for fold in range(5):
         te = slice(start + fold * size, start + (fold + 1) * size)
-        for m, (p, base) in {'naive': (y.shift(1), True), 'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
+        for m, (p, base) in {'naive': (y.shift(1), True),
+                             'mean': (pd.Series(y.iloc[:start].mean(), index=y.index), True),
                              'lag2': (y.shift(2), False)}.items():
-            rows.append(pd.DataFrame({'model': m, 'fold': fold, 'time': t.iloc[te], 'y_true': y.iloc[te], 'y_pred': p.iloc[te], 'is_baseline': base}))
+            rows.append(pd.DataFrame({'model': m, 'fold': fold, 'time': t.iloc[te], 'y_true': y.iloc[te],
+                                      'y_pred': p.iloc[te], 'is_baseline': base}))
     preds = pd.concat(rows, ignore_index=True).dropna(subset=['y_pred'])
     rd = RunDir(tmp_path/'run')
     rd.save('backtest_predictions', preds)
-    rd.save('backtest_scores', pd.DataFrame([dict(model=m, fold=f, is_baseline=m != 'lag2', mae=1.) for m in ('naive', 'mean', 'lag2') for f in range(5)]))
-    rd.save('backtest_summary', dict(models=['lag2'], baselines=['naive', 'mean'], metrics=['mae'], seasonal_period=24, horizon=1, n_folds=5))
+    rd.save('backtest_scores', pd.DataFrame([dict(model=m, fold=f, is_baseline=m != 'lag2', mae=1.)
+                                             for m in ('naive', 'mean', 'lag2') for f in range(5)]))
+    rd.save('backtest_summary', dict(models=['lag2'], baselines=['naive', 'mean'], metrics=['mae'], seasonal_period=24,
+                                     horizon=1, n_folds=5))
     pm.execute_notebook('nbs/05_evaluation.ipynb', str(tmp_path/'out.ipynb'), kernel_name='python3', progress_bar=False,
                         parameters=dict(run_dir=str(rd.path), data_path=str(tmp_path/'etth1_gaps.csv'), target='OT'))
     findings = json.loads((rd.path/'findings'/'05_evaluation.json').read_text())
@@ -189,7 +207,8 @@ def test_notebook_on_real_data_with_target_gaps(tmp_path):
     assert len(rd.load('evaluation')) == 3
 
 def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
-    "ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of the target is."
+    """ETTh1's oil temperature: the last value already gives R² 0.96; a model at 0.965 is no sign of a leak, a copy of
+    the target is."""
     from pathlib import Path
     real = Path('/work/shared/data/real/etth1/ETTh1.csv')
     real = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'/'etth1'/'ETTh1.csv' if not real.exists() else real
@@ -197,8 +216,10 @@ def test_a_score_as_good_as_the_naive_baseline_is_not_too_good():
     y = pd.read_csv(real)['OT']; t = pd.date_range('2016-07-01', periods=len(y), freq='h')
     te = slice(13000, 17000); rng = np.random.default_rng(0)
     def preds(models):
-        return pd.concat([pd.DataFrame({'model': m, 'fold': np.arange(4000) // 800, 'time': t[te], 'y_true': y.iloc[te].to_numpy(),
-                                        'y_pred': p.iloc[te].to_numpy(), 'is_baseline': b}) for m, (p, b) in models.items()], ignore_index=True)
+        return pd.concat([pd.DataFrame({'model': m, 'fold': np.arange(4000) // 800, 'time': t[te],
+                                        'y_true': y.iloc[te].to_numpy(), 'y_pred': p.iloc[te].to_numpy(),
+                                        'is_baseline': b})
+                          for m, (p, b) in models.items()], ignore_index=True)
     honest = preds({'naive': (y.shift(1), True), 'model': (y.shift(1) * .7 + y.shift(2) * .3, False)})
     ev = evaluate(honest, 'regression', n_boot=20)
     assert ev.metrics.query("model == 'model' and metric == 'r2'")['value'].iloc[0] > .95 and warn_too_good(ev) == []

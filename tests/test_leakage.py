@@ -7,8 +7,10 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from mlkit.datasets import load_bike_sharing
 from mlkit.leakage import LEAK_KINDS, audit_leakage, check_preprocessing_data, planted_leak_case
 
-EXPECTED = {'feature_alone': 'leak_feature_alone', 'reconstructed': 'leak_reconstructed_target', 'identifier': 'leak_identifier',
-            'duplicates': 'leak_duplicates', 'future_shift': 'leak_future_values', 'random_split_optimism': 'random_split_optimism',
+EXPECTED = {'feature_alone': 'leak_feature_alone', 'reconstructed': 'leak_reconstructed_target',
+            'identifier': 'leak_identifier',
+            'duplicates': 'leak_duplicates', 'future_shift': 'leak_future_values',
+            'random_split_optimism': 'random_split_optimism',
             'granularity': 'leak_granularity', 'preprocessing': 'leak_preprocessing'}
 
 def _audit(kind, seed=0):
@@ -39,7 +41,8 @@ def test_findings_carry_evidence_and_advice():
 def test_reconstruction_names_the_parts_and_formula():
     a = _audit('reconstructed')
     f = next(x for x in a.findings if x.check == 'leak_reconstructed_target')
-    assert f.evidence['columns'] == ['part_a', 'part_b'] and f.evidence['coefficients'] == {'part_a': 1.0, 'part_b': 1.0}
+    assert f.evidence['columns'] == ['part_a', 'part_b']
+    assert f.evidence['coefficients'] == {'part_a': 1.0, 'part_b': 1.0}
 
 def test_classification_target():
     d, t, f = planted_leak_case('feature_alone')
@@ -47,7 +50,8 @@ def test_classification_target():
     a = audit_leakage(d[f], yb, 'y_high', 'classification', time=d['ts'])
     assert 'leak_feature_alone' in {x.check for x in a.findings}
     dc, tc, fc = planted_leak_case('clean')
-    assert audit_leakage(dc[fc], (dc[tc] > dc[tc].median()).astype(int), 'y_high', 'classification', time=dc['ts']).findings == []
+    assert audit_leakage(dc[fc], (dc[tc] > dc[tc].median()).astype(int), 'y_high', 'classification',
+                         time=dc['ts']).findings == []
 
 def test_string_class_labels():
     d, t, f = planted_leak_case('clean')
@@ -68,14 +72,16 @@ def test_minmax_scaled_on_all_rows_and_pipeline():
 @pytest.fixture(scope='module')
 def bike():
     df = load_bike_sharing('hourly')
-    X = df[['hr', 'weekday', 'workingday', 'holiday', 'season', 'mnth', 'temp', 'hum', 'windspeed', 'weathersit']].copy()
+    X = df[['hr', 'weekday', 'workingday', 'holiday', 'season', 'mnth', 'temp', 'hum', 'windspeed',
+            'weathersit']].copy()
     for k in (1, 24, 168): X[f'cnt_lag{k}'] = df['cnt'].shift(k)
     X['casual_lag1'], X['registered_lag1'] = df['casual'].shift(1), df['registered'].shift(1)
     return df, X
 
 def test_bike_model_with_casual_and_registered_is_flagged(bike):
     df, X = bike
-    a = audit_leakage(X.assign(casual=df['casual'], registered=df['registered']), df['cnt'], 'cnt', time=df['timestamp'])
+    a = audit_leakage(X.assign(casual=df['casual'], registered=df['registered']), df['cnt'], 'cnt',
+                      time=df['timestamp'])
     rec = next(f for f in a.findings if f.check == 'leak_reconstructed_target')
     assert rec.severity == 'critical' and sorted(rec.evidence['columns']) == ['casual', 'registered']
     assert 'cnt ≈ 1·casual + 1·registered' in rec.message
@@ -96,7 +102,8 @@ from pathlib import Path
 REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'
 REAL = REAL if REAL.exists() else Path('/work/shared/data/real')
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
-needs_real = pytest.mark.skipif(not REAL.exists(), reason='the real datasets (../shared/data/real) are not beside the checkout')
+needs_real = pytest.mark.skipif(not REAL.exists(),
+                                reason='the real datasets (../shared/data/real) are not beside the checkout')
 
 def _alarms(a): return [(f.check, f.column) for f in a.findings if f.severity != 'info']
 
@@ -107,7 +114,6 @@ def etth1():
 
 def _features(df, target, tcol, task='regression'):
     "The features 03_features builds from `df`, as 05_evaluation audits them."
-    from leakage_real import audit_features
     from mlkit.core import Dataset, Run, RunConfig, infer_freq
     from mlkit.features import features_for_run
     ds = Dataset(df, target, tcol, task, infer_freq(df[tcol]), 'test', '')
@@ -118,11 +124,14 @@ def test_real_target_gaps_and_infinities_are_left_out_and_counted(etth1):
     df, target, tcol, task = etth1
     rng = np.random.default_rng(7)
     y = df[target].copy()
-    gaps = rng.choice(len(df), 900, replace=False); y[gaps[:850]] = np.nan; y[gaps[850:]] = np.inf * rng.choice([-1, 1], 50)
+    gaps = rng.choice(len(df), 900, replace=False)
+    y[gaps[:850]] = np.nan; y[gaps[850:]] = np.inf * rng.choice([-1, 1], 50)
     y[4000:4300] = np.nan  # and a long gap
     a = audit_leakage(df.drop(columns=[target, tcol]), y, target, task, time=df[tcol])
     note = next(f for f in a.findings if f.check == 'leak_missing_target')
-    assert note.severity == 'info' and note.evidence['rows'] == int((~np.isfinite(y)).sum()) and note.evidence['infinite'] == 50
+    assert note.severity == 'info'
+    assert note.evidence['rows'] == int((~np.isfinite(y)).sum())
+    assert note.evidence['infinite'] == 50
     assert _alarms(a) == []
     gapped = df.assign(**{target: y})
     feats = _features(gapped.assign(**{target: gapped[target].replace([np.inf, -np.inf], np.nan)}), target, tcol)
@@ -150,9 +159,11 @@ def test_calendar_feature_on_a_daily_cycle_is_not_a_leak():
     rng = np.random.default_rng(0); ts = pd.date_range('2024-01-01', periods=24 * 200, freq='h')
     hour = np.sin(2 * np.pi * ts.hour / 24)
     y = pd.Series(100 + 40 * hour + rng.normal(0, 4, len(ts)))
-    X = pd.DataFrame({'cal_hour_sin': hour, 'cal_hour_cos': np.cos(2 * np.pi * ts.hour / 24), 'temp': rng.normal(size=len(ts))})
+    X = pd.DataFrame({'cal_hour_sin': hour, 'cal_hour_cos': np.cos(2 * np.pi * ts.hour / 24),
+                      'temp': rng.normal(size=len(ts))})
     a = audit_leakage(X, y, 'y', time=ts)
-    assert _alarms(a) == [] and 'cal_hour_sin' in next(f for f in a.findings if f.check == 'leak_not_candidates').evidence['features']
+    assert _alarms(a) == [] and 'cal_hour_sin' in next(f for f in a.findings
+                                                       if f.check == 'leak_not_candidates').evidence['features']
     # the same values under a user's name are recognised by what they are, and a noisy copy named cal_ is not
     assert _alarms(audit_leakage(X.rename(columns={'cal_hour_sin': 'hour_wave'}), y, 'y', time=ts)) == []
     b = audit_leakage(X.assign(cal_fake=y + rng.normal(0, .5, len(ts))), y, 'y', time=ts)
@@ -160,15 +171,19 @@ def test_calendar_feature_on_a_daily_cycle_is_not_a_leak():
 
 @needs_real
 def test_real_placeholders_shared_with_the_target_are_not_a_leak(etth1):
-    "-200 for 'missing' in the target and two columns on the same rows (as in UCI Air Quality): no leak, with or without the dict."
+    """-200 for 'missing' in the target and two columns on the same rows (as in UCI Air Quality): no leak, with or
+    without the dict."""
     df, target, tcol, task = etth1
     rng = np.random.default_rng(3); rows = rng.choice(len(df), 400, replace=False)
     bad = df.copy(); bad.loc[rows, [target, 'HUFL', 'MULL']] = -200.
     X, y = bad.drop(columns=[target, tcol]), bad[target]
     a = audit_leakage(X, y, target, task, time=bad[tcol])
-    assert _alarms(a) == [] and set(next(f for f in a.findings if f.check == 'leak_placeholders').evidence) == {target, 'HUFL', 'MULL'}
-    b = audit_leakage(X, y, target, task, time=bad[tcol], missing_values={target: [-200.], 'HUFL': [-200.], 'MULL': [-200.]})
-    assert _alarms(b) == [] and next(f for f in b.findings if f.check == 'leak_placeholders').evidence['HUFL']['source'] == 'missing_values'
+    assert _alarms(a) == []
+    assert set(next(f for f in a.findings if f.check == 'leak_placeholders').evidence) == {target, 'HUFL', 'MULL'}
+    b = audit_leakage(X, y, target, task, time=bad[tcol],
+                      missing_values={target: [-200.], 'HUFL': [-200.], 'MULL': [-200.]})
+    assert _alarms(b) == []
+    assert next(f for f in b.findings if f.check == 'leak_placeholders').evidence['HUFL']['source'] == 'missing_values'
     # a real leak among the placeholders is still found
     c = audit_leakage(X.assign(part=y * .3), y, target, task, time=bad[tcol])
     assert any(ch == 'leak_reconstructed_target' for ch, _ in _alarms(c))
@@ -178,7 +193,8 @@ def test_real_rounded_repeats_are_not_copies_but_planted_copies_are():
     from leakage_real import load_real, plant_leak
     df, target, tcol, task = load_real('wind')
     df = df.iloc[-12000:].reset_index(drop=True)
-    coarse = df.assign(**{c: df[c].round(0) for c in df.columns if c not in (tcol,)})  # hourly weather, rounded: rows recur
+    # hourly weather, rounded: rows recur
+    coarse = df.assign(**{c: df[c].round(0) for c in df.columns if c not in (tcol,)})
     X, y = coarse.drop(columns=[target, tcol]), coarse[target]
     a = audit_leakage(X, y, target, task, time=coarse[tcol])
     assert not any(ch == 'leak_duplicates' for ch, _ in _alarms(a))

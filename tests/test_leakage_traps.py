@@ -16,7 +16,8 @@ def audit(df:pd.DataFrame, d):
     "The audit of the raw table, as 05_evaluation (and the trap benchmark) call it."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return audit_leakage(df.drop(columns=[d.target, d.time_col]), df[d.target], d.target, d.task, time=df[d.time_col])
+        return audit_leakage(df.drop(columns=[d.target, d.time_col]), df[d.target], d.target, d.task,
+                             time=df[d.time_col])
 
 def alarms(a) -> list: return [(f.check, f.severity, f.column) for f in a.findings if f.severity != 'info']
 

@@ -28,7 +28,8 @@ def test_environment_yml_lists_settings_requirements():
     "environment.yml (conda) and settings.ini (pip) name the same dependencies."
     env = yaml.safe_load((ROOT/'environment.yml').read_text())
     pip = next(d['pip'] for d in env['dependencies'] if isinstance(d, dict))
-    assert sorted(p for p in pip if not p.startswith('-')) == sorted((META['requirements'] + ' ' + META['dev_requirements']).split())
+    assert sorted(p for p in pip if not p.startswith('-')) == sorted((META['requirements'] + ' '
+                                                                      + META['dev_requirements']).split())
 
 def test_version_agrees():
     assert mlkit.__version__ == META['version']
@@ -41,9 +42,11 @@ def test_bundled_data_is_the_documented_data():
 
 def test_wheel_ships_notebooks_and_data(tmp_path):
     "A regular (non-editable) build carries the numbered notebooks and the bundled data inside the package."
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', tmp_path, ROOT],
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', tmp_path,
+                    ROOT],
                    check=True, capture_output=True)
     names = zipfile.ZipFile(next(tmp_path.glob('mlkit-*.whl'))).namelist()
     steps = sorted(p.name for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb'))
     assert sorted(n.split('/')[-1] for n in names if n.startswith('mlkit/notebooks/')) == steps
-    assert {'mlkit/data/bike_sharing/hour.csv', 'mlkit/data/bike_sharing/ATTRIBUTION.md', 'mlkit/__main__.py'} <= set(names)
+    assert {'mlkit/data/bike_sharing/hour.csv', 'mlkit/data/bike_sharing/ATTRIBUTION.md',
+            'mlkit/__main__.py'} <= set(names)

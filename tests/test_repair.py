@@ -7,7 +7,8 @@ import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
 from mlkit.core import MlkitError, RunConfig, load_dataset, write_json
 from mlkit.cleaning import detect_problems, planted_error_case
-from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning, plan_records,
+from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning,
+                          plan_records,
                           read_user_plan, with_user_states)
 from mlkit.backtest import default_models, default_splitter
 from mlkit.features import PastFeatures, future_change_test, make_features
@@ -24,23 +25,28 @@ def bike():
 
 def test_bike_sharing_plan(bike):
     "The real faults of Bike Sharing are masked (and listed), the identifiers dropped, nothing else changed."
-    plan = plan_cleaning(bike.frame, bike.time_col, bike.target, detect_problems(bike.frame, bike.time_col, bike.target, bike.freq))
+    plan = plan_cleaning(bike.frame, bike.time_col, bike.target,
+                         detect_problems(bike.frame, bike.time_col, bike.target, bike.freq))
     clean, changes = apply_plan(bike.frame, plan, bike.time_col)
     assert {'instant', 'dteday'}.isdisjoint(clean.columns) and len(clean) == len(bike.frame)
-    assert changes.groupby('column').size().to_dict() == {'atemp': 24, 'hum': 22} and (changes['after'] == 'missing').all()
+    assert changes.groupby('column').size().to_dict() == {'atemp': 24, 'hum': 22}
+    assert (changes['after'] == 'missing').all()
     assert clean[bike.target].equals(bike.frame[bike.target])
     kept = [c for c in clean.columns if c not in ('hum', 'atemp')]
     assert clean[kept].equals(bike.frame[kept])  # every other value as it was
     assert json.dumps(plan_records(plan)) and plan_records(plan_cleaning(bike.frame, bike.time_col, bike.target,
-        detect_problems(bike.frame, bike.time_col, bike.target, bike.freq))) == plan_records(plan)  # JSON and deterministic
+        # JSON and deterministic
+        detect_problems(bike.frame, bike.time_col, bike.target, bike.freq))) == plan_records(plan)
     assert {f.check for f in cleaning_findings(plan, changes)} == {'cleaning_dropped_column', 'cleaning_masked'}
 
 def _placeholder_case(seed=0, n=24 * 90):
-    "Hourly pollution-like data: heavy-tailed real episodes, and -200 for 'missing' in every measured column (target included)."
+    """Hourly pollution-like data: heavy-tailed real episodes, and -200 for 'missing' in every measured column (target
+    included)."""
     rng = np.random.default_rng(seed)
     ts = pd.date_range('2024-01-01', periods=n, freq='h')
     nox = rng.lognormal(5, .6, n); nox[rng.choice(n, 20, replace=False)] *= 6  # real, rare, high episodes
-    d = pd.DataFrame({'ts': ts, 'nox': nox, 'temp': 10 + 8 * np.sin(np.arange(n) / 24 * 2 * np.pi) + rng.normal(0, 1, n),
+    d = pd.DataFrame({'ts': ts, 'nox': nox, 'temp': 10 + 8 * np.sin(np.arange(n) / 24 * 2 * np.pi)
+                      + rng.normal(0, 1, n),
                       'rain': np.where(rng.random(n) < .8, 0, rng.gamma(.6, 3, n)), 'y': rng.lognormal(1, .5, n)})
     rows = rng.choice(n, n // 15, replace=False)
     d.loc[rows, ['nox', 'temp', 'y']] = -200.
@@ -48,7 +54,8 @@ def _placeholder_case(seed=0, n=24 * 90):
 
 @pytest.mark.parametrize('seed', [0, 1])
 def test_placeholders_masked_extremes_untouched(seed):
-    "-200 becomes missing everywhere (the target too) and nothing else changes: real extremes and heavy rain stay as they are."
+    """-200 becomes missing everywhere (the target too) and nothing else changes: real extremes and heavy rain stay as
+    they are."""
     d, rows = _placeholder_case(seed)
     plan = plan_of(d, placeholders={'nox': [-200], 'temp': [-200], 'y': [-200]})
     clean, changes = apply_plan(d, plan, 'ts')
@@ -68,8 +75,10 @@ def test_forced_clip_keeps_a_never_negative_column_non_negative():
     "A clip the user forces is fitted per fold and never crosses a bound the data respects (rain stays >= 0)."
     d, _ = _placeholder_case()
     plan = plan_of(d)
-    forced = with_user_states(plan, {x.id: 'forced' for x in plan if x.action == 'clip'}) if any(x.action == 'clip' for x in plan) else plan
-    rec = plan_records(forced) + [dict(id='clip:rain:user', action='clip', column='rain', rule={'k': 1.}, rows=0, reason='test',
+    forced = (with_user_states(plan, {x.id: 'forced' for x in plan if x.action == 'clip'})
+              if any(x.action == 'clip' for x in plan) else plan)
+    rec = plan_records(forced) + [dict(id='clip:rain:user', action='clip', column='rain', rule={'k': 1.}, rows=0,
+                                       reason='test',
                                        evidence='weak', state='forced')]
     fc = FoldCleaner(rec).fit(d.drop(columns='ts'))
     lo, hi = fc.bounds_['rain']
@@ -85,7 +94,8 @@ def test_user_states_and_bad_plans(tmp_path):
     write_json(path, [r | {'state': 'applied'} for r in plan_records(plan)])  # 'applied' in a file forces nothing
     assert [x.state for x in with_user_states(plan_of(d), read_user_plan(path))] == [x.state for x in plan_of(d)]
     for content, msg in [([{'id': 'mask_as_missing:nope:x', 'state': 'vetoed'}], 'names decision'),
-                         ([{'id': plan[0].id, 'state': 'perhaps'}], "state 'perhaps'"), ({'x': 1}, 'not a list of decisions')]:
+                         ([{'id': plan[0].id, 'state': 'perhaps'}], "state 'perhaps'"),
+                         ({'x': 1}, 'not a list of decisions')]:
         write_json(path, content)
         with pytest.raises(MlkitError, match=msg) as e: with_user_states(plan_of(d), read_user_plan(path))
         assert 'Fix:' in str(e.value) and '\n' not in str(e.value)
@@ -112,7 +122,8 @@ def test_carry_forward_is_short_and_never_spreads_period_totals():
     slots = (d['ts'] - d['ts'].iloc[0]).dt.days.to_numpy()
     prev = pd.Series(d['visits'].to_numpy(), index=slots).reindex(slots - 1).to_numpy()
     assert np.array_equal(F['visits_lag1'].to_numpy(), prev, equal_nan=True)  # the empty days of a month stay empty
-    assert F.loc[41:40 + CARRY_LIMIT, 'other_lag1'].eq(39).all() and F.loc[41 + CARRY_LIMIT:50, 'other_lag1'].isna().all()
+    assert F.loc[41:40 + CARRY_LIMIT, 'other_lag1'].eq(39).all()
+    assert F.loc[41 + CARRY_LIMIT:50, 'other_lag1'].isna().all()
     assert future_change_test(pf, d, 60) == 0
 
 def test_fold_cleaning_is_fitted_on_training_rows_only():
@@ -143,7 +154,8 @@ def test_unplanted_real_data_values_unchanged(path, target):
     assert set(changes['column']) <= flagged, changes.groupby('column').size()
 
 def test_trending_measurements_are_not_dropped_unasked():
-    "A real measurement that only grows (GDP, population) looks like an identifier: dropping it is proposed, not applied."
+    """A real measurement that only grows (GDP, population) looks like an identifier: dropping it is proposed, not
+    applied."""
     d = planted_error_case('identifier')
     d['gdp'] = np.cumsum(np.random.default_rng(0).gamma(2, 1, len(d)))
     plan = plan_of(d)
@@ -152,7 +164,8 @@ def test_trending_measurements_are_not_dropped_unasked():
     assert 'gdp' in apply_plan(d, plan, 'ts')[0] and 'record_id' not in apply_plan(d, plan, 'ts')[0]
 
 def test_run_reads_the_users_plan(tmp_path, bike):
-    "A run whose configuration names an edited cleaning_plan.json obeys it: the vetoed masking leaves hum's zeros as they were."
+    """A run whose configuration names an edited cleaning_plan.json obeys it: the vetoed masking leaves hum's zeros as
+    they were."""
     from mlkit.core import Run, RunDir
     from mlkit.repair import clean_data, plan_for_run, save_plan_file
     first = Run(RunConfig(), RunDir(tmp_path/'first'), bike)
@@ -167,4 +180,5 @@ def test_run_reads_the_users_plan(tmp_path, bike):
     clean = clean_data(second)
     assert (clean['hum'] == 0).sum() == 22 and clean['atemp'].isna().sum() == 24
     stored = {r['id']: r['state'] for r in json.loads((tmp_path/'second'/'artifacts'/'cleaning_plan.json').read_text())}
-    assert stored['mask_as_missing:hum:impossible_value'] == 'vetoed' and stored['mask_as_missing:atemp:stuck_sensor'] == 'applied'
+    assert stored['mask_as_missing:hum:impossible_value'] == 'vetoed'
+    assert stored['mask_as_missing:atemp:stuck_sensor'] == 'applied'

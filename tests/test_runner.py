@@ -4,13 +4,17 @@ import nbformat
 from mlkit.runner import KERNEL_ENV, REPORT_HEADING, _execute_step, report_version, step_notebooks, notebooks_dir
 
 def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
-    "The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not run."
+    """The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not
+    run."""
     before = os.environ.get('OMP_NUM_THREADS')
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell('# Step'), nbformat.v4.new_code_cell('out = "x"', metadata={'tags': ['parameters']}),
-        nbformat.v4.new_code_cell('#| export\nimport json, os'), nbformat.v4.new_code_cell('raise AssertionError("an example ran")'),
+        nbformat.v4.new_markdown_cell('# Step'), nbformat.v4.new_code_cell('out = "x"',
+                                                                           metadata={'tags': ['parameters']}),
+        nbformat.v4.new_code_cell('#| export\nimport json, os'),
+        nbformat.v4.new_code_cell('raise AssertionError("an example ran")'),
         nbformat.v4.new_markdown_cell(REPORT_HEADING),
-        nbformat.v4.new_code_cell('json.dump({k: os.environ.get(k) for k in %r}, open(out, "w"))' % sorted(KERNEL_ENV))])
+        nbformat.v4.new_code_cell('json.dump({k: os.environ.get(k) for k in %r}, open(out, "w"))'
+                                  % sorted(KERNEL_ENV))])
     nb.metadata['kernelspec'] = dict(name='python3', display_name='python3', language='python')
     nbformat.write(nb, tmp_path/'step.ipynb')
     err = _execute_step(tmp_path/'step.ipynb', tmp_path/'done.ipynb', {'out': str(tmp_path/'env.json')}, tmp_path)
@@ -19,7 +23,8 @@ def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
     assert os.environ.get('OMP_NUM_THREADS') == before
 
 def test_every_step_has_a_report_part():
-    "Each shipped step notebook marks where its analysis of the run's data begins, and its report keeps every definition."
+    """Each shipped step notebook marks where its analysis of the run's data begins, and its report keeps every
+    definition."""
     for p in step_notebooks(notebooks_dir()):
         nb = nbformat.read(p, as_version=4)
         rep = report_version(nb)
