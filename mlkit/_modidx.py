@@ -225,6 +225,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'mlkit.eda.class_shares': ('eda.html#class_shares', 'mlkit/eda.py'),
                            'mlkit.eda.correlations': ('eda.html#correlations', 'mlkit/eda.py'),
                            'mlkit.eda.decompose_target': ('eda.html#decompose_target', 'mlkit/eda.py'),
+                           'mlkit.eda.decomposition_grid': ('eda.html#decomposition_grid', 'mlkit/eda.py'),
                            'mlkit.eda.distinct_times': ('eda.html#distinct_times', 'mlkit/eda.py'),
                            'mlkit.eda.period_shift': ('eda.html#period_shift', 'mlkit/eda.py'),
                            'mlkit.eda.plot_acf': ('eda.html#plot_acf', 'mlkit/eda.py'),

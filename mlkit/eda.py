@@ -20,8 +20,8 @@ from .core import seasonal_period
 # %% auto #0
 __all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'sorted_summary', 'skewness', 'profile', 'distinct_times',
            'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps', 'time_coverage',
-           'resample_target', 'regular_target', 'decompose_target', 'seasonality_strength', 'target_acf',
-           'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
+           'resample_target', 'regular_target', 'decomposition_grid', 'decompose_target', 'seasonality_strength',
+           'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares', 'plot_target_over_time',
            'plot_decomposition', 'plot_acf', 'plot_correlations', 'plot_class_balance', 'plot_distributions']
 
 # %% ../nbs/01_eda.ipynb #b48a5419
@@ -244,8 +244,16 @@ def regular_target(df:pd.DataFrame, target:str, time_col:str, freq:str) -> pd.Se
     y = y[~y.index.duplicated()].sort_index().resample(freq).mean()
     return y.interpolate('time').bfill().ffill()
 
+def decomposition_grid(freq:str) -> str:
+    "The grid STL works on: `freq`, or hourly means for data finer than an hour."
+    # STL's cost grows with the period: a day of minutes (1,440 steps) took 57 s on 8,000 rows; 24 hours, 0.03 s
+    try: step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except ValueError: return freq  # calendar frequencies (weeks, months, ...)
+    return 'h' if step < pd.Timedelta(hours=1) else freq
+
 def decompose_target(df:pd.DataFrame, target:str, time_col:str, freq:str, period:int|None=None) -> pd.DataFrame:
-    "Observed, trend, seasonal and remainder parts of the target (STL, robust) on its regular grid."
+    "Observed, trend, seasonal and remainder parts of the target (robust STL) on the `decomposition_grid`."
+    if period is None: freq = decomposition_grid(freq)
     y = regular_target(df, target, time_col, freq)
     period = period or seasonal_period(freq)
     if period < 2 or len(y) < 2 * period + 1 or y.nunique() < 2:
