@@ -35,9 +35,8 @@ def floor_notebooks(folder:Path) -> list[Path]:
         nb = nbformat.read(nb_path, as_version=4)
         imports = next(c for c in nb.cells if c.cell_type == 'code' and c.source.startswith('#| export'))
         params = next(c for c in nb.cells if 'parameters' in c.metadata.get('tags', []))
-        mods = {'00_core': 'core', '01_eda': 'eda', '02_cleaning': 'cleaning', '03_features': 'features',
-                '04_backtest': 'backtest', '05_evaluation': 'evaluation'}
-        body = imports.source.replace('#| export', '') + f"\nimport mlkit.{mods.get(nb_path.stem, 'core')}\n"
+        module = next(c.source.split()[-1] for c in nb.cells if c.source.startswith('#| default_exp'))
+        body = imports.source.replace('#| export', '') + f"\nimport mlkit.{module}\n"
         floor = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(body), params])
         floor.metadata = nb.metadata
         p = folder/nb_path.name

@@ -430,7 +430,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.runner._claim_run_dir': ('runner.html#_claim_run_dir', 'mlkit/runner.py'),
                               'mlkit.runner._collect_findings': ('runner.html#_collect_findings', 'mlkit/runner.py'),
                               'mlkit.runner._directives': ('runner.html#_directives', 'mlkit/runner.py'),
-                              'mlkit.runner._environ': ('runner.html#_environ', 'mlkit/runner.py'),
                               'mlkit.runner._execute_step': ('runner.html#_execute_step', 'mlkit/runner.py'),
                               'mlkit.runner._figures': ('runner.html#_figures', 'mlkit/runner.py'),
                               'mlkit.runner._models_section': ('runner.html#_models_section', 'mlkit/runner.py'),

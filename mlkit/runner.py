@@ -11,6 +11,7 @@ from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
+from unittest.mock import patch
 import nbformat, pandas as pd
 from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_json, package_versions, git_commit,
                         check_run_name, findings_frame, Finding, loads_strict_json, file_sha256, SEVERITIES)
@@ -122,7 +123,6 @@ def _png(fig, alt:str) -> str:
 def _models_section(rd:RunDir) -> str:
     "Models against baselines (picture with intervals, then a table of the primary metric) and the folds on a timeline."
     if not rd.has('evaluation'): return ''
-    import matplotlib; matplotlib.use('Agg')  # the runner draws without a display
     from mlkit.evaluation import plot_models
     from mlkit.backtest import plot_folds
     table, metrics = rd.load('evaluation'), rd.load('evaluation_metrics')
@@ -337,24 +337,13 @@ def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
 # process holds a core, which made a step 10-28x slower on a busy 2-core machine. Parallel work is done by tasks.
 KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
 
-@contextmanager
-def _environ(values:dict):
-    "`os.environ` with `values` set inside the block (a kernel inherits it when it starts), as it was after."
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try: yield
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
     quiet = logging.getLogger('papermill'); level = quiet.level
     quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
     try:
-        with _environ(KERNEL_ENV):
+        with patch.dict(os.environ, KERNEL_ENV):  # the kernel inherits it; the runner's own is restored
             pm.execute_notebook(report_version(nbformat.read(nb, as_version=4)), str(out), parameters=params,
                                 kernel_name='python3', cwd=str(cwd), progress_bar=False, log_output=False,
                                 extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter

@@ -1,16 +1,11 @@
 """Stuck sensors and frozen records on real data nobody here wrote (../shared/data/real and statsmodels' co2): runs
 planted by code at random places and lengths are found, and what the checks say about the data as it is was
 checked by hand (see each test)."""
-import sys
-from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mlkit.cleaning import check_frozen_rows, detect_problems, frozen_rows, unlikely_runs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
-from real_data import REAL, LOADERS  # noqa: E402
-
-needs_real = pytest.mark.skipif(not REAL.is_dir(),
-                                reason='the real datasets (../shared/data/real) are not beside the checkout')
+from realtools import needs_real
+from real_data import LOADERS  # noqa: E402 (realtools puts benchmarks/ on the path)
 
 @pytest.fixture(scope='module')
 def data():

@@ -1,17 +1,12 @@
 """Unit mixes planted by code into real data nobody here wrote, at random places and sizes, are named as unit mixes
 (not as outliers); the real data as it is raises no unit alarm. statsmodels' series need no files; the tests on
 `../shared/data/real` skip when it is not beside the checkout."""
-import sys
-from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mlkit.cleaning import detect_problems, running_sum
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'benchmarks'))
-import trap_bench as tb  # noqa: E402
-from real_data import REAL, load_etth1, load_macrodata, load_sunspots, load_wind  # noqa: E402
-
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f'real datasets not found at {REAL}')
+from realtools import needs_real
+import trap_bench as tb  # noqa: E402 (realtools puts benchmarks/ on the path)
+from real_data import load_etth1, load_macrodata, load_sunspots, load_wind  # noqa: E402
 
 def plant(d, col:str, conversion:str, block:bool, rng) -> tuple[pd.DataFrame, np.ndarray]:
     "`d`'s frame with rows of `col` converted by the trap benchmark's `conversion`: scattered, or one block of 5-20%."

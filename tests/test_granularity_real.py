@@ -2,17 +2,12 @@
 (the total of the period of rows that ends or starts on the row) are found with the period they cover, and the real
 datasets as they are raise no granularity alarm. The statsmodels series always run; the files in ../shared/data/real
 skip when they are not beside the checkout."""
-import sys
-from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mlkit.cleaning import detect_problems, granularity_mix
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
-from real_data import (load_elec_equip, load_etth1, load_ili, load_macrodata, load_occupancy, load_wind,  # noqa: E402
-                       real_available)
-
-needs_real = pytest.mark.skipif(not real_available(),
-                                reason='the real datasets (../shared/data/real) are not beside the checkout')
+from realtools import needs_real
+from real_data import (load_elec_equip, load_etth1, load_ili, load_macrodata, load_occupancy,  # noqa: E402
+                       load_wind)
 # dataset: (loader, rows kept (the last ones), period of the totals, rows per period)
 CASES = {'macrodata': (load_macrodata, None, 'year', 4), 'elec_equip': (load_elec_equip, None, 'year', 12),
          'ili': (load_ili, None, 'month', 4), 'wind': (load_wind, 6000, 'hour', 4),

@@ -97,13 +97,7 @@ def test_bike_row_index_is_flagged(bike):
     assert [f.column for f in a.findings if f.check == 'leak_identifier'] == ['instant']
 
 # ---- real data nobody here wrote (../shared/data/real): gaps, placeholders, the target's past, calendar features
-import sys
-from pathlib import Path
-REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'
-REAL = REAL if REAL.exists() else Path('/work/shared/data/real')
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
-needs_real = pytest.mark.skipif(not REAL.exists(),
-                                reason='the real datasets (../shared/data/real) are not beside the checkout')
+from realtools import needs_real  # noqa: E402 (it also puts benchmarks/ on the path)
 
 def _alarms(a): return [(f.check, f.column) for f in a.findings if f.severity != 'info']
 

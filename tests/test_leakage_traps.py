@@ -1,16 +1,13 @@
 """The leakage audit on real series with the trap benchmark's planters (benchmarks/trap_bench.py): a noisy copy of
 the target a few steps ahead and the target in disguise as a category are found; the unplanted series raise no
 leakage alarm. statsmodels' series are always available; the ../shared/data/real files are used when present."""
-import sys, warnings
-from pathlib import Path
+import warnings
 import numpy as np, pandas as pd, pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
-import trap_bench as tb  # noqa: E402
-from real_data import load_co2, load_etth1, load_macrodata, load_sunspots, real_available  # noqa: E402
+from realtools import needs_real
+import trap_bench as tb  # noqa: E402 (realtools puts benchmarks/ on the path)
+from real_data import load_co2, load_etth1, load_macrodata, load_sunspots  # noqa: E402
 from mlkit.leakage import audit_leakage  # noqa: E402
-
-needs_real = pytest.mark.skipif(not real_available(), reason='the real datasets (../shared/data/real) are not found')
 
 def audit(df:pd.DataFrame, d):
     "The audit of the raw table, as 05_evaluation (and the trap benchmark) call it."

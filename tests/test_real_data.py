@@ -19,24 +19,14 @@ temporary folder. They skip, with the reason, when `../shared/data/real` is not 
 The last tests check the trap benchmark's planters (benchmarks/trap_bench.py) on statsmodels' real series: each plants
 what it says, where it says, and nothing else.
 """
-import functools, json, sys
+import functools, json
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from clitools import mlkit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'benchmarks'))
-import trap_bench as tb  # noqa: E402
+from realtools import REAL, needs_real
+import trap_bench as tb  # noqa: E402 (realtools puts benchmarks/ on the path)
 from real_data import load_macrodata, load_nile  # noqa: E402
-
-def find_real() -> Path:
-    "`../shared/data/real` beside the checkout (CI), else beside one of its parents (a worktree inside the workspace)."
-    found = (p/'shared'/'data'/'real' for p in ROOT.parents if (p/'shared'/'data'/'real').is_dir())
-    return next(found, ROOT.parent/'shared'/'data'/'real')
-
-REAL = find_real()
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real datasets not found at {REAL} (CI keeps ../shared "
-                                                          "beside the checkout)")
 
 ACCEPTED = {
     'missing_target': {'missing_target', 'target_missing', 'target_gaps', 'leak_missing_target'},
