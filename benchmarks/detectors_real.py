@@ -17,7 +17,9 @@ import numpy as np, pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mlkit.cleaning import detect_problems, is_numeric, stuck_models  # noqa: E402
+from mlkit.cleaning import detect_problems  # noqa: E402
+from mlkit.robust import is_numeric  # noqa: E402
+from mlkit.sensors import stuck_models  # noqa: E402
 from mlkit.eda import sampling_step  # noqa: E402
 
 REAL = ROOT.parent/'shared'/'data'/'real' if (ROOT.parent/'shared').exists() else Path('/work/shared/data/real')

@@ -346,7 +346,7 @@ def run_audit(df, d:RealData) -> Outcome:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             X = df.drop(columns=[d.target, d.time_col])
-            from mlkit.cleaning import placeholder_values
+            from mlkit.values import placeholder_values
             a = audit_leakage(X, df[d.target], d.target, d.task, time=df[d.time_col], seed=0,
                               missing_values=placeholder_values(df, d.time_col))
         return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
@@ -446,7 +446,7 @@ def features_audit(d:RealData) -> Outcome:
         from mlkit.features import features_for_run
         feats = features_for_run(run_of(dataset_of(d)))[0]
         from mlkit.leakage import judge_by_source
-        from mlkit.cleaning import placeholder_values
+        from mlkit.values import placeholder_values
         raw = d.frame
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
 from mlkit.core import MlkitError, RunConfig, load_dataset, write_json
-from mlkit.cleaning import detect_problems, planted_error_case
+from mlkit.cleaning import detect_problems
+from mlkit.planted import planted_error_case
 from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning,
                           plan_records,
                           read_user_plan, with_user_states)
