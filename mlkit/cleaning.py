@@ -65,7 +65,7 @@ def _column_checks(s:pd.Series, time:pd.Series, step, gap) -> list[Finding]:
             + ([_units_finding(s, time, *units)] if units else [])
             + check_outliers(s, time, ref, ignore) + unsure)
 
-# %% ../nbs/02_cleaning.ipynb #6977bda3
+# %% ../nbs/02_cleaning.ipynb #f6977bda
 def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:str|None=None,
                     threads:int|None=None, # checks run in this many threads; None: one per core, at most 4
                     # `mlkit.eda.profile(df)` when already computed: its distinct counts are reused
