@@ -49,7 +49,8 @@ SIZES = {  # what is planted, in words, for the table
 def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
     "One real dataset as (frame, time column, target), read as a new user would (read_csv, parse the date column)."
     if name == 'bike':
-        from mlkit.core import RunConfig, load_dataset
+        from mlkit.config import RunConfig
+        from mlkit.loading import load_dataset
         ds = load_dataset(RunConfig())
         return ds.frame, ds.time_col, ds.target
     if name == 'occupancy':

@@ -13,7 +13,9 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
-from .core import Finding, MlkitError, Run, write_json
+from .core import Run
+from .findings import Finding, MlkitError
+from .records import write_json
 from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is_numeric, robust_scale, rule_mask,
                             stuck_models, stuck_runs, unit_mix)
 

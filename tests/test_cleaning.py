@@ -3,7 +3,8 @@ bundled Bike Sharing data shows its real problems, awkward input does not crash.
 findings is tested in tests/test_repair.py.)"""
 import json
 import numpy as np, pandas as pd, pytest
-from mlkit.core import RunConfig, load_dataset
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
 from mlkit.cleaning import ERROR_KINDS, check_mixed_granularity, check_mixed_units, detect_problems, planted_error_case
 
 EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity',
