@@ -12,8 +12,9 @@ from .findings import Finding, most_severe_first
 from .leakage_data import split_point, target_codes, finite_target, treat_placeholders, grid_positions
 from .leakage_provenance import PAST_NAME, feature_provenance, past_reference
 from .leakage_columns import single_feature_scores, check_feature_alone, check_reconstruction, check_granularity
-from .leakage_rows import (check_identifier_leaks, check_duplicates, split_scores, check_split_optimism,
-                                check_preprocessing_data, check_preprocessing_pipeline)
+from .leakage_rows import (
+    check_identifier_leaks, check_duplicates, split_scores, check_split_optimism, check_preprocessing_data,
+    check_preprocessing_pipeline)
 from .leakage_future import check_future_values, check_target_in_disguise
 
 # %% auto #0
