@@ -23,7 +23,11 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 from real_data import LOADERS, RealData, load_all, real_available  # noqa: E402
 import mlkit  # noqa: E402
-from mlkit.core import Dataset, MlkitError, RunConfig, git_commit, infer_freq, load_dataset  # noqa: E402
+from mlkit.findings import MlkitError  # noqa: E402
+from mlkit.records import git_commit  # noqa: E402
+from mlkit.config import RunConfig  # noqa: E402
+from mlkit.time_axis import infer_freq  # noqa: E402
+from mlkit.loading import Dataset, load_dataset  # noqa: E402
 from mlkit.cleaning import detect_problems  # noqa: E402
 from mlkit.leakage import audit_leakage  # noqa: E402
 

@@ -10,9 +10,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from threadpoolctl import threadpool_limits
 import numpy as np, pandas as pd
-from .core import SEVERITIES, Finding
+from .findings import Finding, most_severe_first
 from .eda import sampling_step
-from .robust import _num, is_numeric, is_text, local_reference
+from .robust import _num, local_reference
+from .reading import is_numeric, is_text
 from .granularity import _granularity_finding, granularity_mix, time_steps
 from .units import UNIT_CONVERSIONS, _units_finding, unit_mix
 from .sensors import (_frozen_masks, check_frozen_rows, check_frozen_runs, check_stuck_values, check_time_index,
@@ -20,8 +21,7 @@ from .sensors import (_frozen_masks, check_frozen_rows, check_frozen_runs, check
 from .values import (check_category_variants, check_disguised_nulls, check_identifiers, check_impossible_values,
                           check_mixed_types, check_outliers, disguised_null_values, placeholder_masks,
                           placeholder_values, value_counts)
-# mlkit.leakage imports the identifier rule from here; it moves to `mlkit.values` when leakage.ipynb changes
-from .values import identifier_columns  # noqa: F401
+
 
 # %% auto #0
 __all__ = ['detect_problems']
@@ -127,5 +127,4 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
         out.append(Finding('unchecked', 'info', time_col,
             f"{time_col} is not in order: the checks that compare a row with the rows before and after it (period "
             f"totals, running sums) were not run. Sort by {time_col} and run again.", dict(columns=numeric[:20])))
-    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # most severe first
-    return sorted(out, key=lambda f: order[f.severity])
+    return most_severe_first(out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import Finding
+from .findings import Finding
 from .eda import sampling_step
 from .robust import (LocalReference, _jsonable, _num, _runs, estimate, estimate_rows, examples, local_reference,
                           more_distinct_than, nanmedian)

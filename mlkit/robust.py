@@ -9,8 +9,8 @@ import functools
 import bottleneck as bn, numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['SAMPLE_ROWS', 'examples', 'is_numeric', 'is_text', 'estimate_rows', 'estimate', 'nanmedian', 'robust_scale',
-           'more_distinct_than', 'outside', 'forward_filled', 'LocalReference', 'local_reference']
+__all__ = ['SAMPLE_ROWS', 'examples', 'estimate_rows', 'estimate', 'nanmedian', 'robust_scale', 'more_distinct_than', 'outside',
+           'forward_filled', 'LocalReference', 'local_reference']
 
 # %% ../nbs/02a_robust.ipynb #1ff7fb55
 def _num(s:pd.Series) -> np.ndarray:
@@ -41,12 +41,6 @@ def examples(s:pd.Series, mask, time:pd.Series|None=None, n:int=8) -> list:
     pos = np.flatnonzero(np.asarray(mask))[:n]
     return [{'row': int(i), **({'time': _jsonable(time.iloc[i])} if time is not None else {}),
              'value': _jsonable(s.iloc[i])} for i in pos]
-
-# %% ../nbs/02a_robust.ipynb #b9a1b8ee
-def is_numeric(s:pd.Series) -> bool: return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-# %% ../nbs/02a_robust.ipynb #54b34120
-def is_text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
 # %% ../nbs/02a_robust.ipynb #d6bc78f9
 # medians, scales, quantiles and correlations are estimated on at most this many rows (precise to about 1%)

@@ -13,8 +13,11 @@ from importlib.resources import files
 from pathlib import Path
 from unittest.mock import patch
 import nbformat, pandas as pd
-from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_json, package_versions, git_commit,
-                        check_run_name, findings_frame, Finding, loads_strict_json, file_sha256, SEVERITIES)
+from .core import RunDir
+from .findings import MlkitError, findings_frame, Finding, SEVERITIES
+from .records import write_json, package_versions, git_commit, loads_strict_json, file_sha256
+from .config import RunConfig, check_run_name
+from .loading import Dataset, load_dataset
 
 # %% auto #0
 __all__ = ['STEP_GLOB', 'REPORT_HEADING', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',

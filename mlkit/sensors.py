@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import Finding
+from .findings import Finding
 from .eda import sampling_step, time_axis, time_coverage, time_gaps
-from .robust import (SAMPLE_ROWS, _jsonable, _num, _runs, estimate, estimate_rows, examples, is_numeric,
-                          more_distinct_than, robust_scale)
+from .robust import (SAMPLE_ROWS, _jsonable, _num, _runs, estimate, estimate_rows, examples, more_distinct_than,
+                          robust_scale)
+from .reading import is_numeric
 
 # %% auto #0
 __all__ = ['check_time_index', 'running_sum', 'stuck_models', 'stuck_runs', 'unlikely_runs', 'frozen_runs', 'check_frozen_runs',

@@ -7,7 +7,7 @@ units), found by known conversions that put them back among their neighbours."""
 from __future__ import annotations
 import bottleneck as bn, numpy as np, pandas as pd
 from scipy import stats
-from .core import Finding
+from .findings import Finding
 from .robust import (SAMPLE_ROWS, LocalReference, _jsonable, _num_without, _runs, estimate, estimate_rows,
                           examples, forward_filled, local_reference, nanmedian, robust_scale)
 from .granularity import ratio_candidates

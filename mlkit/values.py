@@ -7,11 +7,11 @@ isolated outliers apart from plausible extremes, and columns that only identify 
 from __future__ import annotations
 import difflib, re
 import bottleneck as bn, numpy as np, pandas as pd
-from .core import Finding
+from .findings import Finding
 from .eda import skewness
-from .robust import (SAMPLE_ROWS, LocalReference, _jsonable, _num, _num_without, estimate, estimate_rows,
-                          examples, is_numeric, is_text, local_reference, more_distinct_than, nanmedian, outside,
-                          robust_scale)
+from .robust import (SAMPLE_ROWS, LocalReference, _jsonable, _num, _num_without, estimate, estimate_rows, examples,
+                          local_reference, more_distinct_than, nanmedian, outside, robust_scale)
+from .reading import is_numeric, is_text
 from .sensors import running_sum
 
 # %% auto #0

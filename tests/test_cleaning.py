@@ -3,7 +3,8 @@ bundled Bike Sharing data shows its real problems, awkward input does not crash.
 findings is tested in tests/test_repair.py.)"""
 import json
 import numpy as np, pandas as pd, pytest
-from mlkit.core import RunConfig, load_dataset
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
 from mlkit.cleaning import detect_problems
 from mlkit.granularity import check_mixed_granularity
 from mlkit.planted import ERROR_KINDS, planted_error_case

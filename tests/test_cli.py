@@ -2,7 +2,7 @@
 import json, re, shlex, subprocess, sys
 from pathlib import Path
 import pandas as pd, nbformat
-from mlkit.core import loads_strict_json
+from mlkit.records import loads_strict_json
 from mlkit.runner import notebooks_dir
 from clitools import ROOT, STEPS, mlkit, text_outputs
 

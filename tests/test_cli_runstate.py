@@ -3,7 +3,7 @@ The runs use the real 00_core step and small stub steps (`--nbs`), so each takes
 import os, re, shlex, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat, pytest
-from mlkit.core import loads_strict_json
+from mlkit.records import loads_strict_json
 from mlkit.runner import notebooks_dir, list_runs
 from clitools import mlkit
 
@@ -116,7 +116,8 @@ def _strict(path:Path):
 def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     """Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict
     parser."""
-    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\nrun = open_run(data_path, target, "
+    values = ("import numpy as np\nfrom mlkit.core import open_run\nfrom mlkit.findings import Finding\n"
+              "run = open_run(data_path, target, "
               "time_col, task, freq, seed, run_dir)\nrun.record('50_values', {'score': float('inf'), 'spread': "
               "np.nan, 'rows_left': 10})\nrun.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': "
               "-np.inf, 'values': [np.nan, 1.0]})])\nrun.artifact('scores', lambda: {'best': np.float64('inf')})")
