@@ -24,7 +24,7 @@ def test_full_run_on_bundled_data(tmp_path):
     assert 'complete' in index and all(f'{s}.html' in index for s in STEPS)
     # findings grouped by severity, linked to their step's page; models and folds as pictures inside the page
     assert '<h3>critical (' in index
-    assert '<a href="05_evaluation.html">' in index
+    assert '<a href="05_evaluation.html#findings">' in index
     assert '<details><summary>info (' in index
     assert 'Models against baselines' in index and index.count('src="data:image/png;base64,') == 2
     assert f"[{len(STEPS)}/{len(STEPS)}] {STEPS[-1]}: complete" in r.stdout  # progress per step
