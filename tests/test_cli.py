@@ -2,7 +2,7 @@
 import json, re, shlex, subprocess, sys
 from pathlib import Path
 import pandas as pd, nbformat
-from mlkit.core import loads_strict_json
+from mlkit.core import ARTIFACTS, loads_strict_json
 from mlkit.runner import notebooks_dir
 from clitools import ROOT, STEPS, mlkit, text_outputs
 
@@ -20,6 +20,9 @@ def test_full_run_on_bundled_data(tmp_path):
     assert m['versions']['pandas'] == pd.__version__ and m['seed'] == 0
     assert m['steps'][0]['figures']['rows'] == 17379
     assert isinstance(json.loads((run/'findings.json').read_text()), list)
+    # every registered artifact is written, in its registered format, and nothing else
+    assert sorted(p.name for p in (run/'artifacts').iterdir()) == sorted(f'{a.name}.{a.format}' for a in
+                                                                          ARTIFACTS.values())
     index = (run/'index.html').read_text()
     assert 'complete' in index and all(f'{s}.html' in index for s in STEPS)
     # findings grouped by severity, linked to their step's page; models and folds as pictures inside the page
