@@ -87,7 +87,7 @@ def step_summary(run_path, step:str, images:list[tuple[str, str]]=()) -> str:
     facts = (f'<h3>Key figures</h3><div class="facts">{facts}</div>' if figures
              else '<p>No key figures recorded (the step did not finish).</p>')
     n = f' ({len(found)})' if found else ''
-    return (f'{_SUMMARY_CSS}<div id="findings"><h2>On this run\'s data</h2><h3>Findings{n}</h3>{table}{strip}{facts}'
+    return (f'{_SUMMARY_CSS}<div id="findings"><h2>What this step found</h2><h3>Findings{n}</h3>{table}{strip}{facts}'
             '</div>')
 
 def _html_cell(markup:str) -> nbformat.NotebookNode:

@@ -1,6 +1,6 @@
 """Every notebook carries the kernel metadata JupyterLab writes when it opens one, so opening a notebook does not mark
 it modified; nbdev-clean followed by scripts/refresh_notebooks.py keeps it."""
-import importlib.util, json, re
+import copy, importlib.util, json, re
 from pathlib import Path
 import pytest
 from nbdev.clean import clean_nb
@@ -32,7 +32,7 @@ def test_clean_then_refresh_keeps_the_metadata(tmp_path):
     refresh_notebooks' last step puts JupyterLab's metadata back."""
     refresh = _refresh()
     nb = json.loads(NOTEBOOKS[0].read_text(encoding='utf-8'))
-    stored = {k: nb['metadata'][k] for k in ('kernelspec', 'language_info')}
+    stored = copy.deepcopy({k: nb['metadata'][k] for k in ('kernelspec', 'language_info')})  # clean_nb edits in place
     cfg = get_config(path=ROOT)
     clean_nb(nb, allowed_metadata_keys=cfg.allowed_metadata_keys, allowed_cell_metadata_keys=['tags'],
              clean_ids=True)
