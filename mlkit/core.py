@@ -9,7 +9,7 @@ import json, os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import pandas as pd
-from .findings import Finding, findings_table
+from .findings import Finding, MlkitError, findings_table
 from .records import to_jsonable, write_json
 from .config import RunConfig
 from .loading import Dataset, load_dataset
@@ -17,7 +17,46 @@ from .loading import Dataset, load_dataset
 from .findings import findings_frame, show_table  # noqa: F401
 
 # %% auto #0
-__all__ = ['RunDir', 'Run', 'open_run']
+__all__ = ['ARTIFACTS', 'Artifact', 'artifact_spec', 'RunDir', 'Run', 'open_run']
+
+# %% ../nbs/00_core.ipynb #8fd75459
+@dataclass(frozen=True)
+class Artifact:
+    "A file a run stores for later steps: its name, the step that writes it, its format and what it holds."
+    name: str
+    step: str  # the notebook stem that writes it, or 'runner' for what `mlkit run` stores before the first step
+    format: str  # 'parquet' (a DataFrame) or 'json' (anything else)
+    description: str
+
+ARTIFACTS = {a.name: a for a in (
+    Artifact('data', 'runner', 'parquet', "the validated data every step reads"),
+    Artifact('dataset', 'runner', 'json',
+             "the data's target, time column, task, frequency, source, sha256 and load findings"),
+    Artifact('config', 'runner', 'json',
+             "the loading options `mlkit run` was given (duplicates, tz, cleaning plan...)"),
+    Artifact('eda_profile', '01_eda', 'parquet',
+             "one row per column: type, missing and distinct values, summary statistics (02 reuses it)"),
+    Artifact('clean_data', '02_cleaning', 'parquet', "the data after the cleaning plan"),
+    Artifact('cleaning_changes', '02_cleaning', 'parquet', "every value the cleaning plan changed, with its decision"),
+    Artifact('cleaning_plan', '02_cleaning', 'json', "the cleaning decisions with their states"),
+    Artifact('features', '03_features', 'parquet', "the leak-free features with the time column and the target"),
+    Artifact('backtest_predictions', '04_backtest', 'parquet', "per model and fold: time, true value and prediction"),
+    Artifact('backtest_folds', '04_backtest', 'parquet', "each fold's training and test bounds and sizes"),
+    Artifact('backtest_scores', '04_backtest', 'parquet', "per model and fold: test and training scores, timings"),
+    Artifact('backtest_summary', '04_backtest', 'json',
+             "task, models, baselines, metrics, primary metric, season, horizon and folds"),
+    Artifact('evaluation', '05_evaluation', 'parquet',
+             "per model: the primary metric with its interval and tests against the baselines"),
+    Artifact('evaluation_metrics', '05_evaluation', 'parquet',
+             "per model and metric: pooled value, bootstrap interval, fold mean and spread"),
+)}
+
+def artifact_spec(name:str) -> Artifact:
+    "The registered artifact `name`; an `MlkitError` for a name `ARTIFACTS` does not list."
+    if name not in ARTIFACTS:
+        raise MlkitError(f"{name!r} is not a registered artifact",
+                         f"use one of {', '.join(ARTIFACTS)}, or register it in mlkit.core.ARTIFACTS")
+    return ARTIFACTS[name]
 
 # %% ../nbs/00_core.ipynb #cfc64056
 class RunDir:
@@ -25,26 +64,28 @@ class RunDir:
     def __init__(self, path): self.path = Path(path)
     def __repr__(self): return f"RunDir({str(self.path)!r})"
 
-    def _artifact(self, name:str) -> Path|None:
-        "The existing file of artifact `name`, if any."
-        for ext in ('parquet', 'json'):
-            p = self.path/'artifacts'/f'{name}.{ext}'
-            if p.exists(): return p
+    def _artifact(self, name:str) -> Path:
+        "The file of registered artifact `name` (see `ARTIFACTS`)."
+        return self.path/'artifacts'/f'{name}.{artifact_spec(name).format}'
 
-    def has(self, name:str) -> bool: return self._artifact(name) is not None
+    def has(self, name:str) -> bool: return self._artifact(name).exists()
 
     def save(self, name:str, obj):
-        "Store artifact `name`: a DataFrame as Parquet, anything else as JSON."
-        d = self.path/'artifacts'; d.mkdir(parents=True, exist_ok=True)
-        if isinstance(obj, pd.DataFrame):
-            tmp = d/f'{name}.parquet.tmp'; obj.to_parquet(tmp); os.replace(tmp, d/f'{name}.parquet')
-        else: write_json(d/f'{name}.json', obj)
+        "Store artifact `name` in its registered format: a DataFrame as Parquet, anything else as JSON."
+        p = self._artifact(name)
+        if (p.suffix == '.parquet') != isinstance(obj, pd.DataFrame):
+            raise MlkitError(f"artifact {name!r} is registered as {p.suffix[1:]}, not a {type(obj).__name__}",
+                             "store what ARTIFACTS says (a DataFrame as parquet), or correct its entry there")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if p.suffix == '.parquet':
+            tmp = p.with_name(f'{p.name}.tmp'); obj.to_parquet(tmp); os.replace(tmp, p)
+        else: write_json(p, obj)
         return obj
 
     def load(self, name:str):
         "Artifact `name` as it was saved."
         p = self._artifact(name)
-        if p is None: raise FileNotFoundError(f"no artifact {name!r} in {self.path}")
+        if not p.exists(): raise FileNotFoundError(f"no artifact {name!r} in {self.path}")
         return pd.read_parquet(p) if p.suffix == '.parquet' else json.loads(p.read_text())
 
     def read_json(self, sub:str) -> dict:
@@ -58,6 +99,7 @@ class Run:
     cfg: RunConfig
     dir: RunDir|None = None  # None: a notebook run on its own, keeping everything in memory
     _dataset: Dataset|None = field(default=None, repr=False)
+    step: str|None = None  # the step's notebook stem (its `step` parameter): it files the figures and findings
 
     @property
     def dataset(self) -> Dataset:
@@ -76,22 +118,30 @@ class Run:
         obj = compute()
         return self.dir.save(name, obj) if self.dir is not None else obj
 
-    def record(self, step:str, figures:dict) -> dict:
-        "Record the key figures of `step` (shown in the run's index and manifest; see DEVELOPING.md for `rows_left`)."
-        if self.dir is not None: write_json(self.dir.path/'steps'/f'{step}.json', figures)
+    def _step_file(self, sub:str) -> Path:
+        "Where this step's JSON in subfolder `sub` of the run folder goes (the runner reads it by the step's name)."
+        if not self.step:
+            raise MlkitError("the run has no step name, so its figures and findings would be lost",
+                             "pass the notebook's `step` parameter to open_run: open_run(..., step=step)")
+        return self.dir.path/sub/f'{self.step}.json'
+
+    def record(self, figures:dict) -> dict:
+        "Record the step's key figures (shown in the run's index and manifest; see DEVELOPING.md for `rows_left`)."
+        if self.dir is not None: write_json(self._step_file('steps'), figures)
         return to_jsonable(figures)
 
-    def add_findings(self, step:str, findings) -> pd.DataFrame:
-        "Record the findings of `step` for the run's findings.json; returns them as a table (`findings_table`)."
+    def add_findings(self, findings) -> pd.DataFrame:
+        "Record the step's findings for the run's findings.json; returns them as a table (`findings_table`)."
         findings = list(findings)
-        if self.dir is not None: write_json(self.dir.path/'findings'/f'{step}.json', [asdict(f) for f in findings])
+        if self.dir is not None: write_json(self._step_file('findings'), [asdict(f) for f in findings])
         return findings_table(findings)
 
 def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
-             **options) -> Run:
-    "The `Run` a notebook's parameters describe; `options`: `RunConfig`'s duplicates, tz, time_unit, cleaning_plan."
+             step=None, **options) -> Run:
+    """The `Run` a notebook's parameters describe; `step`: the notebook's stem; `options`: `RunConfig`'s duplicates,
+    tz, time_unit, cleaning_plan."""
     rd = RunDir(run_dir) if run_dir else None
     if rd is not None and rd.has('config'): options = {**rd.load('config'), **options}  # what `mlkit run` was given
     known = {k: v for k, v in options.items() if k in RunConfig.__dataclass_fields__ and k not in ('data', 'name')}
     cfg = RunConfig(data=data_path, target=target, time_col=time_col, task=task, freq=freq, seed=seed, **known)
-    return Run(cfg, rd)
+    return Run(cfg, rd, step=step)
