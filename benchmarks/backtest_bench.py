@@ -13,7 +13,7 @@ rows, and predicts all 10 test folds (skforecast's OneStepAheadFold does this; m
 Contenders (each in its own subprocess; peak memory = the subprocess's peak RSS, libraries and data included):
   mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding
                     folds)
-  mlkit_refit       the same, Ridge wrapped in a Pipeline so the engine refits it per fold (the generic path)
+  mlkit_refit       the same with backtest(fast_paths=False): the engine refits Ridge per fold (the reference path)
   mlkit_once        fit once: the same with backtest(refit=False) (the fast path fits the first fold only)
   sklearn_cv        (a) pandas shift for the lags + TimeSeriesSplit(10, test_size) + cross_validate(Ridge), n_jobs=1
   skforecast_folds  (b) equal work with skforecast's API: per fold ForecasterRecursive(Ridge, lags=24).fit on the
@@ -43,7 +43,7 @@ STEPWISE_MAX_ROWS = 100_000  # step-by-step contenders take minutes beyond this
 CONTENDERS = {'mlkit': MLKIT_PY, 'mlkit_refit': MLKIT_PY, 'mlkit_once': MLKIT_PY, 'sklearn_cv': MLKIT_PY,
               'skforecast_folds': PEER_PY,
               'skforecast_onestep': PEER_PY, 'skforecast_backtest': PEER_PY, 'sktime_evaluate': PEER_PY}
-PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.backtest'],
+PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.splitters', 'mlkit.walkforward'],
            'sklearn': ['sklearn.model_selection', 'sklearn.linear_model'],
            'skforecast': ['skforecast.recursive', 'skforecast.model_selection'],
            'sktime': ['sktime.forecasting.compose', 'sktime.forecasting.model_evaluation', 'sktime.split',
@@ -73,20 +73,20 @@ def folds_of(n:int):
 
 # ---- workers: each returns the MAE over the test folds; the caller times it ----
 def run_mlkit(df, mode='fast'):
-    "mode: 'fast' (Ridge, refit every fold), 'refit' (Ridge in a Pipeline: the generic path), 'once' (refit=False)."
+    "mode: 'fast' (Ridge, refit every fold), 'refit' (fast_paths=False: the reference path), 'once' (refit=False)."
     from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
     from mlkit.features import PastFeatures, make_features
-    from mlkit.backtest import TemporalSplit, backtest
+    from mlkit.splitters import TemporalSplit
+    from mlkit.walkforward import backtest
     exog = [c for c in df.columns if c.startswith('x')]
     pf = PastFeatures('ts', 'y', lags=range(1, N_LAGS + 1), windows=[], expanding=False, diffs=(), known_cols=exog,
                       calendar=False, freq='h')
     F = make_features(df, pf)
     s, _ = folds_of(len(df))
-    res = backtest({'ridge': make_pipeline(Ridge()) if mode == 'refit' else Ridge()}, F.drop(columns=['ts', 'y']),
+    res = backtest({'ridge': Ridge()}, F.drop(columns=['ts', 'y']),
                    F['y'], F['ts'],
                    TemporalSplit(N_FOLDS, test_size=s), freq='h', refit=mode != 'once', baselines=False,
-                   train_scores=False, progress=False)
+                   train_scores=False, progress=False, fast_paths=mode != 'refit')
     return float(res.scores['mae'].mean())
 
 def run_sklearn_cv(df):

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn import metrics as skm
 from .core import Finding
-from .backtest import backtest_run, primary_metric
+from .backtest import backtest_run
+from .baselines import primary_metric
 from .leakage import beats, finite_target
 
 # %% auto #0
