@@ -28,6 +28,8 @@ The step-by-step contenders run up to 100,000 rows, each run limited to 180 s. E
 machine first touches of fresh memory cost a varying amount (transparent huge pages), so single runs vary up to 2x.
 
 Usage: bash benchmarks/backtest_setup.sh; flock /tmp/mlkit-bench.lock .venv/bin/python benchmarks/backtest_bench.py
+[--out STEM] (results to benchmarks/STEM.json and .md; default backtest_results). Without the peers' environment only
+the mlkit contenders and sklearn_cv run.
 """
 import json, os, resource, subprocess, sys, time
 import numpy as np
@@ -184,7 +186,7 @@ def summarise(runs:list[dict]) -> dict:
     return ok[0] | dict(seconds=float(np.median(sec)), best_seconds=sec[0], runs=len(ok),
                         peak_rss_mb=max(r['peak_rss_mb'] for r in ok))
 
-def main():
+def main(out:str='backtest_results'):
     rows = []
     for n in SIZES:
         make_data(n)
@@ -198,11 +200,11 @@ def main():
                 if runs[k] and ('error' in runs[k][-1] or runs[k][-1]['seconds'] > SLOW): continue
                 r = run_worker(k, CONTENDERS[k], n); print(json.dumps(r), flush=True); runs[k].append(r)
         rows += [summarise(runs[k]) for k in names]
-    (HERE/'backtest_results.json').write_text(json.dumps(rows, indent=1) + '\n')
-    write_table(rows)
+    (HERE/f'{out}.json').write_text(json.dumps(rows, indent=1) + '\n')
+    write_table(rows, out)
 
-def write_table(rows):
-    "benchmarks/backtest_results.md: seconds, MAE and peak memory per contender and size."
+def write_table(rows, out:str='backtest_results'):
+    "benchmarks/<out>.md: seconds, MAE and peak memory per contender and size."
     import platform
     lines = ['# Backtest benchmark: results', '',
              f'Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; '
@@ -218,8 +220,8 @@ def write_table(rows):
             ratio = f"{r['seconds'] / base:.1f}x" if base else '-'
             lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {r['best_seconds']:.3f} | {r['runs']} | "
                          f"{ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")
-    (HERE/'backtest_results.md').write_text('\n'.join(lines) + '\n')
+    (HERE/f'{out}.md').write_text('\n'.join(lines) + '\n')
 
 if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '--worker': worker(sys.argv[2], int(sys.argv[3]))
-    else: main()
+    else: main(*sys.argv[2:3] if sys.argv[1:2] == ['--out'] else [])

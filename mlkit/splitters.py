@@ -11,7 +11,7 @@ from .core import MlkitError
 from .features import check_time_order
 
 # %% auto #0
-__all__ = ['WINDOWS', 'TemporalSplit', 'fold_table', 'fold_settings', 'default_splitter']
+__all__ = ['WINDOWS', 'TemporalSplit', 'fold_table', 'fold_settings', 'default_splitter', 'test_share']
 
 # %% ../nbs/04a_splitters.ipynb #193ca53a
 WINDOWS = ('expanding', 'sliding', 'blocked')
@@ -147,3 +147,9 @@ def default_splitter(n_rows:int, freq:str|None, n_splits:int=5) -> TemporalSplit
     "Expanding folds sized by `fold_settings` for `n_rows` rows at `freq`."
     s = fold_settings(n_rows, freq, n_splits)
     return TemporalSplit(s['n_splits'], test_size=s['test_size'], min_train_size=2)
+
+# %% ../nbs/04a_splitters.ipynb #e91c61f9
+def test_share(n_rows:int, freq:str|None, n_splits:int=5) -> float:
+    "The share of the last rows the default folds test on: the training cut of a run, for checks that split once."
+    s = fold_settings(n_rows, freq, n_splits)
+    return s['n_splits'] * s['test_size'] / n_rows
