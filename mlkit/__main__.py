@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
-from .registry import add_models_parser, models_command
+from .registry import add_models_parser, aliases, models_command, register
 
 # %% auto #0
 __all__ = ['main']
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                    help='run folder name inside the reports folder (default: data name and time)')
     r.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
+    r.add_argument('--register', default=None, metavar='ROOT',
+                   help="after a complete run, register its exported model in the registry folder ROOT (e.g. models)")
     r.add_argument('--check', action='store_true',
                    help='check the options and the data, print what loading decided, write nothing')
     s = sub.add_parser('runs',
@@ -119,6 +121,11 @@ def main(argv=None) -> int:
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")
+    if args.register:
+        try: e = register(res.path, root=args.register)
+        except MlkitError as err: print(f"mlkit: error: {err}", file=sys.stderr); return 2
+        print(f"mlkit: registered {e['name']}@{e['version']} ({e['model']}) in {Path(args.register).resolve()}; "
+              f"champion: {e['name']}@{aliases(args.register, e['name'])['champion']}")
     return 0
 
 # %% ../nbs/cli.ipynb #4f86752c

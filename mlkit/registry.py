@@ -16,7 +16,7 @@ from .export import ShippedModel
 
 # %% auto #0
 __all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'is_allowed', 'check_types', 'check_name', 'parse_ref',
-           'sha256_bytes', 'aliases', 'resolve', 'register', 'set_alias', 'list_models', 'verify', 'load_model',
+           'sha256_bytes', 'aliases', 'set_alias', 'resolve', 'register', 'list_models', 'verify', 'load_model',
            'add_models_parser', 'models_command']
 
 # %% ../nbs/06a_registry.ipynb #6e8832fd
@@ -75,6 +75,19 @@ def aliases(root, name:str) -> dict:
     p = Path(root)/name/'aliases.json'
     return json.loads(p.read_text()) if p.exists() else {}
 
+def set_alias(name:str, version:int, alias:str, root='models') -> dict:
+    "Point `alias` of `name` at `version` (which must exist); returns the aliases."
+    check_name(alias, 'alias')
+    version = int(version)
+    _entry(root, check_name(name), version)
+    known = aliases(root, name)
+    before = known.get(alias)
+    known[alias] = version
+    write_json(Path(root)/name/'aliases.json', known)
+    with open(Path(root)/name/'aliases.log', 'a') as f:
+        f.write(json.dumps(dict(time=_now(), alias=alias, before=before, after=version)) + '\n')
+    return known
+
 def resolve(ref:str, root='models') -> dict:
     "The registry entry a reference `NAME`, `NAME@VERSION` or `NAME@ALIAS` points at."
     name, at = parse_ref(ref)
@@ -123,22 +136,10 @@ def register(run_dir, name:str|None=None, root='models') -> dict:
     for fname, blob in (('pipeline.skops', data), ('card.json', card_bytes)): (d/fname).write_bytes(blob)
     write_json(d/'entry.json', entry)
     for p in d.iterdir(): os.chmod(p, 0o444)  # a version never changes
+    if 'champion' not in aliases(root, name): set_alias(name, version, 'champion', root)  # the first is served
     return entry
 
 # %% ../nbs/06a_registry.ipynb #faec4fee
-def set_alias(name:str, version:int, alias:str, root='models') -> dict:
-    "Point `alias` of `name` at `version` (which must exist); returns the aliases."
-    check_name(alias, 'alias')
-    version = int(version)
-    _entry(root, check_name(name), version)
-    known = aliases(root, name)
-    before = known.get(alias)
-    known[alias] = version
-    write_json(Path(root)/name/'aliases.json', known)
-    with open(Path(root)/name/'aliases.log', 'a') as f:
-        f.write(json.dumps(dict(time=_now(), alias=alias, before=before, after=version)) + '\n')
-    return known
-
 def list_models(root='models') -> pd.DataFrame:
     "Every registered version: name, version, model, aliases, run, sha256 (first 12 digits), registration time."
     rows = []
