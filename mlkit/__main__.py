@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
-from .registry import add_models_parser, aliases, models_command, register
+from .registry import add_models_parser, aliases, log_run, mlflow_register, models_command, register
 
 # %% auto #0
 __all__ = ['main']
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
     r.add_argument('--register', default=None, metavar='ROOT',
                    help="after a complete run, register its exported model in the registry folder ROOT (e.g. models)")
+    r.add_argument('--mlflow', default=None, metavar='URI',
+                   help='after a complete run, log it to MLflow at URI (default: $MLFLOW_TRACKING_URI when set)')
     r.add_argument('--check', action='store_true',
                    help='check the options and the data, print what loading decided, write nothing')
     s = sub.add_parser('runs',
@@ -121,11 +123,15 @@ def main(argv=None) -> int:
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")
-    if args.register:
-        try: e = register(res.path, root=args.register)
-        except MlkitError as err: print(f"mlkit: error: {err}", file=sys.stderr); return 2
-        print(f"mlkit: registered {e['name']}@{e['version']} ({e['model']}) in {Path(args.register).resolve()}; "
-              f"champion: {e['name']}@{aliases(args.register, e['name'])['champion']}")
+    uri = args.mlflow or os.environ.get('MLFLOW_TRACKING_URI')
+    try:
+        if uri: print(f"mlkit: logged to MLflow at {uri}: run {log_run(res.path, uri)}")
+        if args.register:
+            e = register(res.path, root=args.register)
+            print(f"mlkit: registered {e['name']}@{e['version']} ({e['model']}) in {Path(args.register).resolve()}; "
+                  f"champion: {e['name']}@{aliases(args.register, e['name'])['champion']}")
+            if uri: print(f"mlkit: registered in MLflow: {e['name']} version {mlflow_register(e, uri)}")
+    except MlkitError as err: print(f"mlkit: error: {err}", file=sys.stderr); return 2
     return 0
 
 # %% ../nbs/cli.ipynb #4f86752c

@@ -306,12 +306,11 @@ class ShippedModel:
 
 # %% ../nbs/06_export.ipynb #ce5f0076
 def save_model(folder, pipe:ForecastPipeline, card:dict) -> dict:
-    "Write `folder/pipeline.skops` and `folder/card.json`; returns the paths and the types loading must trust."
+    "Write `folder/pipeline.skops` and `folder/card.json`; returns their paths."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    data = sio.dumps(pipe)
-    (folder/'pipeline.skops').write_bytes(data)
+    sio.dump(pipe, folder/'pipeline.skops')
     write_json(folder/'card.json', card)
-    return dict(pipeline=folder/'pipeline.skops', card=folder/'card.json', trusted=sio.get_untrusted_types(data=data))
+    return dict(pipeline=folder/'pipeline.skops', card=folder/'card.json')
 
 # %% ../nbs/06_export.ipynb #b6700b6c
 def run_evidence(run:Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, list[Finding]]:

@@ -87,3 +87,37 @@ def test_cli_commands(tmp_path, capsys):
     assert main(['models', 'show', 'demo@9', '--root', root]) == 2
     assert main(['models', 'register', str(tmp_path), '--root', root]) == 2  # no model/ there
     assert 'no exported model' in capsys.readouterr().err
+
+def test_mlflow_logs_the_run_and_registers_the_model(tmp_path):
+    "Against a real local MLflow store (SQLite): parameters, metrics per model and fold, findings, report, model."
+    mlflow = pytest.importorskip('mlflow')
+    import pandas as pd
+    from mlkit.core import write_json
+    from mlkit.registry import log_run, mlflow_register
+    run, _, _ = toy_run(tmp_path/'run')
+    write_json(run/'manifest.json', dict(parameters=dict(target='y', seed=0, run_dir=str(run)), git_commit='abc',
+                                         data=dict(sha256='0' * 64), status='complete'))
+    write_json(run/'findings.json', [dict(check='overfitting', severity='warning', column=None, message='m',
+                                          evidence={})])
+    (run/'index.html').write_text('<html>report</html>')
+    (run/'artifacts').mkdir()
+    pd.DataFrame({'model': ['ridge', 'ridge', 'naive', 'naive'], 'fold': [0, 1, 0, 1], 'is_baseline': [0, 0, 1, 1],
+                  'mae': [1., 2, 3, 4]}).to_parquet(run/'artifacts'/'backtest_scores.parquet')
+    uri = f"sqlite:///{tmp_path/'mlflow.db'}"
+    e = register(run, root=tmp_path/'models')
+    log_run(run, uri, artifacts=tmp_path/'mlartifacts')  # files beside the store, not in ./mlruns
+    assert main(['models', 'register', str(run), '--root', str(tmp_path/'models'), '--mlflow', uri]) == 0
+    logged = json.loads((run/'mlflow.json').read_text())
+    r = mlflow.MlflowClient(uri).get_run(logged['run_id'])
+    assert r.data.params['target'] == 'y' and 'run_dir' not in r.data.params
+    assert r.data.metrics['findings.warning'] == 1 and r.data.tags['mlkit.git_commit'] == 'abc'
+    history = mlflow.MlflowClient(uri).get_metric_history(logged['run_id'], 'fold.ridge.mae')
+    assert [(m.step, m.value) for m in history] == [(0, 1.), (1, 2.)]
+    arts = {a.path for a in mlflow.MlflowClient(uri).list_artifacts(logged['run_id'], 'report')}
+    assert 'report/index.html' in arts
+    models = {a.path for a in mlflow.MlflowClient(uri).list_artifacts(logged['run_id'], 'model')}
+    assert {'model/pipeline.skops', 'model/card.json'} <= models
+    assert (tmp_path/'mlartifacts').is_dir()
+    assert mlflow_register(e, uri) == 2  # the same run again: a second MLflow version of the name
+    mv = mlflow.MlflowClient(uri).get_model_version('toy-y', '1')
+    assert mv.tags['mlkit.sha256'] == e['sha256'] and mv.run_id == logged['run_id']
