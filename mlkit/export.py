@@ -17,7 +17,7 @@ from .core import (Finding, MlkitError, Run, write_json, package_versions, git_c
                         to_jsonable)
 from .backtest import LastValue, default_models, has_value
 from .evaluation import backtest_results, compare_to_baselines, drop_missing_targets, evaluate, higher_is_better
-from .features import PastFeatures, lag_on_grid, on_grid, time_positions, with_target_values
+from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
 from .repair import FRAME_ACTIONS, Decision, apply_plan, plan_from_records, plan_records, row_ranges, run_plan
 
 # %% auto #0
@@ -330,6 +330,10 @@ def pipeline_for(run:Run, model:str, summary:dict, pf:PastFeatures, columns) -> 
     "The unfitted pipeline of `model` (a candidate or baseline of the backtest in `summary`) on `run`'s raw data."
     ds, plan = run.dataset, run_plan(run)
     h, m = int(summary['horizon']), seasonal_period(ds.freq)
+    if isinstance(pf.holidays, str):  # the calendar's dates, computed once (a rule calendar costs ~0.1 s per request)
+        t = ds.frame[ds.time_col]
+        pf = copy.copy(pf)
+        pf.holidays = [str(d.date()) for d in holiday_dates(pf.holidays, t.min(), t.max() + pd.DateOffset(years=30))]
     if model in summary['models']:
         est, inputs = clone(default_models(ds.task, run.cfg.seed, plan_records(plan))[model]), pf
     elif model in BASELINE_LAGS:

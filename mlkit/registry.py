@@ -191,7 +191,8 @@ def _mlflow(uri:str):
     try: import mlflow
     except ImportError:
         raise MlkitError("MLflow logging was asked for but mlflow is not installed",
-                         "pip install mlflow-skinny sqlalchemy alembic, or drop --mlflow and MLFLOW_TRACKING_URI") from None
+                         "pip install mlflow-skinny sqlalchemy alembic, or drop --mlflow and "
+                         "MLFLOW_TRACKING_URI") from None
     mlflow.set_tracking_uri(uri)
     return mlflow
 
