@@ -116,11 +116,12 @@ class ForecastPipeline:
         return has_value(clean[self.target]) & (pos >= self.warmup)
 
     def fit(self, frame:pd.DataFrame) -> ForecastPipeline:
-        "Fit the model on every row of raw `frame` with a known target; keep the target's running sums."
+        "Fit the model on every row of raw `frame` with a known target; keep the target (the past of requests)."
         clean = self.clean(frame)
         self.past_times_ = pd.DatetimeIndex(clean[self.time_col]).as_unit('ns').asi8  # UTC nanoseconds
         y = clean[self.target]
-        self.past_target_ = y.to_numpy(float) if pd.api.types.is_numeric_dtype(y) else y.astype(object).tolist()
+        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)  # as `PastFeatures`
+        self.past_target_ = y.to_numpy(float) if numeric else y.astype(object).tolist()
         keep = self.training_rows(clean)
         X, y = self.inputs(frame), clean[self.target]
         with threadpool_limits(1): self.model.fit(X[keep], y[keep].to_numpy())

@@ -92,3 +92,21 @@ def test_choice_is_honest():
     with pytest.raises(MlkitError): choose_model(metrics, tests, 'mae', forced='svm')
     auc = metrics.assign(metric='roc_auc', value=[.7, .8, .75, .5])
     assert choose_model(auc, tests.assign(p_value=.01), 'roc_auc')['model'] == 'ridge'  # higher is better
+
+def test_short_history_gives_the_training_features_to_the_last_bit():
+    "Features from the minimum history equal those from the whole past, for a numeric and a boolean target."
+    from mlkit.backtest import default_models
+    from mlkit.export import ForecastPipeline
+    from mlkit.features import PastFeatures
+    from modeltools import toy_frame
+    for task, y in (('regression', None), ('classification', lambda f: f['y'] > 0)):
+        raw = toy_frame(300)
+        if y is not None: raw['y'] = y(raw)
+        pf = PastFeatures('t', 'y', freq='h', lags=[1, 2, 24], windows=[3, 12]).fit(raw)
+        pipe = ForecastPipeline('t', 'y', task, [], pf, list(pf.get_feature_names_out()),
+                                default_models(task)['logistic' if y is not None else 'ridge'], warmup=24).fit(raw)
+        need = pipe.history_rows()
+        assert need == 24
+        whole, recent = pipe.inputs(raw).iloc[-40:], pipe.inputs(raw.iloc[-40 - need:]).iloc[-40:]
+        assert (whole.to_numpy() == recent.to_numpy()).all(), task
+        assert pipe.predict(raw.iloc[-40 - need:], 40).equals(pipe.predict(raw, 40)), task
