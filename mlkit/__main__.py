@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                        help='list the runs in a reports folder with their state (running, complete, failed, '
                        'interrupted)')
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
+    _serve_parser(sub)
     return p
 
 def _config(args) -> RunConfig:
@@ -93,6 +94,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command == 'runs': return _runs(args)
+        if args.command == 'serve': return _serve(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
@@ -116,6 +118,23 @@ def main(argv=None) -> int:
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")
+    return 0
+
+# %% ../nbs/cli.ipynb #3853f6f3
+def _serve_parser(sub):
+    "The options of `mlkit serve`."
+    v = sub.add_parser('serve', help='serve a registered model over HTTP (POST /predict; docs at /docs)')
+    v.add_argument('ref', help='NAME@ALIAS or NAME@VERSION of the registry, e.g. bike@champion')
+    v.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default: 127.0.0.1; 0.0.0.0 in a container)')
+    v.add_argument('--port', default=8000, type=int, help='TCP port (default: 8000)')
+    v.add_argument('--models', default='models', help='registry folder (default: ./models)')
+    v.add_argument('--log', default=None, help='prediction log (default: <models>/<name>/predictions.jsonl)')
+
+def _serve(args) -> int:
+    "`mlkit serve`: serve a registered model until stopped (FastAPI is imported only here)."
+    from mlkit.serve import serve
+    serve(args.ref, args.host, args.port, args.models, args.log)
     return 0
 
 # %% ../nbs/cli.ipynb #4f86752c
