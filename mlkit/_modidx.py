@@ -475,6 +475,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mlkit.serve._row_dict': ('serve.html#_row_dict', 'mlkit/serve.py'),
                              'mlkit.serve._target_type': ('serve.html#_target_type', 'mlkit/serve.py'),
                              'mlkit.serve._typed_column': ('serve.html#_typed_column', 'mlkit/serve.py'),
+                             'mlkit.serve._whole': ('serve.html#_whole', 'mlkit/serve.py'),
                              'mlkit.serve.card_time_zone': ('serve.html#card_time_zone', 'mlkit/serve.py'),
                              'mlkit.serve.column_type': ('serve.html#column_type', 'mlkit/serve.py'),
                              'mlkit.serve.create_app': ('serve.html#create_app', 'mlkit/serve.py'),

@@ -12,7 +12,8 @@ from typing_extensions import TypedDict
 import numpy as np, pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime, ValidationError, create_model
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, NaiveDatetime, ValidationError,
+                      create_model)
 from starlette.concurrency import run_in_threadpool
 from .core import MlkitError, to_jsonable
 
@@ -34,13 +35,18 @@ def _category_type(categories):
     kinds = [t for t in (str, bool, int, float) if any(type(c) is t for c in categories or ())] or [str]
     return _JSON_TYPES[kinds[0]] if len(kinds) == 1 else Union[tuple(_JSON_TYPES[k] for k in kinds)]
 
+def _whole(v):
+    "A float without fraction as the int it is (JSON does not tell 12.0 from 12); anything else unchanged."
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
 def column_type(col:dict, # an `input_schema` entry of a model card
                 aware:bool=False): # timestamps carry a UTC offset (as in training) or not
     "The strict pydantic type of one value of `col`: within its hard bounds, `None` allowed only if nullable."
     bounds = {k: col[b] for k, b in (('ge', 'hard_min'), ('le', 'hard_max')) if col.get(b) is not None}
     d = col['dtype']
     if d == 'float': t = Annotated[float, Field(strict=True, allow_inf_nan=False, **bounds)]
-    elif d == 'int': t = Annotated[int, Field(strict=True, **bounds)]
+    elif d == 'int': t = Annotated[int, Field(strict=True, **(dict(ge=-2**53, le=2**53) | bounds)),
+                                   BeforeValidator(_whole)]
     elif d == 'bool': t = _JSON_TYPES[bool]
     elif d == 'category': t = _category_type(col.get('categories'))
     elif d == 'datetime': t = Annotated[AwareDatetime if aware else NaiveDatetime, Field(strict=True)]

@@ -113,10 +113,14 @@ def test_extra_column(client, model, log_path):
     assert fields(refused(client, model, log_path, b)) == ['rows[0].y']
     assert fields(refused(client, model, log_path, body() | dict(horizon=3))) == ['horizon']
 
-@pytest.mark.parametrize('column,value', [('temp', '10.5'), ('visitors', 12.0), ('visitors', True),
+@pytest.mark.parametrize('column,value', [('temp', '10.5'), ('visitors', 12.5), ('visitors', True), ('visitors', 2**60),
                                           ('workingday', 1), ('weather', 3), ('ts', 1704067200), ('ts', 'monday')])
 def test_wrong_type(client, model, log_path, column, value):
     assert fields(refused(client, model, log_path, body(**{column: value}))) == [f'rows[0].{column}']
+
+def test_a_whole_float_is_an_int(client, model):
+    assert client.post('/predict', json=body(visitors=12.0)).status_code == 200
+    assert model.calls[-1][0]['visitors'].dtype == 'int64'
 
 def test_null_and_nan_where_not_allowed(client, model, log_path):
     assert fields(refused(client, model, log_path, body(hum=None))) == ['rows[0].hum']
@@ -196,3 +200,40 @@ def test_a_wrong_number_of_predictions_is_not_returned(model, log_path):
     model.predict = lambda rows, history: pd.DataFrame({'prediction': [1.0, 2.0]})
     r = TestClient(create_app(model, log_path), raise_server_exceptions=False).post('/predict', json=body())
     assert r.status_code == 500 and not log_path.exists()
+
+# --- generated requests
+
+def on_the_grid(case):
+    "`case` with its timestamps made consecutive hours (history first), so that valid bodies reach the model."
+    b = case.body
+    if isinstance(b, dict) and all(isinstance(b.get(k), list) for k in ('rows', 'history')):
+        rows = [r for r in b['history'] + b['rows'] if isinstance(r, dict)]
+        for i, r in enumerate(rows): r['ts'] = (pd.Timestamp('2024-03-01') + i * pd.Timedelta('1h')).isoformat()
+    return case
+
+def test_schemathesis_finds_no_server_error(tmp_path):
+    "Over 1,000 requests generated from the OpenAPI spec, valid and invalid: every answer documented, none a 5xx."
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
+                                     status_code_conformance)
+    from schemathesis.specs.openapi.checks import negative_data_rejection
+    schema = schemathesis.openapi.from_asgi('/openapi.json', create_app(ToyModel(), tmp_path/'predictions.jsonl'))
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    positive, negative = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
+    counts, statuses = {}, {}
+    for op in (r.ok() for r in schema.get_all_operations()):
+        for mode in (positive, negative) if op.method == 'post' else (positive,):
+            strategy = op.as_strategy(generation_mode=mode)
+            @settings(max_examples=500 if op.method == 'post' else 20, deadline=None, database=None,
+                      derandomize=True, suppress_health_check=list(HealthCheck))
+            @given(case=strategy.map(on_the_grid) if mode == positive else strategy)
+            def call(case):
+                response = case.call()
+                case.validate_response(response, checks=checks + [negative_data_rejection] * (mode == negative))
+                counts[op.label] = counts.get(op.label, 0) + 1
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            call()
+    assert sum(counts.values()) >= 1_000 and counts['POST /predict'] >= 1_000, counts
+    assert not any(s >= 500 for s in statuses), statuses
+    assert statuses.get(200, 0) > 100 and statuses.get(422, 0) > 100, statuses  # valid and refused requests were made
