@@ -9,6 +9,7 @@ from pathlib import Path
 from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
+from .registry import add_models_parser, models_command
 
 # %% auto #0
 __all__ = ['main']
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                        help='list the runs in a reports folder with their state (running, complete, failed, '
                        'interrupted)')
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
+    add_models_parser(sub)
     _serve_parser(sub)
     return p
 
@@ -94,6 +96,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command == 'runs': return _runs(args)
+        if args.command == 'models': return models_command(args)
         if args.command == 'serve': return _serve(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
