@@ -50,3 +50,35 @@ def history(end:int, n:int=3, task:str='regression') -> list[dict]:
 def body(start:int=10, n_rows:int=1, task:str='regression', **row_values) -> dict:
     "A valid request: `n_rows` rows from hour `start` and the history before them."
     return dict(rows=[row(i, **row_values) for i in range(start, start + n_rows)], history=history(start, task=task))
+
+def bike_model(version:int=1):
+    "A real `ShippedModel` on the bundled daily Bike Sharing data: past-only features and gradient boosting, fitted."
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from mlkit.core import RunConfig, load_dataset
+    from mlkit.export import ForecastPipeline, ShippedModel, column_schema, history_need, input_columns
+    from mlkit.features import PastFeatures, make_features
+    ds = load_dataset(RunConfig(data='bike_sharing_daily', target='cnt'))
+    pf = PastFeatures(ds.time_col, ds.target, freq=ds.freq, known_cols=['season', 'holiday', 'weekday', 'workingday'])
+    feats = make_features(ds.frame, pf)
+    columns = [c for c in feats.columns if c not in (ds.time_col, ds.target)]
+    model = HistGradientBoostingRegressor(max_iter=50, random_state=0)
+    pipe = ForecastPipeline(ds.time_col, ds.target, ds.task, [], pf, columns, model, warmup=max(pf.lags_)).fit(ds.frame)
+    card = dict(name='bike-cnt', task=ds.task, target=ds.target, time_col=ds.time_col, freq=ds.freq, horizon=1,
+                classes=None, history=history_need(pipe.history_rows(), ds.freq),
+                input_schema=[column_schema(ds.frame[c]) for c in input_columns(ds.frame, pipe)])
+    return ShippedModel('bike-cnt', version, card, pipe), ds.frame
+
+def register_bike(tmp_path) -> tuple:
+    "A registry in `tmp_path/models` with `bike_model` as bike-cnt@champion; (registry folder, model, frame)."
+    from mlkit.export import save_model
+    from mlkit.registry import register, set_alias
+    model, frame = bike_model()
+    save_model(tmp_path/'run'/'model', model.pipeline, model.card)
+    entry = register(tmp_path/'run', root=tmp_path/'models')
+    set_alias(entry['name'], entry['version'], 'champion', root=tmp_path/'models')
+    return tmp_path/'models', model, frame
+
+def as_json_rows(df:pd.DataFrame, time_col:str) -> list[dict]:
+    "Rows of a frame as JSON values: timestamps as ISO text, missing values as null."
+    out = df.assign(**{time_col: df[time_col].map(pd.Timestamp.isoformat)}).astype(object)
+    return out.where(out.notna(), None).to_dict('records')

@@ -1,11 +1,15 @@
 """The HTTP API of `mlkit.serve`: every endpoint, each kind of bad request, generated requests, the prediction log."""
-import json
-import pandas as pd
+import json, os, re, socket, subprocess, sys, time
+from pathlib import Path
+import httpx, numpy as np, pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from mlkit.backtest import fold_settings
 from mlkit.core import MlkitError
 from mlkit.serve import create_app
-from servetools import ToyModel, body, history
+from servetools import ToyModel, as_json_rows, body, history, register_bike
+
+ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def model(): return ToyModel()
@@ -237,3 +241,71 @@ def test_schemathesis_finds_no_server_error(tmp_path):
     assert sum(counts.values()) >= 1_000 and counts['POST /predict'] >= 1_000, counts
     assert not any(s >= 500 for s in statuses), statuses
     assert statuses.get(200, 0) > 100 and statuses.get(422, 0) > 100, statuses  # valid and refused requests were made
+
+# --- a real model: parity, and `mlkit serve` over HTTP
+
+@pytest.fixture(scope='module')
+def registry(tmp_path_factory): return register_bike(tmp_path_factory.mktemp('registry'))
+
+def test_parity_with_the_pipeline_on_the_last_fold(registry, tmp_path):
+    "Served one row at a time with the history the card asks for, the last fold equals the pipeline on the whole data."
+    models, model, frame = registry
+    card, n = model.card, fold_settings(len(frame), model.card['freq'])['test_size']  # the backtest's last fold
+    cols = [c['column'] for c in card['input_schema']]
+    expected = model.pipeline.predict(frame[cols], n)['prediction'].to_numpy()
+    client, need, served = TestClient(create_app(model, tmp_path/'predictions.jsonl')), card['history']['rows'], []
+    for i in range(len(frame) - n, len(frame)):
+        rows = frame.iloc[[i]][[c for c in cols if c != card['target']]]
+        r = client.post('/predict', json=dict(rows=as_json_rows(rows, card['time_col']),
+                                              history=as_json_rows(frame.iloc[i - need:i][cols], card['time_col'])))
+        assert r.status_code == 200 and r.json()['warnings'] == [[]], r.text
+        served += r.json()['predictions']
+    assert n == 28 and np.abs(np.array(served) - expected).max() <= 1e-9 * np.abs(expected).max()
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def docker_command() -> list[str]:
+    "The command the Dockerfile runs: its ENTRYPOINT followed by its CMD."
+    text = (ROOT/'Dockerfile').read_text()
+    return [a for k in ('ENTRYPOINT', 'CMD') for a in json.loads(re.search(rf'^{k} (\[.*\])$', text, re.M)[1])]
+
+def test_the_docker_command_serves_over_http(registry, tmp_path):
+    "The Dockerfile's command, with the registry, port and a loopback address of this machine, serves over HTTP."
+    models, model, frame = registry
+    cmd = docker_command()
+    assert cmd[:2] == ['mlkit', 'serve'] and cmd[-1].endswith('@champion')
+    port = free_port()
+    swap = {'/models': str(models), '0.0.0.0': '127.0.0.1', '8000': str(port)}
+    cmd = [str(Path(sys.executable).parent/'mlkit')] + [swap.get(a, a) for a in cmd[1:-1]] + ['bike-cnt@champion']
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=os.environ | {'PYTHONPATH': str(ROOT)})
+    url = f'http://127.0.0.1:{port}'
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f'{url}/ready', timeout=2).status_code == 200: break
+            except httpx.TransportError: time.sleep(0.2)
+            assert proc.poll() is None, proc.stdout.read()
+        card, need = model.card, model.card['history']['rows']
+        cols = [c['column'] for c in card['input_schema']]
+        rows = frame.iloc[[-1]][[c for c in cols if c != card['target']]]
+        hist = frame.iloc[-1 - need:-1][cols]
+        r = httpx.post(f'{url}/predict', json=dict(rows=as_json_rows(rows, card['time_col']),
+                                                   history=as_json_rows(hist, card['time_col'])), timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()['version'] == '1' and r.json()['predictions'] == pytest.approx(
+            model.predict(rows, hist)['prediction'].tolist())
+        assert httpx.post(f'{url}/predict', json=dict(rows=[], history=[]), timeout=30).status_code == 422
+        assert httpx.get(f'{url}/metadata', timeout=5).json()['name'] == 'bike-cnt'
+        log = pd.read_json(models/'bike-cnt'/'predictions.jsonl', lines=True, dtype=False)
+        assert log['request_id'].tolist() == [r.json()['request_id']]
+    finally:
+        proc.terminate(); out = proc.communicate(timeout=30)[0]
+    assert 'serving bike-cnt version 1 on http://127.0.0.1' in out
+
+def test_serve_refuses_an_unknown_model(registry):
+    r = subprocess.run([sys.executable, '-m', 'mlkit', 'serve', 'nope@champion', '--models', str(registry[0])],
+                       capture_output=True, text=True, env=os.environ | {'PYTHONPATH': str(ROOT)}, timeout=120)
+    assert r.returncode == 2 and "no model named 'nope'" in r.stderr
