@@ -48,13 +48,9 @@ def start(cmd:list, port:int, env:dict) -> subprocess.Popen:
             time.sleep(0.1)
     proc.kill(); raise RuntimeError(f'{cmd} did not start')
 
-def jsonable(df:pd.DataFrame, tcol:str) -> list[dict]:
-    "Rows as JSON values: timestamps as ISO text, missing as null."
-    out = df.assign(**{tcol: df[tcol].map(pd.Timestamp.isoformat)}).astype(object)
-    return out.where(out.notna(), None).to_dict('records')
-
 def payloads(model, frame:pd.DataFrame, sizes:list) -> dict:
     "size -> request body: the last `size` rows with a target, and the history the card asks for before them."
+    from mlkit.serve import json_rows
     card = model.card
     cols = [c['column'] for c in card['input_schema']]
     need, tcol, y = card['history']['rows'], card['time_col'], card['target']
@@ -62,7 +58,7 @@ def payloads(model, frame:pd.DataFrame, sizes:list) -> dict:
     for n in sizes:
         end = len(frame)
         rows, hist = frame.iloc[end - n:end], frame.iloc[end - n - need:end - n]
-        out[n] = dict(rows=jsonable(rows[[c for c in cols if c != y]], tcol), history=jsonable(hist[cols], tcol))
+        out[n] = dict(rows=json_rows(rows[[c for c in cols if c != y]], tcol), history=json_rows(hist[cols], tcol))
     return out
 
 def measure(client, url:str, body:dict, n:int, warmup:int) -> np.ndarray:

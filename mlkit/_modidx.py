@@ -536,10 +536,12 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mlkit.serve.default_log_path': ('serve.html#default_log_path', 'mlkit/serve.py'),
                              'mlkit.serve.exog_columns': ('serve.html#exog_columns', 'mlkit/serve.py'),
                              'mlkit.serve.field_path': ('serve.html#field_path', 'mlkit/serve.py'),
+                             'mlkit.serve.json_rows': ('serve.html#json_rows', 'mlkit/serve.py'),
                              'mlkit.serve.request_frames': ('serve.html#request_frames', 'mlkit/serve.py'),
                              'mlkit.serve.request_model': ('serve.html#request_model', 'mlkit/serve.py'),
                              'mlkit.serve.request_schema': ('serve.html#request_schema', 'mlkit/serve.py'),
                              'mlkit.serve.row_warnings': ('serve.html#row_warnings', 'mlkit/serve.py'),
                              'mlkit.serve.serve': ('serve.html#serve', 'mlkit/serve.py'),
+                             'mlkit.serve.served_predictions': ('serve.html#served_predictions', 'mlkit/serve.py'),
                              'mlkit.serve.time_problems': ('serve.html#time_problems', 'mlkit/serve.py'),
                              'mlkit.serve.validation_problems': ('serve.html#validation_problems', 'mlkit/serve.py')}}}

@@ -77,8 +77,3 @@ def register_bike(tmp_path) -> tuple:
     entry = register(tmp_path/'run', root=tmp_path/'models')
     set_alias(entry['name'], entry['version'], 'champion', root=tmp_path/'models')
     return tmp_path/'models', model, frame
-
-def as_json_rows(df:pd.DataFrame, time_col:str) -> list[dict]:
-    "Rows of a frame as JSON values: timestamps as ISO text, missing values as null."
-    out = df.assign(**{time_col: df[time_col].map(pd.Timestamp.isoformat)}).astype(object)
-    return out.where(out.notna(), None).to_dict('records')
