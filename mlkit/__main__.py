@@ -131,7 +131,8 @@ def _serve_parser(sub):
     v.add_argument('--host', default='127.0.0.1',
                    help='address to listen on (default: 127.0.0.1; 0.0.0.0 in a container)')
     v.add_argument('--port', default=8000, type=int, help='TCP port (default: 8000)')
-    v.add_argument('--models', default='models', help='registry folder (default: ./models)')
+    v.add_argument('--models', '--root', dest='models', default='models',
+                   help='registry folder (default: ./models; --root as in `mlkit models`)')
     v.add_argument('--log', default=None, help='prediction log (default: <models>/<name>/predictions.jsonl)')
 
 def _serve(args) -> int:

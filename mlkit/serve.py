@@ -127,21 +127,21 @@ def validation_problems(err:ValidationError) -> list[dict]:
     return out
 
 # %% ../nbs/06b_serve.ipynb #955d66ec
-def _typed_column(values:pd.Series, dtype:str, tz:str|None) -> pd.Series:
-    "A request column with its training dtype (a column with missing values keeps them as NaN or None)."
-    if dtype == 'datetime': return pd.to_datetime(values, utc=True).dt.tz_convert(tz) if tz else pd.to_datetime(values)
-    if dtype == 'float': return values.astype(float)
-    if dtype in ('int', 'bool') and values.notna().all(): return values.astype(dtype)
-    return values
+def _typed_column(values:list, dtype:str, tz:str|None):
+    "A request column as an array of its training dtype (numbers with a missing value as floats with NaN)."
+    if dtype == 'datetime': return pd.to_datetime(values, utc=True).tz_convert(tz) if tz else pd.to_datetime(values)
+    if dtype == 'float' or dtype == 'int' and None in values: return np.array(values, dtype=float)
+    if dtype in ('int', 'bool') and None not in values: return np.array(values, dtype='int64' if dtype == 'int' else bool)
+    return values  # text (and booleans with a missing value): pandas infers the dtype as it did when loading
 
 def request_frames(req:BaseModel, card:dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(rows, history) of a validated request as DataFrames with the training columns and dtypes."
     dtypes = {c['column']: c['dtype'] for c in card['input_schema']} | {card['time_col']: 'datetime'}
     dtypes.setdefault(card['target'], 'category' if card['task'] == 'classification' else 'float')
     exog, tz = exog_columns(card), card_time_zone(card)
-    def frame(rows, cols):
-        df = pd.DataFrame.from_records(rows, columns=cols)
-        return df.assign(**{c: _typed_column(df[c], dtypes[c], tz) for c in cols})
+    # column by column from the validated dicts: one array each, no per-cell conversion in pandas
+    def frame(rows, cols): return pd.DataFrame({c: _typed_column([r[c] for r in rows], dtypes[c], tz) for c in cols},
+                                               columns=cols)
     return (frame(req.rows, [card['time_col'], *exog]),
             frame(req.history, [card['time_col'], card['target'], *exog]))
 
@@ -178,20 +178,21 @@ def row_warnings(rows:pd.DataFrame, history:pd.DataFrame, card:dict) -> list[lis
     for c in card['input_schema']:
         name = c['column']
         if name not in rows.columns or name == card['time_col']: continue
-        v = rows[name]
         if c['dtype'] in ('float', 'int'):
-            x = v.astype(float)
+            x = np.asarray(rows[name], dtype=float)  # NaN (missing) is neither below nor above
             if c.get('min') is not None:
                 _flag(out, x < c['min'], name, 'below_training_range', f'{name} is below the range seen in training')
             if c.get('max') is not None:
                 _flag(out, x > c['max'], name, 'above_training_range', f'{name} is above the range seen in training')
         elif c['dtype'] == 'category' and c.get('categories') is not None:
-            _flag(out, v.notna() & ~v.isin(c['categories']), name, 'unseen_category',
+            v = rows[name].to_numpy(object)
+            _flag(out, ~pd.isna(v) & ~np.isin(v, c['categories']), name, 'unseen_category',
                   f'{name} has a value not seen in training')
+    if not len(history): return out  # a model that needs no history (a mean)
     try: reach = card['horizon'] * pd.Timedelta(pd.tseries.frequencies.to_offset(card['freq']))
     except (TypeError, ValueError): return out  # a calendar frequency (months) has no fixed length
     t = card['time_col']
-    _flag(out, (rows[t] - history[t].iloc[-1] > reach).to_numpy(), None, 'target_unknown',
+    _flag(out, rows[t].to_numpy() - history[t].to_numpy()[-1] > reach.to_timedelta64(), None, 'target_unknown',
           f"the target {card['horizon']} step(s) before this row is not in the history: its lag features are missing")
     return out
 
@@ -306,7 +307,6 @@ def create_app(model, # a `mlkit.export.ShippedModel` (or any object with its fi
                   description=f"Predictions of {card['task']} model {model.name!r} (version {model.version}) of "
                   f"{card['target']!r}, {card['horizon']} step(s) ahead. Every prediction is logged to "
                   f"{plog.path}.")
-    app.state.model, app.state.log = model, plog
 
     @app.exception_handler(Exception)
     async def _backstop(request:Request, exc:Exception):

@@ -186,6 +186,12 @@ def test_wrong_content_type(client, model, log_path):
     assert fields(problems) == ['content-type']
     assert refused(client, model, log_path, data={'rows': 'x'}, status=415)[0][0] == 'content-type'
 
+def test_a_model_without_history(log_path):
+    model = ToyModel(history_rows=0)
+    model.predict = lambda rows, history: pd.DataFrame({'prediction': [4.0] * len(rows)})
+    r = TestClient(create_app(model, log_path)).post('/predict', json=dict(rows=body(n_rows=2)['rows'], history=[]))
+    assert r.status_code == 200 and r.json()['predictions'] == [4.0, 4.0] and r.json()['warnings'] == [[], []]
+
 def test_errors_the_model_reports_are_refusals(model, log_path):
     def refuse(rows, history): raise MlkitError('history has a gap of 3 days', 'send the rows of the gap')
     model.predict = refuse
