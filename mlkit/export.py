@@ -5,7 +5,7 @@ target, saved with skops beside its model card."""
 
 # %% ../nbs/06_export.ipynb #262c4346
 from __future__ import annotations
-import re
+import copy, re
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -13,11 +13,11 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from threadpoolctl import threadpool_limits
-from .core import Finding, MlkitError, Run, write_json, package_versions, git_commit, seasonal_period
+from .core import (Finding, MlkitError, Run, write_json, package_versions, git_commit, seasonal_period,
+                        to_jsonable)
 from .backtest import LastValue, default_models, has_value
 from .evaluation import backtest_results, compare_to_baselines, drop_missing_targets, evaluate, higher_is_better
-from .features import (PastFeatures, lag_on_grid, on_grid, time_positions, with_target_values,
-                            _target_series)
+from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
 from .repair import FRAME_ACTIONS, Decision, apply_plan, plan_from_records, plan_records, row_ranges, run_plan
 
 # %% auto #0
@@ -85,32 +85,30 @@ class ForecastPipeline:
         "`frame` after the frame decisions, an infinite target counted as missing."
         return with_target_values(apply_frame_plan(frame, self.plan, self.time_col), self.target)
 
-    def _expanding(self) -> list[tuple[str, str]]:
-        "(target series, feature) of the expanding means among the inputs."
-        if not isinstance(self.features, PastFeatures) or not self.features.expanding: return []
-        return [(y, f'{y}_expanding_mean') for y in self.features.target_series_
-                if f'{y}_expanding_mean' in self.columns]
-
     def inputs(self, frame:pd.DataFrame) -> pd.DataFrame:
         "The model's input for every row of raw `frame` (in time order)."
         clean = self.clean(frame)
         F = self.features.transform(clean)[self.columns]
         num = F.select_dtypes('number').columns
         F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
-        for y, name in self._expanding(): F[name] = self._full_expanding(clean, y, F[name])
-        return F
+        return self._with_training_past(clean, F)
 
-    def _full_expanding(self, clean:pd.DataFrame, y:str, mean:pd.Series) -> pd.Series:
-        "`mean` (expanding from `clean`'s first row) extended back over the training target before that row."
-        first = pd.Timestamp(clean[self.time_col].iloc[0]).as_unit('ns').value
-        k = int(np.searchsorted(self.prefix_times_, first, side='left'))
-        s0, n0 = (self.prefix_sums_[y][k - 1], self.prefix_counts_[y][k - 1]) if k else (0., 0.)
-        if not n0: return mean
-        pf, pos = self.features, time_positions(clean[self.time_col], self.features.freq_)
-        values = _target_series(clean[self.target]).reindex(columns=pf.target_series_, fill_value=0.)[y]
-        known = on_grid(values.notna().to_numpy(float), pos).shift(pf.horizon).fillna(0).cumsum().to_numpy()[pos]
-        total = np.where(known > 0, mean.to_numpy() * known, 0.)
-        return pd.Series((s0 + total) / (n0 + known), index=mean.index)
+    def _with_training_past(self, clean:pd.DataFrame, F:pd.DataFrame) -> pd.DataFrame:
+        "`F` with the target's own features recomputed over the training target before `clean`'s first row."
+        ts = pd.DatetimeIndex(clean[self.time_col])
+        if not isinstance(self.features, PastFeatures) or not len(ts): return F
+        k = int(np.searchsorted(self.past_times_, ts[:1].as_unit('ns').asi8[0], side='left'))
+        if not k: return F  # the frame starts with the training data: nothing before it
+        before = pd.DatetimeIndex(pd.to_datetime(self.past_times_[:k]))
+        if ts.tz is not None: before = before.tz_localize('UTC').tz_convert(ts.tz)
+        past = pd.DataFrame({self.time_col: before.as_unit(ts.unit), self.target: self.past_target_[:k]})
+        own = copy.copy(self.features)  # the same fitted transformer, restricted to the target's features
+        own.past_, own.known_, own.calendar, own.holidays, own.domain = [], [], False, None, None
+        own.feature_names_out_ = own.target_features_()
+        T = own.transform(pd.concat([past, clean[[self.time_col, self.target]]], ignore_index=True)).iloc[k:]
+        cols = [c for c in T.columns if c in F.columns]
+        F[cols] = T[cols].to_numpy()
+        return F
 
     def training_rows(self, clean:pd.DataFrame) -> np.ndarray:
         "The rows of `clean` the model learns from: a known target and the warm-up before them (as the backtest)."
@@ -118,12 +116,12 @@ class ForecastPipeline:
         return has_value(clean[self.target]) & (pos >= self.warmup)
 
     def fit(self, frame:pd.DataFrame) -> ForecastPipeline:
-        "Fit the model on every row of raw `frame` with a known target; keep the target's running sums."
+        "Fit the model on every row of raw `frame` with a known target; keep the target (the past of requests)."
         clean = self.clean(frame)
-        series = _target_series(clean[self.target])
-        self.prefix_times_ = pd.DatetimeIndex(clean[self.time_col]).as_unit('ns').asi8
-        self.prefix_sums_ = {c: np.cumsum(series[c].fillna(0).to_numpy()) for c in series}
-        self.prefix_counts_ = {c: np.cumsum(series[c].notna().to_numpy(float)) for c in series}
+        self.past_times_ = pd.DatetimeIndex(clean[self.time_col]).as_unit('ns').asi8  # UTC nanoseconds
+        y = clean[self.target]
+        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)  # as `PastFeatures`
+        self.past_target_ = y.to_numpy(float) if numeric else y.astype(object).tolist()
         keep = self.training_rows(clean)
         X, y = self.inputs(frame), clean[self.target]
         with threadpool_limits(1): self.model.fit(X[keep], y[keep].to_numpy())
@@ -263,7 +261,7 @@ def model_card(run:Run, pipe:ForecastPipeline, choice:dict, metrics:pd.DataFrame
     baselines = sorted(metrics.loc[metrics['is_baseline'], 'model'].unique())
     manifest = run.dir.read_json('.').get('manifest', {}) if run.dir is not None else {}
     versions = package_versions() | {'skops': _version('skops')}
-    return dict(name=model_name(run.cfg.data, ds.target), task=ds.task, target=ds.target, time_col=ds.time_col,
+    card = dict(name=model_name(run.cfg.data, ds.target), task=ds.task, target=ds.target, time_col=ds.time_col,
                 freq=ds.freq, horizon=horizon, classes=classes, model=choice['model'],
                 history=history_need(pipe.history_rows(), ds.freq),
                 input_schema=[column_schema(ds.frame[c]) for c in input_columns(ds.frame, pipe)],
@@ -277,6 +275,7 @@ def model_card(run:Run, pipe:ForecastPipeline, choice:dict, metrics:pd.DataFrame
                 run=dict(name=run.dir.path.name if run.dir is not None else None,
                          report=str(run.dir.path.resolve()) if run.dir is not None else None),
                 chosen=choice)
+    return to_jsonable(card)  # strict JSON (NaN as null): the card in memory is the card saved
 
 # %% ../nbs/06_export.ipynb #fd24027d
 @dataclass
@@ -308,12 +307,11 @@ class ShippedModel:
 
 # %% ../nbs/06_export.ipynb #ce5f0076
 def save_model(folder, pipe:ForecastPipeline, card:dict) -> dict:
-    "Write `folder/pipeline.skops` and `folder/card.json`; returns the paths and the types loading must trust."
+    "Write `folder/pipeline.skops` and `folder/card.json`; returns their paths."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    data = sio.dumps(pipe)
-    (folder/'pipeline.skops').write_bytes(data)
+    sio.dump(pipe, folder/'pipeline.skops')
     write_json(folder/'card.json', card)
-    return dict(pipeline=folder/'pipeline.skops', card=folder/'card.json', trusted=sio.get_untrusted_types(data=data))
+    return dict(pipeline=folder/'pipeline.skops', card=folder/'card.json')
 
 # %% ../nbs/06_export.ipynb #b6700b6c
 def run_evidence(run:Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, list[Finding]]:
@@ -333,6 +331,10 @@ def pipeline_for(run:Run, model:str, summary:dict, pf:PastFeatures, columns) -> 
     "The unfitted pipeline of `model` (a candidate or baseline of the backtest in `summary`) on `run`'s raw data."
     ds, plan = run.dataset, run_plan(run)
     h, m = int(summary['horizon']), seasonal_period(ds.freq)
+    if isinstance(pf.holidays, str):  # the calendar's dates, computed once (a rule calendar costs ~0.1 s per request)
+        t = ds.frame[ds.time_col]
+        pf = copy.copy(pf)
+        pf.holidays = [str(d.date()) for d in holiday_dates(pf.holidays, t.min(), t.max() + pd.DateOffset(years=30))]
     if model in summary['models']:
         est, inputs = clone(default_models(ds.task, run.cfg.seed, plan_records(plan))[model]), pf
     elif model in BASELINE_LAGS:

@@ -16,8 +16,8 @@ from .export import ShippedModel
 
 # %% auto #0
 __all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'is_allowed', 'check_types', 'check_name', 'parse_ref',
-           'sha256_bytes', 'aliases', 'resolve', 'register', 'set_alias', 'list_models', 'verify', 'load_model',
-           'add_models_parser', 'models_command']
+           'sha256_bytes', 'aliases', 'set_alias', 'resolve', 'register', 'list_models', 'verify', 'load_model',
+           'log_run', 'mlflow_register', 'add_models_parser', 'models_command']
 
 # %% ../nbs/06a_registry.ipynb #6e8832fd
 MLKIT_TYPES = frozenset({'mlkit.export.ForecastPipeline', 'mlkit.export.BaselineInputs', 'mlkit.features.PastFeatures',
@@ -75,6 +75,19 @@ def aliases(root, name:str) -> dict:
     p = Path(root)/name/'aliases.json'
     return json.loads(p.read_text()) if p.exists() else {}
 
+def set_alias(name:str, version:int, alias:str, root='models') -> dict:
+    "Point `alias` of `name` at `version` (which must exist); returns the aliases."
+    check_name(alias, 'alias')
+    version = int(version)
+    _entry(root, check_name(name), version)
+    known = aliases(root, name)
+    before = known.get(alias)
+    known[alias] = version
+    write_json(Path(root)/name/'aliases.json', known)
+    with open(Path(root)/name/'aliases.log', 'a') as f:
+        f.write(json.dumps(dict(time=_now(), alias=alias, before=before, after=version)) + '\n')
+    return known
+
 def resolve(ref:str, root='models') -> dict:
     "The registry entry a reference `NAME`, `NAME@VERSION` or `NAME@ALIAS` points at."
     name, at = parse_ref(ref)
@@ -123,22 +136,10 @@ def register(run_dir, name:str|None=None, root='models') -> dict:
     for fname, blob in (('pipeline.skops', data), ('card.json', card_bytes)): (d/fname).write_bytes(blob)
     write_json(d/'entry.json', entry)
     for p in d.iterdir(): os.chmod(p, 0o444)  # a version never changes
+    if 'champion' not in aliases(root, name): set_alias(name, version, 'champion', root)  # the first is served
     return entry
 
 # %% ../nbs/06a_registry.ipynb #faec4fee
-def set_alias(name:str, version:int, alias:str, root='models') -> dict:
-    "Point `alias` of `name` at `version` (which must exist); returns the aliases."
-    check_name(alias, 'alias')
-    version = int(version)
-    _entry(root, check_name(name), version)
-    known = aliases(root, name)
-    before = known.get(alias)
-    known[alias] = version
-    write_json(Path(root)/name/'aliases.json', known)
-    with open(Path(root)/name/'aliases.log', 'a') as f:
-        f.write(json.dumps(dict(time=_now(), alias=alias, before=before, after=version)) + '\n')
-    return known
-
 def list_models(root='models') -> pd.DataFrame:
     "Every registered version: name, version, model, aliases, run, sha256 (first 12 digits), registration time."
     rows = []
@@ -185,6 +186,67 @@ def load_model(ref:str, root='models') -> ShippedModel:
     return ShippedModel(e['name'], e['version'], json.loads(card_bytes), pipeline)
 
 # %% ../nbs/06a_registry.ipynb #a93b4a16
+def _mlflow(uri:str):
+    "The `mlflow` module pointed at tracking `uri`, or an error naming how to install it."
+    try: import mlflow
+    except ImportError:
+        raise MlkitError("MLflow logging was asked for but mlflow is not installed",
+                         "pip install mlflow-skinny sqlalchemy alembic, or drop --mlflow and "
+                         "MLFLOW_TRACKING_URI") from None
+    mlflow.set_tracking_uri(uri)
+    return mlflow
+
+def log_run(run_dir, uri:str, experiment:str='mlkit',
+            artifacts:str|None=None) -> str: # where a new experiment keeps its files (None: MLflow's ./mlruns)
+    "Log the complete run in `run_dir` to MLflow at `uri`; returns the MLflow run id (also in `run_dir/mlflow.json`)."
+    from mlkit.core import RunDir
+    mlflow, rd = _mlflow(uri), RunDir(Path(run_dir).resolve())
+    manifest = json.loads((rd.path/'manifest.json').read_text())
+    if artifacts is not None and mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=Path(artifacts).resolve().as_uri())
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=rd.path.name) as r:
+        mlflow.log_params({k: str(v) for k, v in manifest['parameters'].items() if k != 'run_dir'})
+        mlflow.set_tags({'mlkit.run': rd.path.name, 'mlkit.git_commit': str(manifest.get('git_commit')),
+                         'mlkit.data_sha256': manifest['data']['sha256'], 'mlkit.status': manifest['status']})
+        if rd.has('backtest_scores'):
+            scores = rd.load('backtest_scores')
+            metrics = [c for c in scores.columns if c not in ('model', 'fold') and scores[c].dtype.kind == 'f']
+            for row in scores.itertuples():
+                mlflow.log_metrics({f'fold.{row.model}.{m}': float(getattr(row, m)) for m in metrics
+                                    if pd.notna(getattr(row, m))}, step=int(row.fold))
+        if rd.has('evaluation_metrics'):
+            pooled = {}
+            for row in rd.load('evaluation_metrics').itertuples():
+                for suffix, v in (('', row.value), ('.ci_low', row.ci_low), ('.ci_high', row.ci_high)):
+                    if pd.notna(v): pooled[f'{row.model}.{row.metric}{suffix}'] = float(v)
+            mlflow.log_metrics(pooled)
+        findings = json.loads((rd.path/'findings.json').read_text()) if (rd.path/'findings.json').exists() else []
+        mlflow.log_metrics({f'findings.{s}': sum(f['severity'] == s for f in findings)
+                            for s in ('critical', 'warning', 'info')})
+        mlflow.log_dict(findings, 'findings.json')
+        for p in [rd.path/'manifest.json', rd.path/'index.html', *sorted(rd.path.glob('[0-9][0-9]_*.html'))]:
+            if p.exists(): mlflow.log_artifact(str(p), 'report')
+        if (rd.path/'model').is_dir(): mlflow.log_artifacts(str(rd.path/'model'), 'model')
+        run_id = r.info.run_id
+    write_json(rd.path/'mlflow.json', dict(uri=uri, experiment=experiment, run_id=run_id))
+    return run_id
+
+def mlflow_register(entry:dict, uri:str, artifacts:str|None=None) -> int:
+    "Register registry `entry` in MLflow at `uri` (logging its run first if needed); returns the MLflow version."
+    mlflow = _mlflow(uri)
+    run_dir = Path(entry['run']['dir'])
+    logged = json.loads((run_dir/'mlflow.json').read_text()) if (run_dir/'mlflow.json').exists() else {}
+    run_id = logged['run_id'] if logged.get('uri') == uri else log_run(run_dir, uri, artifacts=artifacts)
+    client = mlflow.MlflowClient()
+    if not client.search_registered_models(filter_string=f"name = '{entry['name']}'"):
+        client.create_registered_model(entry['name'], description='registered by mlkit (mlkit.registry)')
+    source = mlflow.get_run(run_id).info.artifact_uri.rstrip('/') + '/model'
+    mv = client.create_model_version(entry['name'], source=source, run_id=run_id,
+                                     tags={'mlkit.version': str(entry['version']), 'mlkit.sha256': entry['sha256']})
+    return int(mv.version)
+
+# %% ../nbs/06a_registry.ipynb #22f1db19
 def add_models_parser(sub):
     "Add `mlkit models ...` to the subcommands `sub` of the `mlkit` parser."
     p = sub.add_parser('models', help='the model registry: register, list, show, alias, verify')
@@ -196,6 +258,8 @@ def add_models_parser(sub):
     r = cmd('register', "register a run's exported model (reports/<run>/model/) as a new version")
     r.add_argument('run_dir', help='the run folder, e.g. reports/<run>')
     r.add_argument('--name', default=None, help="model name (default: the card's, data name and target)")
+    r.add_argument('--mlflow', default=None, metavar='URI',
+                   help='also register it in MLflow at URI (default: $MLFLOW_TRACKING_URI when set)')
     cmd('list', 'every registered version with its aliases')
     cmd('show', "a version's entry and card").add_argument('ref', help='NAME, NAME@VERSION or NAME@ALIAS')
     a = cmd('alias', 'point an alias (champion, challenger, ...) at a version; an earlier version rolls back')
@@ -210,6 +274,8 @@ def models_command(args, log=print) -> int:
         e = register(args.run_dir, args.name, root)
         log(f"mlkit: registered {e['name']}@{e['version']} ({e['model']}, sha256 {e['sha256'][:12]}) from run "
             f"{e['run']['name']} in {Path(root).resolve()}")
+        uri = args.mlflow or os.environ.get('MLFLOW_TRACKING_URI')
+        if uri: log(f"mlkit: registered in MLflow at {uri}: {e['name']} version {mlflow_register(e, uri)}")
     elif c == 'list':
         t = list_models(root)
         log(t.to_string(index=False) if len(t) else f"mlkit: no models in {Path(root).resolve()}")
