@@ -4,7 +4,7 @@
 
 # %% ../nbs/06b_serve.ipynb #7da977c7
 from __future__ import annotations
-import hashlib, json, logging, tempfile, threading, uuid
+import hashlib, logging, tempfile, threading, uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
@@ -205,9 +205,10 @@ class PredictionLog:
     "An append-only JSON Lines log of predictions, one line per predicted row."
     def __init__(self, path): self.path, self._lock = Path(path), threading.Lock()
 
-    def append(self, records:list[dict]):
-        "Append `records` (JSON-ready dicts) in one write."
-        text = ''.join(json.dumps(r, allow_nan=False) + '\n' for r in records)
+    def append(self, records:pd.DataFrame):
+        "Append `records` (a line per row) in one write."
+        text = records.to_json(orient='records', lines=True)  # pandas' C writer: a 10,000-row batch in milliseconds
+        text += '' if text.endswith('\n') else '\n'
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, open(self.path, 'a', encoding='utf-8') as f: f.write(text)
 
@@ -287,13 +288,13 @@ def _result(model, out:pd.DataFrame, n:int) -> tuple[list, list|None]:
     p = out[proba].rename(columns=lambda c: c[len('proba_'):])
     return preds, to_jsonable(p.to_dict('records'))
 
-def _log_records(model, rid:str, digest:str, times:pd.Series, preds:list, proba:list|None) -> list[dict]:
-    "The prediction log's lines for one request."
-    now, version = datetime.now(timezone.utc).isoformat(), str(model.version)
-    stamps = times.astype(str).tolist()
-    return [dict(request_id=rid, model=model.name, version=version, logged_at=now, row=i, time=stamps[i],
-                 input_sha256=digest, prediction=p) | ({'probabilities': proba[i]} if proba else {})
-            for i, p in enumerate(preds)]
+def _log_records(model, rid:str, digest:str, times:pd.Series, preds:list, proba:list|None) -> pd.DataFrame:
+    "The prediction log's lines for one request, a row each."
+    n = len(preds)
+    cols = dict(request_id=[rid] * n, model=[model.name] * n, version=[str(model.version)] * n,
+                logged_at=[datetime.now(timezone.utc).isoformat()] * n, row=range(n), time=times.astype(str).tolist(),
+                input_sha256=[digest] * n, prediction=pd.Series(preds, dtype=object))
+    return pd.DataFrame(cols | ({'probabilities': proba} if proba else {}))
 
 # %% ../nbs/06b_serve.ipynb #607f1b49
 def create_app(model, # a `mlkit.export.ShippedModel` (or any object with its fields and `predict`)

@@ -244,6 +244,7 @@ def test_schemathesis_finds_no_server_error(tmp_path):
                 counts[op.label] = counts.get(op.label, 0) + 1
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             call()
+    print(f'schemathesis: {sum(counts.values())} requests {counts}, statuses {statuses}')
     assert sum(counts.values()) >= 1_000 and counts['POST /predict'] >= 1_000, counts
     assert not any(s >= 500 for s in statuses), statuses
     assert statuses.get(200, 0) > 100 and statuses.get(422, 0) > 100, statuses  # valid and refused requests were made
