@@ -131,7 +131,8 @@ def _typed_column(values:list, dtype:str, tz:str|None):
     "A request column as an array of its training dtype (numbers with a missing value as floats with NaN)."
     if dtype == 'datetime': return pd.to_datetime(values, utc=True).tz_convert(tz) if tz else pd.to_datetime(values)
     if dtype == 'float' or dtype == 'int' and None in values: return np.array(values, dtype=float)
-    if dtype in ('int', 'bool') and None not in values: return np.array(values, dtype='int64' if dtype == 'int' else bool)
+    if dtype in ('int', 'bool') and None not in values:
+        return np.array(values, dtype='int64' if dtype == 'int' else bool)
     return values  # text (and booleans with a missing value): pandas infers the dtype as it did when loading
 
 def request_frames(req:BaseModel, card:dict) -> tuple[pd.DataFrame, pd.DataFrame]:
