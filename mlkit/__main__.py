@@ -55,8 +55,27 @@ def _parser() -> argparse.ArgumentParser:
                        'interrupted)')
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     add_models_parser(sub)
+    _serve_parser(sub)
     return p
 
+
+# %% ../nbs/cli.ipynb #3853f6f3
+def _serve_parser(sub):
+    "The options of `mlkit serve`."
+    v = sub.add_parser('serve', help='serve a registered model over HTTP (POST /predict; docs at /docs)')
+    v.add_argument('ref', help='NAME@ALIAS or NAME@VERSION of the registry, e.g. bike@champion')
+    v.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default: 127.0.0.1; 0.0.0.0 in a container)')
+    v.add_argument('--port', default=8000, type=int, help='TCP port (default: 8000)')
+    v.add_argument('--models', '--root', dest='models', default='models',
+                   help='registry folder (default: ./models; --root as in `mlkit models`)')
+    v.add_argument('--log', default=None, help='prediction log (default: <models>/<name>/predictions.jsonl)')
+
+def _serve(args) -> int:
+    "`mlkit serve`: serve a registered model until stopped (FastAPI is imported only here)."
+    from mlkit.serve import serve
+    serve(args.ref, args.host, args.port, args.models, args.log)
+    return 0
 
 # %% ../nbs/cli.ipynb #fd85ce8a
 def _config(args) -> RunConfig:
@@ -108,6 +127,7 @@ def main(argv=None) -> int:
         args = _parser().parse_args(argv)
         if args.command == 'runs': return _runs(args)
         if args.command == 'models': return models_command(args)
+        if args.command == 'serve': return _serve(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
