@@ -216,7 +216,7 @@ def adjust_pvalues(p, method:str='holm') -> np.ndarray:
 # %% ../nbs/08a_drift.ipynb #6ee22d81
 NUMERIC_FLOOR = 0.075  # Wasserstein distance in reference SDs: a mean shift of 0.1 SD is 0.1
 CATEGORY_FLOOR = 0.05  # Jensen-Shannon distance (base 2)
-ALPHA = 0.05  # the family-wise error rate of the whole table (all columns and chunks)
+ALPHA = 0.01  # the family-wise error rate of the whole table (all columns and chunks)
 
 # %% ../nbs/08a_drift.ipynb #f3ced7df
 def column_drift(reference:pd.DataFrame, new:pd.DataFrame, time_col:str|None=None, columns:list|None=None,
