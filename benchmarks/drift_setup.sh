@@ -1,8 +1,8 @@
 #!/bin/bash
 # Set up the drift benchmark's peers, each in its own virtual environment (benchmarks/.venv-drift-evidently and
 # benchmarks/.venv-drift-nannyml, gitignored), never in mlkit's: their pins on pandas/numpy/scipy differ.
-# Both need pandas < 3 (evidently 0.7 imports a helper pandas 3 removed); nannyml imports statsmodels undeclared. drift_bench.py runs each peer in a
-# subprocess of its venv on the same data (saved to Parquet).
+# Both need pandas < 3 (evidently 0.7 imports a helper pandas 3 removed); nannyml imports statsmodels without
+# declaring it. drift_bench.py runs each peer in a subprocess of its venv on the same data (saved to Parquet).
 set -euo pipefail
 cd "$(dirname "$0")"
 for peer in evidently nannyml; do
