@@ -32,6 +32,7 @@ VENVS = {'evidently_default': HERE/'.venv-drift-evidently', 'evidently_ks': HERE
          'nannyml': HERE/'.venv-drift-nannyml'}
 SHIFTED = ['shift_0', 'shift_1', 'shift_2', 'shift_3', 'shift_4', 'category_moved']
 MUST_FIND = ['shift_2', 'shift_3', 'shift_4', 'category_moved']  # the goal: >= 0.1 SD and the category
+CONTENDERS = ('mlkit', 'scipy_loop', 'nannyml', 'evidently_ks', 'evidently_default')
 ENV = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONHASHSEED='0')
 
 def flagged_mlkit(ref, new):
@@ -130,7 +131,7 @@ def main():
     rows_out = []
     for rows, seeds in SIZES.items():
         for seed in range(max(seeds.values())): cached(rows, seed)
-        for contender in ('mlkit', 'scipy_loop', 'nannyml', 'evidently_ks', 'evidently_default'):
+        for contender in CONTENDERS:
             n = seeds['mlkit' if contender == 'mlkit' else 'peers']
             if contender in VENVS and not (VENVS[contender]/'bin'/'python').exists():
                 rows_out.append(dict(contender=contender, rows=rows, error='venv missing: run drift_setup.sh'))
@@ -158,6 +159,9 @@ def write_md(rows_out):
         if 'error' in r: lines.append(f"| {r['rows']:,} | {r['contender']} | | error: {r['error']} | | | | |"); continue
         lines.append(f"| {r['rows']:,} | {r['contender']} | {r['seeds']} | {r['seconds']:.2f} | {r['found']} | "
                      f"{r['must_find']} | {r['false_alarms']} ({r['seeds_with_false_alarm']}) | {r['peak_mb']:.0f} |")
+    planned = [(r, c) for r in SIZES for c in CONTENDERS]
+    missing = [f'{c} at {r:,}' for r, c in planned if not any(x['rows'] == r and x['contender'] == c for x in rows_out)]
+    if missing: lines += ['', f"Not measured (the run was cut short): {', '.join(missing)}."]
     lines += ['', 'Flagged columns, seed 0:', '']
     lines += [f"- {r['rows']:,} {r['contender']}: {', '.join(r['flagged_seed0']) or 'none'}"
               for r in rows_out if 'error' not in r]
