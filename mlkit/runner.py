@@ -396,6 +396,11 @@ def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunR
         try: return _run_steps(cfg, ds, path, nbs_dir if nbs else None, steps, log)
         except KeyboardInterrupt as e: e.run_path = path; raise
 
+def _import_page_makers():
+    "Import what the step pages and the index page need: nbconvert and the plotting modules (seconds of imports)."
+    try: import nbconvert, mlkit.evaluation, mlkit.backtest  # noqa: F401
+    except Exception: pass  # the page that needs them reports it
+
 def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
     "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
@@ -412,6 +417,8 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
     error, status = None, 'failed'
+    # while the first step's kernel starts and works, the runner waits: its imports for the pages cost no time then
+    threading.Thread(target=_import_page_makers, daemon=True).start()
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
             rd.save('data', ds.frame)
