@@ -17,7 +17,9 @@ import numpy as np, pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mlkit.cleaning import detect_problems, is_numeric, stuck_models  # noqa: E402
+from mlkit.cleaning import detect_problems  # noqa: E402
+from mlkit.reading import is_numeric  # noqa: E402
+from mlkit.sensors import stuck_models  # noqa: E402
 from mlkit.eda import sampling_step  # noqa: E402
 
 REAL = ROOT.parent/'shared'/'data'/'real' if (ROOT.parent/'shared').exists() else Path('/work/shared/data/real')
@@ -49,7 +51,8 @@ SIZES = {  # what is planted, in words, for the table
 def load_real(name:str) -> tuple[pd.DataFrame, str, str]:
     "One real dataset as (frame, time column, target), read as a new user would (read_csv, parse the date column)."
     if name == 'bike':
-        from mlkit.core import RunConfig, load_dataset
+        from mlkit.config import RunConfig
+        from mlkit.loading import load_dataset
         ds = load_dataset(RunConfig())
         return ds.frame, ds.time_col, ds.target
     if name == 'occupancy':

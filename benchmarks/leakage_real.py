@@ -13,7 +13,10 @@ table as given and the features of 03_features), and on columns other than the p
 import argparse, json, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from mlkit.core import Dataset, Run, RunConfig, infer_freq
+from mlkit.core import Run
+from mlkit.config import RunConfig
+from mlkit.time_axis import infer_freq
+from mlkit.loading import Dataset
 from mlkit.datasets import load_bike_sharing
 from mlkit.leakage import audit_leakage
 

@@ -12,7 +12,8 @@ import json, subprocess, time
 from pathlib import Path
 import pandas as pd
 from mlkit.datasets import load_bike_sharing
-from mlkit.leakage import LEAK_KINDS, audit_leakage, planted_leak_case, split_point
+from mlkit.leakage import audit_leakage
+from mlkit.leakage_data import LEAK_KINDS, planted_leak_case, split_point
 
 here = Path(__file__).resolve().parent
 cases_dir = here/'.cache'/'leakage_cases'; cases_dir.mkdir(parents=True, exist_ok=True)

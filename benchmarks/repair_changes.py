@@ -8,7 +8,10 @@ Real data: ../shared/data/real (or /work/shared/data/real); statsmodels' elec_eq
 import time
 from pathlib import Path
 import numpy as np, pandas as pd
-from mlkit.core import RunConfig, load_dataset, parse_time, infer_freq
+from mlkit.config import RunConfig
+from mlkit.timestamps import parse_time
+from mlkit.time_axis import infer_freq
+from mlkit.loading import load_dataset
 from mlkit.cleaning import detect_problems
 from mlkit.repair import apply_plan, plan_cleaning
 

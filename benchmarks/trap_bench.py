@@ -23,7 +23,11 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 from real_data import LOADERS, RealData, load_all, real_available  # noqa: E402
 import mlkit  # noqa: E402
-from mlkit.core import Dataset, MlkitError, RunConfig, git_commit, infer_freq, load_dataset  # noqa: E402
+from mlkit.findings import MlkitError  # noqa: E402
+from mlkit.records import git_commit  # noqa: E402
+from mlkit.config import RunConfig  # noqa: E402
+from mlkit.time_axis import infer_freq  # noqa: E402
+from mlkit.loading import Dataset, load_dataset  # noqa: E402
 from mlkit.cleaning import detect_problems  # noqa: E402
 from mlkit.leakage import audit_leakage  # noqa: E402
 
@@ -346,7 +350,7 @@ def run_audit(df, d:RealData) -> Outcome:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             X = df.drop(columns=[d.target, d.time_col])
-            from mlkit.cleaning import placeholder_values
+            from mlkit.values import placeholder_values
             a = audit_leakage(X, df[d.target], d.target, d.task, time=df[d.time_col], seed=0,
                               missing_values=placeholder_values(df, d.time_col))
         return Outcome(_triples(a.findings), None, time.perf_counter() - t0)
@@ -446,7 +450,7 @@ def features_audit(d:RealData) -> Outcome:
         from mlkit.features import features_for_run
         feats = features_for_run(run_of(dataset_of(d)))[0]
         from mlkit.leakage import judge_by_source
-        from mlkit.cleaning import placeholder_values
+        from mlkit.values import placeholder_values
         raw = d.frame
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')

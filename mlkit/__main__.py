@@ -6,7 +6,8 @@
 from __future__ import annotations
 import argparse, os, signal, sys
 from pathlib import Path
-from .core import MlkitError, RunConfig, DUPLICATE_POLICIES, TIME_UNITS, findings_frame
+from .findings import MlkitError, findings_frame
+from .config import RunConfig, DUPLICATE_POLICIES, TIME_UNITS
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
 

@@ -24,7 +24,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the text bar: works in terminals, papermill logs and notebooks without ipywidgets
-from .core import Finding, MlkitError, Run, seasonal_period
+from .core import Run
+from .findings import Finding, MlkitError
+from .time_axis import seasonal_period
 from .features import check_time_order, features_for_run, lag_on_grid, on_grid, time_positions
 from .repair import FoldCleaner, plan_records, run_plan
 

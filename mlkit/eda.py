@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import acf
-from .core import seasonal_period
+from .time_axis import seasonal_period
 
 
 # %% auto #0

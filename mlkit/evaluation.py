@@ -10,9 +10,10 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn import metrics as skm
-from .core import Finding
+from .findings import Finding
 from .backtest import backtest_run, primary_metric
-from .leakage import beats, finite_target
+from .leakage_data import finite_target
+from .leakage_provenance import beats
 
 # %% auto #0
 __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_naive_scale', 'mape_is_meaningful',

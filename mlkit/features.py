@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt, seaborn as sns
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from .core import MlkitError, Run, infer_freq, seasonal_period
+from .core import Run
+from .findings import MlkitError
+from .time_axis import infer_freq, seasonal_period
 from .repair import CARRY_LIMIT, clean_data, no_carry, run_plan
 from .datasets import BUNDLED_FEATURES
 

@@ -13,9 +13,16 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
-from .core import Finding, MlkitError, Run, write_json
-from .cleaning import (UNIT_CONVERSIONS, detect_problems, identifier_columns, is_numeric, robust_scale, rule_mask,
-                            stuck_models, stuck_runs, unit_mix)
+from .core import Run
+from .findings import Finding, MlkitError
+from .records import write_json
+from .robust import robust_scale
+from .reading import is_numeric
+from .units import UNIT_CONVERSIONS, unit_mix
+from .sensors import stuck_models, stuck_runs
+from .values import identifier_columns, rule_mask
+from .cleaning import detect_problems
+
 
 # %% auto #0
 __all__ = ['ACTIONS', 'STATES', 'CARRY_LIMIT', 'FRAME_ACTIONS', 'Decision', 'decision', 'row_ranges', 'ranges_mask',

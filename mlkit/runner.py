@@ -5,7 +5,7 @@ manifest, findings and an index page."""
 
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
-import base64, copy, html, io, logging, os, re, shlex, signal, socket, threading, time
+import base64, copy, html, io, json, logging, os, re, shlex, signal, socket, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -13,14 +13,18 @@ from importlib.resources import files
 from pathlib import Path
 from unittest.mock import patch
 import nbformat, pandas as pd
-from .core import (MlkitError, RunConfig, RunDir, Dataset, load_dataset, write_json, package_versions, git_commit,
-                        check_run_name, findings_frame, Finding, loads_strict_json, file_sha256, SEVERITIES)
+from .core import RunDir
+from .findings import MlkitError, findings_frame, findings_table, Finding, SEVERITIES
+from .records import write_json, package_versions, git_commit, loads_strict_json, file_sha256
+from .config import RunConfig, check_run_name
+from .loading import Dataset, load_dataset
+
 
 # %% auto #0
 __all__ = ['STEP_GLOB', 'REPORT_HEADING', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',
-           'step_notebooks', 'self_contained', 'export_html', 'report_version', 'write_index', 'run_state', 'list_runs',
-           'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir',
-           'rerun_command', 'left_nothing', 'prepare_run', 'run_suite']
+           'step_notebooks', 'self_contained', 'step_summary', 'export_html', 'report_version', 'write_index',
+           'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name',
+           'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -57,21 +61,72 @@ def self_contained(page:str) -> str:
     "`page` without scripts or style sheets from the network (MathJax, require.js, mermaid): it renders offline."
     return _REMOTE.sub('', _IMPORTS_REMOTE.sub('', _MATHJAX_CONFIG.sub('', page)))
 
+def _figure_images(cells) -> list[tuple[int, str]]:
+    "The PNG figures in `cells`' outputs as (cell position, base64 data), in page order."
+    return [(i, o['data']['image/png']) for i, c in enumerate(cells) if c.cell_type == 'code'
+            for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
+
+_SUMMARY_CSS = ("<style>#findings td,#findings th{text-align:left;vertical-align:top}#findings .critical{color:#b3261e;"
+                "font-weight:bold}#findings .warning{color:#9a6700;font-weight:bold}#findings .facts{display:grid;"
+                "grid-template-columns:repeat(auto-fill,minmax(20em,1fr));gap:.2em 1.5em}#findings img{height:10em;"
+                "margin:0 .5em .5em 0;border:1px solid #ddd}</style>")
+
+def step_summary(run_path, step:str, images:list[tuple[str, str]]=()) -> str:
+    """HTML that opens `step`'s page: its findings on the run's data, `images` ((anchor, base64 PNG)) as small copies
+    linking to their place in the page, and its key figures."""
+    rd = RunDir(run_path)
+    found, figures = rd.read_json('findings').get(step), rd.read_json('steps').get(step)
+    if found is None: table = '<p>This step records no findings.</p>'
+    elif not found: table = '<p>None found.</p>'
+    else:
+        rows = findings_table(Finding(**f) for f in found).drop(columns='evidence').fillna('')
+        rows['severity'] = [f'<span class="{s}">{s}</span>' for s in rows['severity']]
+        table = rows.to_html(index=False, escape=False, formatters={c: html.escape for c in rows.columns[1:]})
+    strip = ''.join(f'<a href="#{a}"><img src="data:image/png;base64,{png}" alt="{a}"></a>' for a, png in images)
+    strip = f'<h3>Figures</h3><div>{strip}</div>' if images else ''
+    show = lambda v: v if isinstance(v, str) else json.dumps(v)
+    facts = ''.join(f'<div><b>{html.escape(str(k))}</b>: <code>{html.escape(show(v))}</code></div>'
+                    for k, v in (figures or {}).items())
+    facts = (f'<h3>Key figures</h3><div class="facts">{facts}</div>' if figures
+             else '<p>No key figures recorded (the step did not finish).</p>')
+    n = f' ({len(found)})' if found else ''
+    return (f'{_SUMMARY_CSS}<div id="findings"><h2>What this step found</h2><h3>Findings{n}</h3>{table}{strip}{facts}'
+            '</div>')
+
+def _html_cell(markup:str) -> nbformat.NotebookNode:
+    "A cell showing only `markup` on the page."
+    c = nbformat.v4.new_code_cell('', metadata={'tags': ['remove_input']})
+    c.outputs = [nbformat.v4.new_output('display_data', data={'text/html': markup})]
+    return c
+
+def _anchor(name:str) -> nbformat.NotebookNode:
+    "An output that only marks a place in the page, for links to `#name`."
+    return nbformat.v4.new_output('display_data', data={'text/html': f'<a id="{name}"></a>'})
+
 def export_html(nb_path) -> Path:
-    "Write the self-contained HTML page of the executed notebook `nb_path` beside it."
+    """Write the self-contained HTML page of the executed notebook `nb_path` beside it (in its run folder): the
+    title, the step's findings, key figures and figures (`step_summary`), then the analysis."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
     nb_path = Path(nb_path)
     nb = nbformat.read(nb_path, as_version=4)
-    cells = []
+    cells, params = [], ''
     for c in nb.cells:
         d = _directives(c) if c.cell_type == 'code' else set()
-        if d & {'hide', 'default_exp'} or 'parameters' in c.metadata.get('tags', []): continue  # injected ones stay
+        tags = c.metadata.get('tags', [])
+        if 'injected-parameters' in tags: params = c.source; continue  # shown folded in the summary
+        if d & {'hide', 'default_exp'} or 'parameters' in tags: continue
         if d & {'export', 'exporti', 'exports'}:
             if not c.get('outputs'): continue  # a definition: the page is about the data (the code is in the library)
             c.metadata.setdefault('tags', []).append('remove_input')
         cells.append(c)
-    nb.cells = cells
+    images = _figure_images(cells)
+    anchors = [f'figure-{n + 1}' for n in range(len(images))]
+    for a, (i, _) in zip(anchors, images): cells[i].outputs.insert(0, _anchor(a))
+    summary = step_summary(nb_path.parent, nb_path.stem, [(a, png) for a, (_, png) in zip(anchors, images)])
+    if params: summary += f'<details><summary>Parameters</summary><pre>{html.escape(params)}</pre></details>'
+    title = next((i + 1 for i, c in enumerate(cells) if c.cell_type == 'markdown'), 0)
+    nb.cells = cells[:title] + [_html_cell(summary)] + cells[title:]
     cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
     body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(
         nb, resources={'metadata': {'name': nb_path.stem}})
@@ -142,7 +197,7 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     run_path = Path(run_path)
     rd = RunDir(run_path)
     top = rd.read_json('.')
-    m, findings = manifest or top['manifest'], top.get('findings', [])
+    m = manifest or top['manifest']
     esc = lambda v: html.escape(str(v))
     steps = []
     for s in m['steps']:
@@ -154,7 +209,7 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     by_step = rd.read_json('findings')  # step -> its findings: each finding links to the page with its evidence
     fnd = {sev: [dict(severity=f'<span class="{sev}">{sev}</span>', check=esc(f['check']),
                       column=esc(f['column'] or ''),
-                      message=esc(f['message']), step=f'<a href="{esc(step)}.html">{esc(step)}</a>')
+                      message=esc(f['message']), step=f'<a href="{esc(step)}.html#findings">{esc(step)}</a>')
                  for step, fs in by_step.items() for f in fs if f['severity'] == sev] for sev in SEVERITIES[::-1]}
     cols = ['severity', 'check', 'column', 'message', 'step']
     groups = ''.join((f'<details><summary>{sev} ({len(rows)})</summary>{_table(rows, cols)}</details>' if sev == 'info'
@@ -172,7 +227,7 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
 <h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
 <p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
 git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
-<h2>Findings ({len(findings)})</h2>{groups or '<p>None found.</p>'}
+<h2>Findings ({sum(map(len, fnd.values()))})</h2>{groups or '<p>None found.</p>'}
 {evaluation}
 <h2>Steps</h2>{_table(steps, ['step', 'status', 'seconds', 'figures', 'links'])}
 <h2>Data</h2>{_table(data, ['fact', 'value'])}
@@ -335,7 +390,9 @@ def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
 # %% ../nbs/runner.ipynb #0f738fad
 # A step's kernel computes with one thread per library: OpenMP/BLAS teams spin at their barriers when another
 # process holds a core, which made a step 10-28x slower on a busy 2-core machine. Parallel work is done by tasks.
-KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+# Figures go inline into the step's page even when the caller set another backend (MPLBACKEND=Agg draws nothing).
+KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
+              'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
 
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
@@ -372,9 +429,17 @@ def left_nothing(step:str, figures:dict, data:dict) -> str|None:
             f"{data.get('target_missing', 0)} without a target{'; ' + context if context else ''}). Fix: provide more "
             "rows (more than the longest lag or window of the features) with target values, or a coarser --freq")
 
+def misfiled(run_path, step:str, steps:list[str]) -> str|None:
+    "Why `step` failed if it filed figures or findings under a name none of `steps` has (nothing would show them)."
+    names = sorted({p.stem for sub in ('steps', 'findings') for p in (Path(run_path)/sub).glob('*.json')} - set(steps))
+    if not names: return None
+    return (f"{step} recorded figures or findings as {', '.join(map(repr, names))}, which is no step's name, so the "
+            "index would not show them. Fix: open the run with open_run(..., step=step) and call run.record(figures) "
+            "and run.add_findings(findings) without a name")
+
 # %% ../nbs/runner.ipynb #nrunsuite
 def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
-    "The notebook parameters of a run: the resolved configuration and the run folder."
+    "The notebook parameters of a run: the resolved configuration and the run folder (each step also gets `step`)."
     return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target,
                 time_col=ds.time_col,
                 task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options)
@@ -435,13 +500,14 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 rec['status'] = 'running'; live.write()
                 log(f"[{i+1}/{len(steps)}] {nb.stem}: running")
                 t0 = time.perf_counter()
-                error = _execute_step(nb, path/nb.name, params, path)
+                error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path)
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
                 if (path/nb.name).exists():
                     try: rec['html'] = export_html(path/nb.name).name
                     except Exception as e: rec['html_error'] = f"{type(e).__name__}: {e}"
                 rec['figures'] = rd.read_json('steps').get(nb.stem, {})
-                error = error or left_nothing(nb.stem, rec['figures'], ds.summary)
+                error = (error or misfiled(path, nb.stem, [s.stem for s in steps])
+                         or left_nothing(nb.stem, rec['figures'], ds.summary))
                 rec['status'] = 'failed' if error else 'complete'
                 if error: rec['error'] = error
                 live.write(); write_index(path, manifest)

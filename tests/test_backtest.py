@@ -9,7 +9,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from mlkit.core import MlkitError, Run, RunConfig, RunDir
+from mlkit.core import Run, RunDir
+from mlkit.findings import MlkitError
+from mlkit.config import RunConfig
 from mlkit.backtest import (TemporalSplit, backtest, refit_schedule, default_splitter, default_models,
                             backtest_findings, score)
 from mlkit.features import PastFeatures, make_features

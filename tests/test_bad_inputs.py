@@ -5,7 +5,8 @@ import json, os, socket
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mlkit.__main__ import main
-from mlkit.core import RunConfig, load_dataset
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
 from clitools import user_frame
 
 def _write(path:Path, content) -> Path:

@@ -3,8 +3,12 @@ bundled Bike Sharing data shows its real problems, awkward input does not crash.
 findings is tested in tests/test_repair.py.)"""
 import json
 import numpy as np, pandas as pd, pytest
-from mlkit.core import RunConfig, load_dataset
-from mlkit.cleaning import ERROR_KINDS, check_mixed_granularity, check_mixed_units, detect_problems, planted_error_case
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
+from mlkit.cleaning import detect_problems
+from mlkit.granularity import check_mixed_granularity
+from mlkit.planted import ERROR_KINDS, planted_error_case
+from mlkit.units import check_mixed_units
 
 EXPECTED = {'mixed_granularity': 'mixed_granularity', 'mixed_granularity_spans': 'mixed_granularity',
             'mixed_units': 'mixed_units',
@@ -102,7 +106,7 @@ def test_awkward_input_does_not_crash():
 def test_long_frames_estimate_on_a_sample_but_flag_every_row(kind):
     """Beyond SAMPLE_ROWS, statistics come from a sample; the planted rows (all of them) are still found, clean data
     stays silent."""
-    from mlkit.cleaning import SAMPLE_ROWS, estimate_rows
+    from mlkit.robust import SAMPLE_ROWS, estimate_rows
     df = planted_error_case(kind, n=144_000, freq='h', seed=0)  # well beyond the sample: rows are checked, not sampled
     found = detect_problems(df, 'ts', 'y')
     assert len(estimate_rows(len(df))) == SAMPLE_ROWS < len(df)
@@ -127,7 +131,8 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
     """LocalReference computes medians only where asked: they equal scipy's median filter, its block bounds hold, its
     screens miss no row."""
     from scipy import ndimage
-    from mlkit.cleaning import LocalReference, forward_filled, ratio_candidates
+    from mlkit.granularity import ratio_candidates
+    from mlkit.robust import LocalReference, forward_filled
     rng = np.random.default_rng(0)
     series = [rng.normal(size=5000).round(1), np.where(rng.random(5000) < .3, 0, rng.gamma(2, 2, 5000)),
               np.r_[np.nan, np.nan, rng.normal(10, 1, 997), np.nan], rng.normal(size=24), rng.normal(-1, 1, 7),
@@ -157,7 +162,7 @@ def test_running_median_where_asked_agrees_with_the_full_filter():
 
 def test_text_checks_share_counts_and_read_every_value_of_a_key():
     "Counting each text column once gives the same findings; a key or free-text column is still read row by row."
-    from mlkit.cleaning import check_category_variants, check_disguised_nulls, check_mixed_types, value_counts
+    from mlkit.values import check_category_variants, check_disguised_nulls, check_mixed_types, value_counts
     cv = planted_error_case('category_variants', n=24 * 60, freq='h')
     counts = {'station': value_counts(cv['station'])}
     assert check_category_variants(cv, counts) == check_category_variants(cv) != []
@@ -173,7 +178,7 @@ def test_text_checks_share_counts_and_read_every_value_of_a_key():
     assert check_mixed_types(pd.DataFrame({'key': key})) == []
 
 def test_identifiers_reuse_known_distinct_counts():
-    from mlkit.cleaning import check_identifiers
+    from mlkit.values import check_identifiers
     from mlkit.eda import profile
     d = planted_error_case('identifier', n=24 * 60, freq='h')
     known = profile(d)['unique'].to_dict()
@@ -191,7 +196,7 @@ def test_a_profile_passed_in_gives_the_same_findings():
 def test_value_counts_use_known_distinct_counts():
     """A distinct count from the profile replaces the look at a sample; Python objects still count as text (1 and '1'
     merge)."""
-    from mlkit.cleaning import value_counts, MAX_CATEGORIES
+    from mlkit.values import value_counts, MAX_CATEGORIES
     n = 3 * MAX_CATEGORIES
     key = pd.Series([f'k{i}' for i in range(n)], dtype='str')
     category = pd.Series(np.array(['a', 'b', 'c'])[np.arange(n) % 3], dtype='str')

@@ -2,7 +2,8 @@
 planted by code at random places and lengths are found, and what the checks say about the data as it is was
 checked by hand (see each test)."""
 import numpy as np, pandas as pd, pytest
-from mlkit.cleaning import check_frozen_rows, detect_problems, frozen_rows, unlikely_runs
+from mlkit.cleaning import detect_problems
+from mlkit.sensors import check_frozen_rows, frozen_rows, unlikely_runs
 
 from realtools import needs_real
 from real_data import LOADERS  # noqa: E402 (realtools puts benchmarks/ on the path)

@@ -2,7 +2,8 @@
 (not as outliers); the real data as it is raises no unit alarm. statsmodels' series need no files; the tests on
 `../shared/data/real` skip when it is not beside the checkout."""
 import numpy as np, pandas as pd, pytest
-from mlkit.cleaning import detect_problems, running_sum
+from mlkit.cleaning import detect_problems
+from mlkit.sensors import running_sum
 
 from realtools import needs_real
 import trap_bench as tb  # noqa: E402 (realtools puts benchmarks/ on the path)

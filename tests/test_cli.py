@@ -2,7 +2,8 @@
 import json, re, shlex, subprocess, sys
 from pathlib import Path
 import pandas as pd, nbformat
-from mlkit.core import loads_strict_json
+from mlkit.core import ARTIFACTS
+from mlkit.records import loads_strict_json
 from mlkit.runner import notebooks_dir
 from clitools import ROOT, STEPS, mlkit, text_outputs
 
@@ -20,11 +21,14 @@ def test_full_run_on_bundled_data(tmp_path):
     assert m['versions']['pandas'] == pd.__version__ and m['seed'] == 0
     assert m['steps'][0]['figures']['rows'] == 17379
     assert isinstance(json.loads((run/'findings.json').read_text()), list)
+    # every registered artifact is written, in its registered format, and nothing else
+    assert sorted(p.name for p in (run/'artifacts').iterdir()) == sorted(f'{a.name}.{a.format}' for a in
+                                                                          ARTIFACTS.values())
     index = (run/'index.html').read_text()
     assert 'complete' in index and all(f'{s}.html' in index for s in STEPS)
     # findings grouped by severity, linked to their step's page; models and folds as pictures inside the page
     assert '<h3>critical (' in index
-    assert '<a href="05_evaluation.html">' in index
+    assert '<a href="05_evaluation.html#findings">' in index
     assert '<details><summary>info (' in index
     assert 'Models against baselines' in index and index.count('src="data:image/png;base64,') == 2
     assert f"[{len(STEPS)}/{len(STEPS)}] {STEPS[-1]}: complete" in r.stdout  # progress per step

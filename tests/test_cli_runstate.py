@@ -3,7 +3,7 @@ The runs use the real 00_core step and small stub steps (`--nbs`), so each takes
 import os, re, shlex, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat, pytest
-from mlkit.core import loads_strict_json
+from mlkit.records import loads_strict_json
 from mlkit.runner import notebooks_dir, list_runs
 from clitools import mlkit
 
@@ -100,8 +100,8 @@ def test_killed_run_is_shown_interrupted(tmp_path, user_csv):
 
 def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
     "A step whose recorded figures say it left 0 rows is failed by the runner, not marked complete."
-    empty = ("from mlkit.core import open_run\nrun = open_run(data_path, target, time_col, task, freq, seed, run_dir)\n"
-             "run.record('50_empty', {'rows_left': 0, 'rows_dropped': 1440, 'longest_lag': 2000})")
+    empty = ("from mlkit.core import open_run\nrun = open_run(data_path, target, time_col, task, freq, seed, run_dir, "
+             "step=step)\nrun.record({'rows_left': 0, 'rows_dropped': 1440, 'longest_lag': 2000})")
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'empty', empty), '--name', 'empty',
               '--reports', tmp_path/'reports', cwd=tmp_path)
     assert r.returncode == 1, r.stderr
@@ -110,16 +110,31 @@ def test_step_that_leaves_nothing_fails_with_the_reason(tmp_path, user_csv):
     m = _manifest(tmp_path/'reports'/'empty')
     assert m['status'] == 'failed' and [s['status'] for s in m['steps']] == ['complete', 'failed']
 
+def test_step_filed_under_another_name_fails(tmp_path, user_csv):
+    """A step that records its figures and findings under a name that is not its own fails with the fix; they are not
+    silently left out of the index and manifest."""
+    typo = ("from mlkit.core import open_run\nrun = open_run(data_path, target, time_col, task, freq, seed, run_dir, "
+            "step='50_tpyo')\nrun.record({'rows_left': 10})\nrun.add_findings([])")
+    r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'typo', typo), '--name', 'typo',
+              '--reports', tmp_path/'reports', cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "50_typo recorded figures or findings as '50_tpyo', which is no step's name" in r.stderr, r.stderr
+    assert 'open_run(..., step=step)' in r.stderr
+    m = _manifest(tmp_path/'reports'/'typo')
+    assert m['status'] == 'failed' and [s['status'] for s in m['steps']] == ['complete', 'failed']
+
 def _strict(path:Path):
     return loads_strict_json(path.read_text(encoding='utf-8'))
 
 def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     """Non-finite numbers in figures, findings and artifacts become null or 'inf': every file parses with a strict
     parser."""
-    values = ("import numpy as np\nfrom mlkit.core import open_run, Finding\nrun = open_run(data_path, target, "
-              "time_col, task, freq, seed, run_dir)\nrun.record('50_values', {'score': float('inf'), 'spread': "
-              "np.nan, 'rows_left': 10})\nrun.add_findings('50_values', [Finding('x', 'info', None, 'm', {'ratio': "
-              "-np.inf, 'values': [np.nan, 1.0]})])\nrun.artifact('scores', lambda: {'best': np.float64('inf')})")
+    values = ("import numpy as np\nfrom mlkit.core import open_run\nfrom mlkit.findings import Finding\n"
+              "run = open_run(data_path, target, "
+              "time_col, task, freq, seed, run_dir, step=step)\nrun.record({'score': float('inf'), 'spread': "
+              "np.nan, 'rows_left': 10})\nrun.add_findings([Finding('x', 'info', None, 'm', {'ratio': "
+              "-np.inf, 'values': [np.nan, 1.0]})])\nrun.artifact('backtest_summary', lambda: {'best': "
+              "np.float64('inf')})")
     r = mlkit('run', '--data', user_csv, '--target', 'y', '--nbs', _steps(tmp_path, 'values', values), '--name',
               'values',
               '--reports', tmp_path/'reports', cwd=tmp_path)
@@ -131,7 +146,7 @@ def test_every_json_a_run_writes_is_strict(tmp_path, user_csv):
     m = _strict(run/'manifest.json')
     assert m['steps'][1]['figures'] == {'score': 'inf', 'spread': None, 'rows_left': 10}
     assert _strict(run/'findings.json')[-1]['evidence'] == {'ratio': '-inf', 'values': [None, 1.0]}
-    assert _strict(run/'artifacts'/'scores.json') == {'best': 'inf'}
+    assert _strict(run/'artifacts'/'backtest_summary.json') == {'best': 'inf'}
     # the re-run command is complete and shell-quoted; a user's data carries no bundled-data attribution
     argv = shlex.split(m['rerun'])
     assert argv[argv.index('--reports') + 1] == str(tmp_path/'reports')

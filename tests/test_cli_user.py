@@ -2,7 +2,7 @@
 give the same numbers and text outputs (determinism, and the shipped notebooks equal to `nbs/`)."""
 import json, os, subprocess, sys
 import pytest
-from mlkit.core import RunConfig
+from mlkit.config import RunConfig
 from mlkit.runner import run_suite
 from clitools import ROOT, STEPS, text_outputs
 

@@ -3,9 +3,11 @@ granularity or unit alarm on the data as is, and problems planted by code (bench
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from mlkit.cleaning import (check_disguised_nulls, check_mixed_granularity, detect_problems, placeholder_values,
-                            running_sum,
-                            unit_mix)
+from mlkit.cleaning import detect_problems
+from mlkit.granularity import check_mixed_granularity
+from mlkit.sensors import running_sum
+from mlkit.units import unit_mix
+from mlkit.values import check_disguised_nulls, placeholder_values
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
 from detectors_real import DATASETS, REAL, load_real, plant  # noqa: E402

@@ -3,7 +3,8 @@ should agree, and on awkward frames that must not crash them."""
 import numpy as np, pandas as pd, pytest
 from scipy import stats
 from statsmodels.tsa.stattools import acf
-from mlkit.core import RunConfig, load_dataset
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
 from mlkit.eda import (class_balance, correlations, decompose_target, period_shift, profile, seasonality_strength,
                        target_acf, time_coverage, time_gaps)
 

@@ -2,7 +2,8 @@
 clear errors."""
 import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
-from mlkit.core import MlkitError, seasonal_period
+from mlkit.findings import MlkitError
+from mlkit.time_axis import seasonal_period
 from mlkit.features import (PastFeatures, future_change_test, time_positions, check_time_order,
                             default_lags, make_features, holiday_features)
 

@@ -3,7 +3,8 @@
 datasets as they are raise no granularity alarm. The statsmodels series always run; the files in ../shared/data/real
 skip when they are not beside the checkout."""
 import numpy as np, pandas as pd, pytest
-from mlkit.cleaning import detect_problems, granularity_mix
+from mlkit.cleaning import detect_problems
+from mlkit.granularity import granularity_mix
 
 from realtools import needs_real
 from real_data import (load_elec_equip, load_etth1, load_ili, load_macrodata, load_occupancy,  # noqa: E402

@@ -5,7 +5,9 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from mlkit.datasets import load_bike_sharing
-from mlkit.leakage import LEAK_KINDS, audit_leakage, check_preprocessing_data, planted_leak_case
+from mlkit.leakage import audit_leakage
+from mlkit.leakage_data import LEAK_KINDS, planted_leak_case
+from mlkit.leakage_rows import check_preprocessing_data
 
 EXPECTED = {'feature_alone': 'leak_feature_alone', 'reconstructed': 'leak_reconstructed_target',
             'identifier': 'leak_identifier',
@@ -108,7 +110,10 @@ def etth1():
 
 def _features(df, target, tcol, task='regression'):
     "The features 03_features builds from `df`, as 05_evaluation audits them."
-    from mlkit.core import Dataset, Run, RunConfig, infer_freq
+    from mlkit.core import Run
+    from mlkit.config import RunConfig
+    from mlkit.time_axis import infer_freq
+    from mlkit.loading import Dataset
     from mlkit.features import features_for_run
     ds = Dataset(df, target, tcol, task, infer_freq(df[tcol]), 'test', '')
     return features_for_run(Run(RunConfig(data='test', target=target, time_col=tcol, task=task), None, ds))[0]

@@ -3,7 +3,7 @@ import configparser, shutil, subprocess, sys, zipfile, filecmp
 from pathlib import Path
 import yaml
 import mlkit
-from mlkit.core import file_sha256
+from mlkit.records import file_sha256
 from mlkit.datasets import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

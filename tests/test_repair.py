@@ -5,8 +5,12 @@ import json
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
-from mlkit.core import MlkitError, RunConfig, load_dataset, write_json
-from mlkit.cleaning import detect_problems, planted_error_case
+from mlkit.findings import MlkitError
+from mlkit.records import write_json
+from mlkit.config import RunConfig
+from mlkit.loading import load_dataset
+from mlkit.cleaning import detect_problems
+from mlkit.planted import planted_error_case
 from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning,
                           plan_records,
                           read_user_plan, with_user_states)
@@ -65,7 +69,7 @@ def test_placeholders_masked_extremes_untouched(seed):
     assert not [x for x in plan if x.action == 'clip' and x.active]  # clipping is never applied unasked
 
 def test_placeholders_named_by_findings():
-    from mlkit.core import Finding
+    from mlkit.findings import Finding
     d, rows = _placeholder_case()
     f = [Finding('placeholder_values', 'warning', 'nox', 'x' * 80, {'values': [-200.0], 'rows': len(rows)})]
     plan = plan_cleaning(d, 'ts', 'y', f)
