@@ -85,6 +85,8 @@ def main(argv=None) -> dict:
     ap.add_argument('--note', default='', help='a sentence on the conditions (e.g. other work on the machine)')
     a = ap.parse_args(argv)
     env = {**os.environ, 'PYTHONPATH': str(ROOT)}
+    # the code measured is the checkout's when the run starts (its kernels import it step by step: keep it unchanged)
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t = time.perf_counter(); df = make_data(a.rows); data = tmp/f'big_{a.rows}.parquet'; df.to_parquet(data)
@@ -95,7 +97,6 @@ def main(argv=None) -> dict:
                            '--name', f'big{a.rows}', '--reports', str(reports)], env, a.interval)
         manifest_path = reports/f'big{a.rows}'/'manifest.json'
         m = json.loads(manifest_path.read_text()) if manifest_path.exists() else {'steps': []}
-    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     steps = [dict(step=s['step'], status=s['status'], seconds=s.get('seconds'), error=s.get('error'))
              for s in m['steps']]
     out = dict(meta=dict(commit=head, date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
