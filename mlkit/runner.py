@@ -6,6 +6,7 @@ manifest, findings and an index page."""
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
 import base64, copy, html, io, json, logging, os, re, shlex, signal, socket, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -466,6 +467,11 @@ def _import_page_makers():
     try: import nbconvert, mlkit.evaluation, mlkit.backtest  # noqa: F401
     except Exception: pass  # the page that needs them reports it
 
+def _page(nb_out:Path) -> dict:
+    "Write the HTML page of the executed step notebook `nb_out`: `{'html': its name}`, or `{'html_error': why not}`."
+    try: return {'html': export_html(nb_out).name}
+    except Exception as e: return {'html_error': f"{type(e).__name__}: {e}"}
+
 def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
     "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
@@ -484,6 +490,11 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
     error, status = None, 'failed'
     # while the first step's kernel starts and works, the runner waits: its imports for the pages cost no time then
     threading.Thread(target=_import_page_makers, daemon=True).start()
+    # a step's page is written while the next step runs; its record gets the link (in this thread) once it is done
+    pages, pending = ThreadPoolExecutor(1), []
+    def settle():
+        for rec, page in pending: rec.update(page.result())
+        pending.clear()
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
             rd.save('data', ds.frame)
@@ -502,9 +513,8 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 t0 = time.perf_counter()
                 error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path)
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
-                if (path/nb.name).exists():
-                    try: rec['html'] = export_html(path/nb.name).name
-                    except Exception as e: rec['html_error'] = f"{type(e).__name__}: {e}"
+                settle()
+                if (path/nb.name).exists(): pending.append((rec, pages.submit(_page, path/nb.name)))
                 rec['figures'] = rd.read_json('steps').get(nb.stem, {})
                 error = (error or misfiled(path, nb.stem, [s.stem for s in steps])
                          or left_nothing(nb.stem, rec['figures'], ds.summary))
@@ -519,6 +529,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
             raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
+            settle(); pages.shutdown()
             for rec in manifest['steps']:
                 if rec['status'] in ('pending', 'running'):
                     rec['status'] = 'skipped' if rec['status'] == 'pending' else status
