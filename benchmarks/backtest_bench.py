@@ -13,7 +13,7 @@ rows, and predicts all 10 test folds (skforecast's OneStepAheadFold does this; m
 Contenders (each in its own subprocess; peak memory = the subprocess's peak RSS, libraries and data included):
   mlkit             PastFeatures + make_features + backtest(Ridge) -> Ridge fast path (running sums over expanding
                     folds)
-  mlkit_refit       the same, Ridge wrapped in a Pipeline so the engine refits it per fold (the generic path)
+  mlkit_refit       the same with backtest(fast_paths=False): the engine refits Ridge per fold (the reference path)
   mlkit_once        fit once: the same with backtest(refit=False) (the fast path fits the first fold only)
   sklearn_cv        (a) pandas shift for the lags + TimeSeriesSplit(10, test_size) + cross_validate(Ridge), n_jobs=1
   skforecast_folds  (b) equal work with skforecast's API: per fold ForecasterRecursive(Ridge, lags=24).fit on the
@@ -28,6 +28,8 @@ The step-by-step contenders run up to 100,000 rows, each run limited to 180 s. E
 machine first touches of fresh memory cost a varying amount (transparent huge pages), so single runs vary up to 2x.
 
 Usage: bash benchmarks/backtest_setup.sh; flock /tmp/mlkit-bench.lock .venv/bin/python benchmarks/backtest_bench.py
+[--out STEM] (results to benchmarks/STEM.json and .md; default backtest_results). Without the peers' environment only
+the mlkit contenders and sklearn_cv run.
 """
 import json, os, resource, subprocess, sys, time
 import numpy as np
@@ -43,7 +45,7 @@ STEPWISE_MAX_ROWS = 100_000  # step-by-step contenders take minutes beyond this
 CONTENDERS = {'mlkit': MLKIT_PY, 'mlkit_refit': MLKIT_PY, 'mlkit_once': MLKIT_PY, 'sklearn_cv': MLKIT_PY,
               'skforecast_folds': PEER_PY,
               'skforecast_onestep': PEER_PY, 'skforecast_backtest': PEER_PY, 'sktime_evaluate': PEER_PY}
-PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.backtest'],
+PRELOAD = {'mlkit': ['mlkit.features', 'mlkit.splitters', 'mlkit.walkforward'],
            'sklearn': ['sklearn.model_selection', 'sklearn.linear_model'],
            'skforecast': ['skforecast.recursive', 'skforecast.model_selection'],
            'sktime': ['sktime.forecasting.compose', 'sktime.forecasting.model_evaluation', 'sktime.split',
@@ -73,20 +75,20 @@ def folds_of(n:int):
 
 # ---- workers: each returns the MAE over the test folds; the caller times it ----
 def run_mlkit(df, mode='fast'):
-    "mode: 'fast' (Ridge, refit every fold), 'refit' (Ridge in a Pipeline: the generic path), 'once' (refit=False)."
+    "mode: 'fast' (Ridge, refit every fold), 'refit' (fast_paths=False: the reference path), 'once' (refit=False)."
     from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
     from mlkit.features import PastFeatures, make_features
-    from mlkit.backtest import TemporalSplit, backtest
+    from mlkit.splitters import TemporalSplit
+    from mlkit.walkforward import backtest
     exog = [c for c in df.columns if c.startswith('x')]
     pf = PastFeatures('ts', 'y', lags=range(1, N_LAGS + 1), windows=[], expanding=False, diffs=(), known_cols=exog,
                       calendar=False, freq='h')
     F = make_features(df, pf)
     s, _ = folds_of(len(df))
-    res = backtest({'ridge': make_pipeline(Ridge()) if mode == 'refit' else Ridge()}, F.drop(columns=['ts', 'y']),
+    res = backtest({'ridge': Ridge()}, F.drop(columns=['ts', 'y']),
                    F['y'], F['ts'],
                    TemporalSplit(N_FOLDS, test_size=s), freq='h', refit=mode != 'once', baselines=False,
-                   train_scores=False, progress=False)
+                   train_scores=False, progress=False, fast_paths=mode != 'refit')
     return float(res.scores['mae'].mean())
 
 def run_sklearn_cv(df):
@@ -184,7 +186,7 @@ def summarise(runs:list[dict]) -> dict:
     return ok[0] | dict(seconds=float(np.median(sec)), best_seconds=sec[0], runs=len(ok),
                         peak_rss_mb=max(r['peak_rss_mb'] for r in ok))
 
-def main():
+def main(out:str='backtest_results'):
     rows = []
     for n in SIZES:
         make_data(n)
@@ -198,11 +200,11 @@ def main():
                 if runs[k] and ('error' in runs[k][-1] or runs[k][-1]['seconds'] > SLOW): continue
                 r = run_worker(k, CONTENDERS[k], n); print(json.dumps(r), flush=True); runs[k].append(r)
         rows += [summarise(runs[k]) for k in names]
-    (HERE/'backtest_results.json').write_text(json.dumps(rows, indent=1) + '\n')
-    write_table(rows)
+    (HERE/f'{out}.json').write_text(json.dumps(rows, indent=1) + '\n')
+    write_table(rows, out)
 
-def write_table(rows):
-    "benchmarks/backtest_results.md: seconds, MAE and peak memory per contender and size."
+def write_table(rows, out:str='backtest_results'):
+    "benchmarks/<out>.md: seconds, MAE and peak memory per contender and size."
     import platform
     lines = ['# Backtest benchmark: results', '',
              f'Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; '
@@ -218,8 +220,8 @@ def write_table(rows):
             ratio = f"{r['seconds'] / base:.1f}x" if base else '-'
             lines.append(f"| {n:,} | {r['contender']} | {r['seconds']:.3f} | {r['best_seconds']:.3f} | {r['runs']} | "
                          f"{ratio} | {r['mae']:.4f} | {r['peak_rss_mb']} | {r['rss_before_mb']} |")
-    (HERE/'backtest_results.md').write_text('\n'.join(lines) + '\n')
+    (HERE/f'{out}.md').write_text('\n'.join(lines) + '\n')
 
 if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '--worker': worker(sys.argv[2], int(sys.argv[3]))
-    else: main()
+    else: main(*sys.argv[2:3] if sys.argv[1:2] == ['--out'] else [])

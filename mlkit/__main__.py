@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     return p
 
+# %% ../nbs/cli.ipynb #fd85ce8a
 def _config(args) -> RunConfig:
     "The `RunConfig` of `mlkit run`'s options."
     target = args.target or BUNDLED_TARGET.get(args.data)
@@ -60,10 +61,12 @@ def _config(args) -> RunConfig:
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
                      cleaning_plan=args.cleaning_plan)
 
+# %% ../nbs/cli.ipynb #4b60a8f3
 def _line(r) -> str:
     "One finding (a row of `findings_frame`) as a line of the summary."
     return f"  [{r['severity']}] {r['check']}{' (' + r['column'] + ')' if r['column'] else ''}: {r['message']}"
 
+# %% ../nbs/cli.ipynb #815fb672
 def _summarise_findings(res:RunResult, log=print):
     "Print a short summary of the run's findings."
     f = res.findings
@@ -73,6 +76,7 @@ def _summarise_findings(res:RunResult, log=print):
     for _, r in f.head(5).iterrows(): log(_line(r))
     if len(f) > 5: log(f"  ... {len(f) - 5} more in {res.path/'findings.json'}")
 
+# %% ../nbs/cli.ipynb #ceb773b1
 def _check(cfg:RunConfig, args, log=print) -> int:
     "`mlkit run --check`: every check of a run, and what loading decided, with nothing written."
     nbs_dir, steps, ds = prepare_run(cfg, args.reports, args.nbs)
@@ -82,6 +86,7 @@ def _check(cfg:RunConfig, args, log=print) -> int:
     for _, r in findings_frame(ds.load_findings).iterrows(): log(_line(r))
     return 0
 
+# %% ../nbs/cli.ipynb #68f6abb0
 def _runs(args, log=print) -> int:
     "`mlkit runs`: the runs of a reports folder with their true state."
     runs = list_runs(check_reports_dir(args.reports))
@@ -89,6 +94,7 @@ def _runs(args, log=print) -> int:
     else: log(runs.fillna('').assign(error=lambda d: d['error'].str.slice(0, 80)).to_string(index=False))
     return 0
 
+# %% ../nbs/cli.ipynb #fdf5c657
 def main(argv=None) -> int:
     "Entry point of the `mlkit` command; returns the exit status."
     try:

@@ -80,8 +80,8 @@ def detect_problems(df:pd.DataFrame, time_col:str, target:str|None=None, freq:st
     numeric = [c for c in body.columns if is_numeric(body[c])
                and (len(df) - missing[c] if c in missing else body[c].count()) >= 10]
     # the checks only read the frame, and numpy, pandas and Arrow release the GIL in their loops: threads share the
-    # work, and
-    # the findings are joined in the order below whatever finishes first, so any number of threads gives the same list
+    # work, and the findings are joined in the order below whatever finishes first: any number of threads gives the
+    # same list
     # the checks already share the cores: BLAS's own threads (numpy's dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the sampling step and each row's distance from the previous one, for the column checks: first in the queue

@@ -18,7 +18,7 @@ from .time_axis import seasonal_period
 
 
 # %% auto #0
-__all__ = ['QUARTILES', 'KEY_ROWS', 'SKEW_CHUNK', 'TIME_CHUNK', 'STL_STEPS', 'PLOT_ROWS', 'sorted_summary', 'skewness', 'profile',
+__all__ = ['QUARTILES', 'SKEW_CHUNK', 'KEY_ROWS', 'TIME_CHUNK', 'STL_STEPS', 'PLOT_ROWS', 'sorted_summary', 'skewness', 'profile',
            'distinct_times', 'present_in', 'sampling_step', 'time_grid', 'TimeAxis', 'time_axis', 'time_gaps',
            'time_coverage', 'resample_target', 'regular_target', 'decomposition_grid', 'decompose_target',
            'seasonality_strength', 'target_acf', 'class_balance', 'correlations', 'period_shift', 'class_shares',
@@ -43,26 +43,7 @@ def sorted_summary(x:np.ndarray) -> dict:
     return (dict(missing=missing, unique=1 + int(np.count_nonzero(x[1:] != x[:-1])), zeros=zeros)
             | dict(zip(QUARTILES, q.tolist())))
 
-# from this many rows on, a text column whose values mostly increase row by row is counted by sorting
-KEY_ROWS = 100_000
-
-def _distinct(s:pd.Series) -> int:
-    "The number of distinct non-missing values of `s` (no hashing when they are in order, as timestamps and keys are)."
-    if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
-    if len(s) >= KEY_ROWS and isinstance(s.array, pd.arrays.ArrowExtensionArray):
-        text = pc.drop_null(pa.array(s.array))  # Arrow's own array: no copy
-        if ((pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) and len(text) >= KEY_ROWS
-                and _mostly_increasing(text[:1000]) and _mostly_increasing(text)):
-            # a hash table of a million keys outgrows the caches, while Arrow sorts nearly sorted text several times
-            # faster
-            text = text.take(pc.sort_indices(text))
-            return len(text) - pc.sum(pc.equal(text[1:], text[:-1])).as_py()
-    return s.nunique()
-
-def _mostly_increasing(text) -> bool:
-    "Whether at least 90% of the neighbouring values of the Arrow array `text` (at least two) increase."
-    return pc.sum(pc.less(text[:-1], text[1:])).as_py() >= .9 * (len(text) - 1)
-
+# %% ../nbs/01_eda.ipynb #b32e5868
 # values per step of `skewness`: its temporaries stay small, in the cache and reused, never fresh pages
 SKEW_CHUNK = 8192
 
@@ -82,6 +63,26 @@ def skewness(x:np.ndarray, bias:bool=True) -> float:
     g = m3 / n / m2 ** 1.5
     return float(g if bias else g * np.sqrt(n * (n - 1)) / (n - 2))
 
+# %% ../nbs/01_eda.ipynb #6432c3dc
+# from this many rows on, a text column whose values mostly increase row by row is counted by sorting
+KEY_ROWS = 100_000
+
+def _mostly_increasing(text) -> bool:
+    "Whether at least 90% of the neighbouring values of the Arrow array `text` (at least two) increase."
+    return pc.sum(pc.less(text[:-1], text[1:])).as_py() >= .9 * (len(text) - 1)
+
+def _distinct(s:pd.Series) -> int:
+    "The number of distinct non-missing values of `s` (no hashing when they are in order, as timestamps and keys are)."
+    if pd.api.types.is_datetime64_any_dtype(s) and s.is_monotonic_increasing: return len(distinct_times(s))
+    if len(s) >= KEY_ROWS and isinstance(s.array, pd.arrays.ArrowExtensionArray):
+        text = pc.drop_null(pa.array(s.array))  # Arrow's own array: no copy
+        if ((pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) and len(text) >= KEY_ROWS
+                and _mostly_increasing(text[:1000]) and _mostly_increasing(text)):
+            # a hash table of a million keys outgrows the caches; Arrow sorts nearly sorted text several times faster
+            text = text.take(pc.sort_indices(text))
+            return len(text) - pc.sum(pc.equal(text[1:], text[:-1])).as_py()
+    return s.nunique()
+
 def _numeric_summary(x:np.ndarray) -> dict:
     "`sorted_summary` and the adjusted skewness of one numeric column."
     return sorted_summary(x) | dict(skew=skewness(x, bias=False))
@@ -92,8 +93,7 @@ def profile(df:pd.DataFrame,
     "One row per column: type, missing, distinct, zeros, range, quartiles and skew."
     num = df.select_dtypes('number')
     # sorting (numpy) and hashing text (Arrow) release the GIL: the columns are summarised in parallel, in a fixed order
-    # the columns already share the cores: BLAS's own threads (the dot products of the skewness) would only compete with
-    # them
+    # the columns already share the cores: BLAS's own threads (the skewness' dot products) would only compete with them
     with threadpool_limits(1, 'blas'), ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
         # the other columns first: one long text column (a key) then runs while the other threads sort the numbers
         other_cols = [c for c in df.columns if c not in num.columns]
@@ -125,6 +125,7 @@ def distinct_times(ts) -> pd.DatetimeIndex:
     new = i[1:] != i[:-1]
     return t if new.all() else t[np.r_[True, new]]  # no copy when every stamp is new
 
+# %% ../nbs/01_eda.ipynb #627c50ae
 _UNITS = ('s', 'ms', 'us', 'ns')
 
 def _ticks(t:pd.DatetimeIndex, unit:str) -> np.ndarray:
@@ -167,6 +168,7 @@ def present_in(a:pd.DatetimeIndex, sorted_b:pd.DatetimeIndex) -> np.ndarray:
     i = np.minimum(np.searchsorted(b, x), len(b) - 1)
     return b[i] == x
 
+# %% ../nbs/01_eda.ipynb #49a6d202
 def sampling_step(ts:pd.Series) -> pd.Timedelta|None:
     "The most common positive step between sorted distinct timestamps (None with fewer than two)."
     t = distinct_times(ts)
@@ -178,6 +180,7 @@ def sampling_step(ts:pd.Series) -> pd.Timedelta|None:
     if np.count_nonzero(steps == guess) > len(steps) / 2: return pd.Timedelta(int(guess), unit=t.unit)
     return pd.Series(t[1:] - t[:-1]).mode().iloc[0]
 
+# %% ../nbs/01_eda.ipynb #5bc90e41
 def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
     "The regular grid of slots from the first to the last timestamp at `freq` (inferred when None)."
     t = distinct_times(ts)
@@ -185,6 +188,7 @@ def time_grid(ts:pd.Series, freq:str|None=None) -> pd.DatetimeIndex:
     freq = freq or pd.infer_freq(t) if len(t) > 2 else freq
     return pd.date_range(t[0], t[-1], freq=freq or sampling_step(t))
 
+# %% ../nbs/01_eda.ipynb #81e4ed2a
 @dataclass(frozen=True)
 class TimeAxis:
     "Timestamps prepared once for `time_coverage` and `time_gaps`: parsed, distinct, sorted; grid and empty slots."
@@ -195,6 +199,7 @@ class TimeAxis:
     missing: np.ndarray     # which slots of `grid` have no row
     freq: str|None = None   # the frequency asked for (None: inferred)
 
+# %% ../nbs/01_eda.ipynb #5e0db3d8
 def time_axis(ts, freq:str|None=None) -> TimeAxis:
     "Timestamps `ts` prepared for `time_coverage` and `time_gaps`: pass the result to both and the work is done once."
     if isinstance(ts, TimeAxis):
@@ -207,6 +212,7 @@ def time_axis(ts, freq:str|None=None) -> TimeAxis:
     grid = time_grid(seen, freq)  # from the distinct times: they are sorted and deduplicated once
     return TimeAxis(len(ts), pd.DatetimeIndex(ts.dropna()), seen, grid, ~present_in(grid, seen), freq)
 
+# %% ../nbs/01_eda.ipynb #7db675f2
 def time_gaps(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "One row per run of consecutive grid slots without a row: start, end and number of missing slots, longest first."
     axis = time_axis(ts, freq)
@@ -219,6 +225,7 @@ def time_gaps(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     out = pd.DataFrame({'start': g.min(), 'end': g.max(), 'missing': g.size()})
     return out.sort_values(['missing', 'start'], ascending=[False, True], kind='stable').reset_index(drop=True)
 
+# %% ../nbs/01_eda.ipynb #7ddb7fd9
 def time_coverage(ts:pd.Series|TimeAxis, freq:str|None=None) -> pd.DataFrame:
     "Facts about timestamps `ts`: span, frequency, expected slots, gaps, duplicates, out-of-order and off-grid stamps."
     axis = time_axis(ts, freq)
@@ -239,12 +246,14 @@ def resample_target(df:pd.DataFrame, target:str, time_col:str, period:str='D') -
     g = df.set_index(time_col)[target].resample(period)
     return pd.DataFrame({'mean': g.mean(), 'min': g.min(), 'max': g.max(), 'rows': g.count()})
 
+# %% ../nbs/01_eda.ipynb #e15ae4b7
 def regular_target(df:pd.DataFrame, target:str, time_col:str, freq:str) -> pd.Series:
     "The numeric target on its regular grid at `freq`, missing slots filled by time interpolation."
     y = pd.to_numeric(df.set_index(time_col)[target], errors='coerce')
     y = y[~y.index.duplicated()].sort_index().resample(freq).mean()
     return y.interpolate('time').bfill().ffill()
 
+# %% ../nbs/01_eda.ipynb #48370c42
 def decomposition_grid(freq:str) -> str:
     "The grid STL works on: `freq`, or hourly means for data finer than an hour."
     # STL's cost grows with the period: a day of minutes (1,440 steps) took 57 s on 8,000 rows; 24 hours, 0.03 s
@@ -252,6 +261,7 @@ def decomposition_grid(freq:str) -> str:
     except ValueError: return freq  # calendar frequencies (weeks, months, ...)
     return 'h' if step < pd.Timedelta(hours=1) else freq
 
+# %% ../nbs/01_eda.ipynb #f6a8a221
 # robust STL took 261 s on a million hours (busy machine), 21 s on 100,000: longer series are decomposed over their end
 STL_STEPS = 100_000
 
@@ -267,6 +277,7 @@ def decompose_target(df:pd.DataFrame, target:str, time_col:str, freq:str, period
     r = STL(y, period=period, robust=True).fit()
     return pd.DataFrame({'observed': y, 'trend': r.trend, 'seasonal': r.seasonal, 'resid': r.resid})
 
+# %% ../nbs/01_eda.ipynb #a9acd003
 def seasonality_strength(parts:pd.DataFrame) -> pd.DataFrame:
     "Strength (0 to 1) of trend and seasonality in the STL `parts`."
     def strength(part): return max(0., 1 - parts['resid'].var() / (parts[part] + parts['resid']).var())
@@ -274,6 +285,7 @@ def seasonality_strength(parts:pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({'component': ['trend', 'seasonal'],
                          'strength': [strength(p) if ok else np.nan for p in ('trend', 'seasonal')]})
 
+# %% ../nbs/01_eda.ipynb #4ff38121
 def target_acf(df:pd.DataFrame, target:str, time_col:str, freq:str, nlags:int|None=None) -> pd.DataFrame:
     "Autocorrelation of the target per lag (up to two seasonal periods) with the white-noise 95% bound."
     y = regular_target(df, target, time_col, freq)
@@ -287,6 +299,7 @@ def class_balance(y:pd.Series) -> pd.DataFrame:
     c = y.astype(object).where(y.notna(), '<missing>').value_counts()
     return pd.DataFrame({'class': c.index.astype(str), 'count': c.to_numpy(), 'share': c.to_numpy() / max(len(y), 1)})
 
+# %% ../nbs/01_eda.ipynb #04ca6338
 def _numeric_target(y:pd.Series) -> pd.Series:
     "`y` as numbers: itself when numeric, else its class codes."
     return y.astype(float) if pd.api.types.is_numeric_dtype(y) else pd.Series(pd.factorize(y)[0],
@@ -300,6 +313,7 @@ def correlations(df:pd.DataFrame, target:str) -> pd.DataFrame:
     r = r.reindex(r.abs().sort_values(ascending=False, na_position='last').index)
     return pd.DataFrame({'column': r.index, 'spearman': r.to_numpy()})
 
+# %% ../nbs/01_eda.ipynb #7b7a86bc
 def period_shift(df:pd.DataFrame, time_col:str, share:float=.2) -> pd.DataFrame:
     "Per column, how the first and last `share` of rows by time differ (SMD and KS for numbers, TV distance for text)."
     d = df.sort_values(time_col, kind='stable')
@@ -329,6 +343,7 @@ def class_shares(df:pd.DataFrame, target:str, time_col:str, period:str='W') -> p
     "Share of each class of `target` per `period` (one column per class)."
     return pd.get_dummies(df.set_index(time_col)[target].astype(str), dtype=float).resample(period).mean()
 
+# %% ../nbs/01_eda.ipynb #79c3e5f4
 def plot_target_over_time(df:pd.DataFrame, target:str, time_col:str, period:str='W'):
     "The target per `period`: its mean with the min-max band, or for labels the share of each class."
     fig, ax = plt.subplots(figsize=(10, 3.5))
@@ -343,6 +358,7 @@ def plot_target_over_time(df:pd.DataFrame, target:str, time_col:str, period:str=
     ax.set(title=f'{target} over time', xlabel=time_col, ylabel=target)
     return fig
 
+# %% ../nbs/01_eda.ipynb #a3d0d98a
 def plot_decomposition(parts:pd.DataFrame, target:str):
     "The STL parts stacked: observed, trend, seasonal (last four periods' worth shown in full) and remainder."
     fig, axes = plt.subplots(4, 1, figsize=(10, 7), sharex=True)
@@ -352,6 +368,7 @@ def plot_decomposition(parts:pd.DataFrame, target:str):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/01_eda.ipynb #76bf8495
 def plot_acf(ac:pd.DataFrame, target:str):
     "Bar chart of the autocorrelation per lag with the white-noise band."
     fig, ax = plt.subplots(figsize=(10, 3))
@@ -361,6 +378,7 @@ def plot_acf(ac:pd.DataFrame, target:str):
     ax.xaxis.set_major_locator(plt.MaxNLocator(12))
     return fig
 
+# %% ../nbs/01_eda.ipynb #1c2d54b4
 # pictures of pairs of columns use at most this many rows, evenly spaced (pairwise Spearman ranks every pair anew:
 # 155 s on a million rows of 20 columns)
 PLOT_ROWS = 100_000
@@ -374,6 +392,7 @@ def plot_correlations(df:pd.DataFrame, columns, max_rows:int=PLOT_ROWS):
     ax.set(title='Spearman correlations' + (f' ({max_rows:,} evenly spaced rows)' if len(df) > max_rows else ''))
     return fig
 
+# %% ../nbs/01_eda.ipynb #7a89c96c
 def plot_class_balance(balance:pd.DataFrame, target:str):
     "Bar chart of the class shares."
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -381,6 +400,7 @@ def plot_class_balance(balance:pd.DataFrame, target:str):
     ax.set(title=f'classes of {target}')
     return fig
 
+# %% ../nbs/01_eda.ipynb #73456dbc
 def plot_distributions(df:pd.DataFrame, columns, ncols:int=4):
     "Histograms of the numeric `columns`."
     columns = list(columns)

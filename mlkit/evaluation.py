@@ -11,9 +11,11 @@ import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
 from sklearn import metrics as skm
 from .findings import Finding
-from .backtest import backtest_run, primary_metric
+from .backtest import backtest_run
+from .baselines import primary_metric
 from .leakage_data import finite_target
 from .leakage_provenance import beats
+
 
 # %% auto #0
 __all__ = ['LOWER_IS_BETTER', 'HIGHER_IS_BETTER', 'higher_is_better', 'seasonal_naive_scale', 'mape_is_meaningful',
@@ -33,17 +35,20 @@ def higher_is_better(metric:str) -> bool|None:
     "True if a larger value of `metric` is better, False if smaller is, None for an unknown metric."
     return True if metric in HIGHER_IS_BETTER else False if metric in LOWER_IS_BETTER else None
 
+# %% ../nbs/05_evaluation.ipynb #e020c570
 def seasonal_naive_scale(y_train, season:int=1) -> float:
     "In-sample MAE of the seasonal naive forecast on `y_train` (pairs with both values finite): the scale of MASE."
     y = np.asarray(y_train, float); season = season if len(y) > season else 1
     d = np.abs(y[season:] - y[:-season]) if len(y) > 1 else np.array([])
     return float(np.mean(d[np.isfinite(d)])) if np.isfinite(d).any() else float('nan')
 
+# %% ../nbs/05_evaluation.ipynb #6ab85013
 def mape_is_meaningful(y_true, near_zero:float=.05, max_share:float=.01) -> bool:
     "Whether no actual value is 0 and at most `max_share` of them lie within `near_zero` x mean |y| of zero."
     a = np.abs(np.asarray(y_true, float))
     return bool(a.min() > 0 and np.mean(a < near_zero * a.mean()) <= max_share) if len(a) else False
 
+# %% ../nbs/05_evaluation.ipynb #acbeddcc
 def regression_metrics(y_true, y_pred, scale:float|None=None,
                        only=None, # names of the metrics to compute (a bootstrap needs one); None: all
                       ) -> dict:
@@ -58,6 +63,7 @@ def regression_metrics(y_true, y_pred, scale:float|None=None,
                r2=lambda: float(1 - np.sum(e ** 2) / np.sum((y - y.mean()) ** 2)) if np.ptp(y) > 0 else nan)
     return {k: f() for k, f in how.items() if only is None or k in only}
 
+# %% ../nbs/05_evaluation.ipynb #f0068886
 def target_context(y) -> dict:
     "The target's scale, to read errors against: mean, standard deviation, range and interquartile range."
     y = pd.Series(np.asarray(y, float)); y = y[np.isfinite(y)]
@@ -70,6 +76,7 @@ def positive_label(y):
     labels = sorted(pd.unique(pd.Series(y).dropna()))
     return labels[-1]
 
+# %% ../nbs/05_evaluation.ipynb #9f80c8ec
 def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, positive=None,
                            only=None, # names of the metrics to compute (a bootstrap needs one); None: all
                           ) -> dict:
@@ -94,6 +101,7 @@ def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, 
     # each sklearn metric costs milliseconds of input checks: 200 resamples x every metric took a minute
     return {k: f() for k, f in how.items() if only is None or k in only}
 
+# %% ../nbs/05_evaluation.ipynb #f58c41c8
 def confusion_at(y_true, proba, threshold:float=.5, positive=None) -> pd.DataFrame:
     "Confusion matrix (rows: actual, columns: predicted) when `proba` >= `threshold` means positive."
     positive = positive_label(y_true) if positive is None else positive
@@ -102,6 +110,7 @@ def confusion_at(y_true, proba, threshold:float=.5, positive=None) -> pd.DataFra
     return pd.DataFrame(cm, index=['actual negative', 'actual positive'],
                         columns=['predicted negative', 'predicted positive'])
 
+# %% ../nbs/05_evaluation.ipynb #28fa8f2e
 def select_threshold(y_true, proba, positive=None, criterion:str='f1') -> float:
     "The probability threshold that maximises `criterion`: 'f1' or 'youden' (sensitivity + specificity - 1)."
     positive = positive_label(y_true) if positive is None else positive
@@ -113,6 +122,7 @@ def select_threshold(y_true, proba, positive=None, criterion:str='f1') -> float:
     f1 = np.where(prec + rec > 0, 2 * prec * rec / np.where(prec + rec > 0, prec + rec, 1), 0)[:-1]
     return float(thr[np.argmax(f1)])
 
+# %% ../nbs/05_evaluation.ipynb #f77f1b17
 def calibration_table(y_true, proba, positive=None, n_bins:int=10) -> pd.DataFrame:
     "Per probability bin (equal width): rows, mean predicted probability and observed positive rate."
     positive = positive_label(y_true) if positive is None else positive
@@ -142,6 +152,7 @@ def score_predictions(preds:pd.DataFrame, task:str, history:pd.Series|None=None,
                          **_metrics(g, task, scale, positive)))
     return pd.DataFrame(rows)
 
+# %% ../nbs/05_evaluation.ipynb #772970a7
 def fold_spread(fold_scores:pd.DataFrame) -> pd.DataFrame:
     "Per model and metric: mean, standard deviation and number of folds."
     metric_cols = [c for c in fold_scores.columns if higher_is_better(c) is not None]
@@ -157,6 +168,7 @@ def block_bootstrap_indices(n:int, n_boot:int=200, block:int|None=None, seed:int
     starts = rng.integers(0, n - block + 1, size=(n_boot, -(-n // block)))
     return (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :n]
 
+# %% ../nbs/05_evaluation.ipynb #6643a912
 def bootstrap_ci(metric, idx:np.ndarray, *arrays, level:float=.95) -> tuple[float, float]:
     "Percentile interval of `metric(*arrays)` over the resamples `idx` (from `block_bootstrap_indices`)."
     vals = np.array([metric(*(a[i] for a in arrays)) for i in idx])
@@ -177,6 +189,7 @@ class DMResult:
     lags: int  # autocovariance lags in the long-run variance
     alternative: str
 
+# %% ../nbs/05_evaluation.ipynb #93c5356e
 def long_run_variance(d, lags:int, varestimator:str='acf') -> float:
     "Long-run variance of `d`: autocovariances up to `lags`, rectangular ('acf') or Bartlett-weighted ('bartlett')."
     d = np.asarray(d, float); n = len(d); dc = d - d.mean()
@@ -184,6 +197,7 @@ def long_run_variance(d, lags:int, varestimator:str='acf') -> float:
     w = np.ones(len(gamma) - 1) if varestimator == 'acf' else 1 - np.arange(1, len(gamma)) / (lags + 1)
     return float(gamma[0] + 2 * np.sum(w * gamma[1:]))
 
+# %% ../nbs/05_evaluation.ipynb #a1457d49
 def dm_test(loss1, loss2, h:int=1, alternative:str='two-sided', varestimator:str='acf', lags:int|None=None) -> DMResult:
     "Diebold-Mariano test on two aligned loss series, with HAC variance and the Harvey-Leybourne-Newbold correction."
     d = np.asarray(loss1, float) - np.asarray(loss2, float)
@@ -197,6 +211,7 @@ def dm_test(loss1, loss2, h:int=1, alternative:str='two-sided', varestimator:str
     p = {'two-sided': 2 * t.sf(abs(stat)), 'less': t.cdf(stat), 'greater': t.sf(stat)}[alternative]
     return DMResult(float(stat), float(p), float(d.mean()), n, h, lags, alternative)
 
+# %% ../nbs/05_evaluation.ipynb #68b2a6fc
 def diebold_mariano(e1, e2, h:int=1, power:int=2, **kwargs) -> DMResult:
     "Diebold-Mariano test on forecast errors `e1`, `e2` with loss |e|^`power` (as R's `forecast::dm.test`)."
     return dm_test(np.abs(np.asarray(e1, float)) ** power, np.abs(np.asarray(e2, float)) ** power, h, **kwargs)
@@ -210,10 +225,12 @@ def pointwise_loss(preds:pd.DataFrame, task:str, positive=None) -> pd.Series:
         return (preds['proba'] - (preds['y_true'] == positive)) ** 2
     return (preds['y_true'] != preds['y_pred']).astype(float)
 
+# %% ../nbs/05_evaluation.ipynb #cc47ebbe
 def newey_west_lags(n:int) -> int:
     "The Newey-West rule of thumb for the HAC bandwidth: floor(4 (n/100)^(2/9))."
     return int(4 * (n / 100) ** (2 / 9))
 
+# %% ../nbs/05_evaluation.ipynb #0764e4d5
 def compare_to_baselines(preds:pd.DataFrame, task:str, h:int=1) -> pd.DataFrame:
     "One-sided DM test of every model against every baseline on shared test rows (Bartlett HAC, Newey-West lags)."
     loss = preds.assign(loss=pointwise_loss(preds, task)).sort_values(['time', 'fold'])
@@ -242,6 +259,13 @@ class Evaluation:
     context: dict  # the target's scale (regression) or class balance (classification)
     missing_targets: int = 0  # test times without an actual value (missing or infinite), left out of every score
 
+# %% ../nbs/05_evaluation.ipynb #cd2a1da2
+def drop_missing_targets(preds:pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    "`preds` without rows whose actual value is missing or infinite, and how many test times (fold, time) they were."
+    ok = finite_target(preds['y_true'])
+    return preds[ok].reset_index(drop=True), int(len(preds.loc[~ok, ['fold', 'time']].drop_duplicates()))
+
+# %% ../nbs/05_evaluation.ipynb #6a4c8d07
 def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[dict]:
     "Each metric on all test rows of one model, with bootstrap intervals for `ci_metrics`."
     g = g.sort_values(['time', 'fold']).reset_index(drop=True)
@@ -256,11 +280,6 @@ def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[
                                   idx, *cols.values())
         out.append(dict(metric=metric, value=v, ci_low=lo, ci_high=hi))
     return out
-
-def drop_missing_targets(preds:pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    "`preds` without rows whose actual value is missing or infinite, and how many test times (fold, time) they were."
-    ok = finite_target(preds['y_true'])
-    return preds[ok].reset_index(drop=True), int(len(preds.loc[~ok, ['fold', 'time']].drop_duplicates()))
 
 def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:int=1, h:int=1,
              n_boot:int=200, seed:int=0, ci_metrics=None) -> Evaluation:
@@ -289,6 +308,7 @@ def evaluate(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:i
                                                               v in y.value_counts(normalize=True).items()}
     return Evaluation(task, primary, folds, metrics, compare_to_baselines(preds, task, h), context, missing)
 
+# %% ../nbs/05_evaluation.ipynb #4e55618b
 def evaluation_table(ev:Evaluation) -> pd.DataFrame:
     "One row per model on the primary metric: value, CI, fold mean and spread, DM statistic and p-value per baseline."
     t = ev.metrics[ev.metrics['metric'] == ev.primary].drop(columns='metric').rename(columns={'value': ev.primary})
@@ -339,6 +359,7 @@ def warn_too_good(ev:Evaluation, audit=None) -> list[Finding]:
                     dict(model=m, reasons=reasons, leakage_audit=result.to_dict() if result is not None else None))
             for m, reasons in out]
 
+# %% ../nbs/05_evaluation.ipynb #fd051052
 def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -> list[Finding]:
     "One finding per model whose training scores are far better than its test scores (`train_<metric>` columns)."
     gaps = {}  # model -> [(metric, train, test)]: one finding per model, however many metrics show the gap
@@ -357,6 +378,8 @@ def warn_overfitting(fold_scores:pd.DataFrame, ratio:float=1.5, drop:float=.1) -
                     "differ.",
                     dict(model=m, metrics={k: dict(train=round(tr, 6), test=round(te, 6)) for k, tr, te in g}))
             for m, g in gaps.items()]
+
+# %% ../nbs/05_evaluation.ipynb #f9f5e055
 def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[Finding]:
     "Models whose primary-metric fold scores scatter widely."
     rows = ev.metrics[(ev.metrics['metric'] == ev.primary) & ~ev.metrics['is_baseline'] & (ev.metrics['n_folds'] >= 2)]
@@ -376,6 +399,7 @@ def warn_instability(ev:Evaluation, max_cv:float=.3, max_std:float=.05) -> list[
                 dict(model=r.model, metric=ev.primary, fold_values=vals, fold_std=round(float(r.fold_std), 6))))
     return out
 
+# %% ../nbs/05_evaluation.ipynb #47d4eca2
 def warn_misleading_metric(ev:Evaluation, max_minority:float=.2) -> list[Finding]:
     "High accuracy on imbalanced classes beside a poor ROC-AUC or balanced accuracy."
     if ev.task != 'classification' or min(ev.context.values()) > max_minority: return []
@@ -391,6 +415,7 @@ def warn_misleading_metric(ev:Evaluation, max_minority:float=.2) -> list[Finding
                      balanced_accuracy=round(bal, 4), pr_auc=round(_value(ev, m, 'pr_auc'), 4))))
     return out
 
+# %% ../nbs/05_evaluation.ipynb #ef8d3455
 def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding]:
     "One finding per model that does not beat some baseline significantly (one-sided Diebold-Mariano), worse or not."
     loss = {'regression': 'absolute error'}.get(ev.task, 'Brier score' if ev.primary == 'roc_auc' else 'error rate')
@@ -410,6 +435,8 @@ def warn_no_better_than_baseline(ev:Evaluation, alpha:float=.05) -> list[Finding
                  loss_model=lost['loss_model'].round(6).tolist(), loss_baseline=lost['loss_baseline'].round(6).tolist(),
                  dm_stat=lost['dm_stat'].round(4).tolist(), p_value=lost['p_value'].round(6).tolist())))
     return out
+
+# %% ../nbs/05_evaluation.ipynb #5fabfad0
 def note_missing_targets(ev:Evaluation) -> list[Finding]:
     "An info finding when test times without an actual value were left out of the scores."
     if not ev.missing_targets: return []
@@ -419,6 +446,7 @@ def note_missing_targets(ev:Evaluation) -> list[Finding]:
                     f"are left out of the metrics, intervals and tests. Each score is over the times that have one.",
                     dict(test_times_without_target=ev.missing_targets))]
 
+# %% ../nbs/05_evaluation.ipynb #c0ab64e3
 def evaluation_warnings(ev:Evaluation, fold_scores:pd.DataFrame|None=None, audit=None) -> list[Finding]:
     "All five warnings and the missing-target note; `fold_scores` has `train_<metric>`; `audit` runs the leak audit."
     return (note_missing_targets(ev) + warn_too_good(ev, audit)

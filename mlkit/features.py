@@ -19,7 +19,7 @@ from .datasets import BUNDLED_FEATURES
 
 # %% auto #0
 __all__ = ['check_time_order', 'time_positions', 'on_grid', 'lag_on_grid', 'calendar_features', 'holiday_dates',
-           'holiday_features', 'longest_lag', 'default_lags', 'default_windows', 'PastFeatures', 'future_change_test',
+           'holiday_features', 'PastFeatures', 'longest_lag', 'default_lags', 'default_windows', 'future_change_test',
            'feature_config', 'clean_frame', 'with_target_values', 'make_features', 'features_for_run',
            'plot_feature_correlations']
 
@@ -36,6 +36,7 @@ def check_time_order(ts) -> pd.DatetimeIndex:
         raise MlkitError(f"timestamps are not sorted (row {i}: {ts[i]} comes after {ts[i-1]})", "sort the rows by time")
     return ts
 
+# %% ../nbs/03_features.ipynb #3a38979b
 def time_positions(ts, freq:str|None=None) -> np.ndarray:
     "The slot of each timestamp on the regular grid at `freq` from the first (row numbers when off-grid or no `freq`)."
     ts = check_time_order(ts)
@@ -53,6 +54,7 @@ def on_grid(values, pos:np.ndarray) -> pd.Series:
     filler[pos] = values
     return pd.Series(filler)
 
+# %% ../nbs/03_features.ipynb #5b9b13c5
 def lag_on_grid(grid:pd.Series, pos:np.ndarray, k:int, out:np.ndarray|None=None) -> np.ndarray:
     "The value `k` grid slots before each row (missing before the start or at an empty slot), into `out` if given."
     g = grid.to_numpy()
@@ -80,6 +82,7 @@ def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
         if k != 'month': out[f'cal_{k}_sin'], out[f'cal_{k}_cos'] = np.sin(2 * np.pi * v / n), np.cos(2 * np.pi * v / n)
     return pd.DataFrame(out, index=range(len(ts))).astype(float)
 
+# %% ../nbs/03_features.ipynb #e468e649
 def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
     "Holiday dates: 'US' (federal calendar) or a list of dates, within a year around `start`..`end`."
     if isinstance(holidays, str):
@@ -89,6 +92,7 @@ def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
                                                    + pd.Timedelta(days=366))
     return pd.DatetimeIndex(sorted(pd.to_datetime(list(holidays)))).normalize()
 
+# %% ../nbs/03_features.ipynb #0bbbe0a6
 def holiday_features(ts, holidays='US', horizon_days:int=14) -> pd.DataFrame:
     "Holiday flag and days to the next / since the last holiday (capped at `horizon_days`)."
     days = pd.DatetimeIndex(ts).normalize().as_unit('ns')
@@ -101,31 +105,40 @@ def holiday_features(ts, holidays='US', horizon_days:int=14) -> pd.DataFrame:
     return pd.DataFrame({'hol_today': (nxt == 0).astype(float), 'hol_days_to': np.minimum(nxt, horizon_days),
                          'hol_days_since': np.minimum(prev, horizon_days)}, index=range(len(days)))
 
-# %% ../nbs/03_features.ipynb #ff4f07cc
-def longest_lag(n_rows:int|None) -> int|None:
-    "The longest default lag or window `n_rows` rows allow: a quarter of them (most rows keep complete features)."
-    return None if n_rows is None else n_rows // 4
+# %% ../nbs/03_features.ipynb #5003799e
+def _perturb_after(frame:pd.DataFrame, cut:int, time_col:str, seed:int=0) -> pd.DataFrame:
+    "`frame` with every value after row `cut` replaced (shuffled, or random numbers for floats); the time column kept."
+    rng, out = np.random.default_rng(seed), frame.copy()
+    after = out.index[cut + 1:]
+    for c in out.columns:
+        if c == time_col: continue
+        out.loc[after, c] = (rng.normal(size=len(after)) * 1e3 if pd.api.types.is_float_dtype(out[c])
+                             else rng.permutation(out[c].to_numpy())[:len(after)])
+    return out
 
-def default_lags(freq:str|None, horizon:int=1, n_rows:int|None=None) -> list[int]:
-    "Lags h, h+1, h+2, one and two seasons, a week for sub-daily data (all >= `horizon`, at most `longest_lag`)."
-    m = seasonal_period(freq)
-    try: sub_daily = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1)
-    except (ValueError, TypeError): sub_daily = False  # calendar frequencies (weeks, months, ...) or none
-    week = 7 * m if m > 1 and sub_daily else 0
-    lags = sorted({horizon, horizon + 1, horizon + 2, *(k for k in (m, 2 * m, week) if k >= horizon + 3)})
-    cap = longest_lag(n_rows)
-    if cap is not None and horizon + 2 > cap:
-        raise MlkitError(f"{n_rows} rows are too few for lags {horizon} to {horizon + 2} (the default lags may reach "
-                         f"a quarter of the rows, {cap})",
-                         f"provide at least {4 * (horizon + 2)} rows, or pass shorter lags and horizon")
-    return [k for k in lags if cap is None or k <= cap]
+def _uses_later_rows(fn, frame:pd.DataFrame, cut:int, time_col:str) -> bool:
+    "Whether `fn(frame)` at rows <= `cut` changes when the rows after `cut` change."
+    a = pd.Series(np.asarray(fn(frame))).iloc[:cut + 1]
+    b = pd.Series(np.asarray(fn(_perturb_after(frame, cut, time_col)))).iloc[:cut + 1]
+    return not ((a == b) | (a.isna() & b.isna())).all()
 
-def default_windows(freq:str|None, n_rows:int|None=None) -> list[int]:
-    "Rolling windows: one and four seasons (at least 3 and 12 steps), at most `longest_lag` (else one of 3)."
-    m, cap = seasonal_period(freq), longest_lag(n_rows)
-    wins = [max(3, m), max(12, 4 * m)]
-    return [w for w in wins if cap is None or w <= cap] or [3]
+# %% ../nbs/03_features.ipynb #30802775
+def _target_series(y:pd.Series) -> pd.DataFrame:
+    "A numeric target as is; a non-numeric one as 0/1 indicators of its classes (of the second class when binary)."
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return pd.DataFrame({y.name: y.to_numpy(float)}, index=y.index)
+    classes = sorted(y.dropna().unique())
+    classes = classes[1:] if len(classes) == 2 else classes
+    return pd.DataFrame({f'{y.name}={c}': (y == c).astype(float).where(y.notna()) for c in classes}, index=y.index)
 
+def _is_text(s:pd.Series) -> bool: return not (pd.api.types.is_numeric_dtype(s)
+                                               or pd.api.types.is_datetime64_any_dtype(s))
+
+def _column_values(s:pd.Series) -> np.ndarray:
+    "Numbers as floats, anything else as objects (strings stay strings)."
+    return s.to_numpy(float) if pd.api.types.is_numeric_dtype(s) else s.astype(object).to_numpy()
+
+# %% ../nbs/03_features.ipynb #9e2c91c8
 class PastFeatures(TransformerMixin, BaseEstimator):
     "Leak-proof features for forecasting `target` `horizon` steps ahead from a frame with `time_col`."
     def __init__(self, time_col:str, target:str, horizon:int=1,
@@ -250,36 +263,32 @@ class PastFeatures(TransformerMixin, BaseEstimator):
         out = pd.DataFrame(block, columns=floats, index=X.index, copy=False)
         return pd.concat([out, pd.DataFrame(others, index=X.index)], axis=1)[names] if text else out
 
-def _perturb_after(frame:pd.DataFrame, cut:int, time_col:str, seed:int=0) -> pd.DataFrame:
-    "`frame` with every value after row `cut` replaced (shuffled, or random numbers for floats); the time column kept."
-    rng, out = np.random.default_rng(seed), frame.copy()
-    after = out.index[cut + 1:]
-    for c in out.columns:
-        if c == time_col: continue
-        out.loc[after, c] = (rng.normal(size=len(after)) * 1e3 if pd.api.types.is_float_dtype(out[c])
-                             else rng.permutation(out[c].to_numpy())[:len(after)])
-    return out
+# %% ../nbs/03_features.ipynb #ff4f07cc
+def longest_lag(n_rows:int|None) -> int|None:
+    "The longest default lag or window `n_rows` rows allow: a quarter of them (most rows keep complete features)."
+    return None if n_rows is None else n_rows // 4
 
-def _uses_later_rows(fn, frame:pd.DataFrame, cut:int, time_col:str) -> bool:
-    "Whether `fn(frame)` at rows <= `cut` changes when the rows after `cut` change."
-    a = pd.Series(np.asarray(fn(frame))).iloc[:cut + 1]
-    b = pd.Series(np.asarray(fn(_perturb_after(frame, cut, time_col)))).iloc[:cut + 1]
-    return not ((a == b) | (a.isna() & b.isna())).all()
+# %% ../nbs/03_features.ipynb #8a2ceda9
+def default_lags(freq:str|None, horizon:int=1, n_rows:int|None=None) -> list[int]:
+    "Lags h, h+1, h+2, one and two seasons, a week for sub-daily data (all >= `horizon`, at most `longest_lag`)."
+    m = seasonal_period(freq)
+    try: sub_daily = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1)
+    except (ValueError, TypeError): sub_daily = False  # calendar frequencies (weeks, months, ...) or none
+    week = 7 * m if m > 1 and sub_daily else 0
+    lags = sorted({horizon, horizon + 1, horizon + 2, *(k for k in (m, 2 * m, week) if k >= horizon + 3)})
+    cap = longest_lag(n_rows)
+    if cap is not None and horizon + 2 > cap:
+        raise MlkitError(f"{n_rows} rows are too few for lags {horizon} to {horizon + 2} (the default lags may reach "
+                         f"a quarter of the rows, {cap})",
+                         f"provide at least {4 * (horizon + 2)} rows, or pass shorter lags and horizon")
+    return [k for k in lags if cap is None or k <= cap]
 
-def _target_series(y:pd.Series) -> pd.DataFrame:
-    "A numeric target as is; a non-numeric one as 0/1 indicators of its classes (of the second class when binary)."
-    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        return pd.DataFrame({y.name: y.to_numpy(float)}, index=y.index)
-    classes = sorted(y.dropna().unique())
-    classes = classes[1:] if len(classes) == 2 else classes
-    return pd.DataFrame({f'{y.name}={c}': (y == c).astype(float).where(y.notna()) for c in classes}, index=y.index)
-
-def _is_text(s:pd.Series) -> bool: return not (pd.api.types.is_numeric_dtype(s)
-                                               or pd.api.types.is_datetime64_any_dtype(s))
-
-def _column_values(s:pd.Series) -> np.ndarray:
-    "Numbers as floats, anything else as objects (strings stay strings)."
-    return s.to_numpy(float) if pd.api.types.is_numeric_dtype(s) else s.astype(object).to_numpy()
+# %% ../nbs/03_features.ipynb #82a60bc4
+def default_windows(freq:str|None, n_rows:int|None=None) -> list[int]:
+    "Rolling windows: one and four seasons (at least 3 and 12 steps), at most `longest_lag` (else one of 3)."
+    m, cap = seasonal_period(freq), longest_lag(n_rows)
+    wins = [max(3, m), max(12, 4 * m)]
+    return [w for w in wins if cap is None or w <= cap] or [3]
 
 # %% ../nbs/03_features.ipynb #29a824a7
 def future_change_test(transformer, frame:pd.DataFrame, cutoff:int, seed:int=0) -> int:
@@ -295,15 +304,27 @@ def feature_config(run:Run) -> dict:
     known = BUNDLED_FEATURES.get(run.cfg.data) if run.cfg.is_bundled else None
     return dict(horizon=1, **(known or dict(known_cols=[], holidays=None, domain=None)))
 
+# %% ../nbs/03_features.ipynb #7b1bc663
 def clean_frame(run:Run) -> pd.DataFrame:
     "The cleaning step's `clean_data`, or (without it) the run's data after its cleaning plan."
     return clean_data(run)
 
+# %% ../nbs/03_features.ipynb #8bc60a34
 def with_target_values(frame:pd.DataFrame, target:str) -> pd.DataFrame:
     "`frame` with a target that is infinite counted as missing (no model can fit or be scored on it)."
     y = frame[target]
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y): return frame
     return frame.assign(**{target: y.where(np.isfinite(y.astype(float)))})
+
+# %% ../nbs/03_features.ipynb #3f37fcf8
+def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.ndarray) -> tuple[str, str]:
+    "(problem, fix) when `make_features` would leave no row."
+    n, t = len(frame), transformer.target
+    if not has_target.any():
+        return (f"none of the {n} rows has a value of target {t!r} (after cleaning)",
+                "choose a target that is filled in, or veto the cleaning decisions that mask it (cleaning_plan.json)")
+    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one of "
+            f"the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
 
 def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
     "Time column, target and non-constant features of `frame`: rows without a target and warm-up rows left out."
@@ -323,15 +344,7 @@ def make_features(frame:pd.DataFrame, transformer:PastFeatures) -> pd.DataFrame:
     const = [c for c in F.columns if out[c].nunique(dropna=False) <= 1]
     return (out.drop(columns=const) if const else out).reset_index(drop=True)
 
-def _no_rows_reason(frame:pd.DataFrame, transformer:PastFeatures, has_target:np.ndarray) -> tuple[str, str]:
-    "(problem, fix) when `make_features` would leave no row."
-    n, t = len(frame), transformer.target
-    if not has_target.any():
-        return (f"none of the {n} rows has a value of target {t!r} (after cleaning)",
-                "choose a target that is filled in, or veto the cleaning decisions that mask it (cleaning_plan.json)")
-    return (f"the longest target lag ({max(transformer.lags_)} steps) reaches before the first row for every one of "
-            f"the {int(has_target.sum())} rows with a target", "pass shorter lags, or provide more rows")
-
+# %% ../nbs/03_features.ipynb #0a22e1a0
 def features_for_run(run:Run, **overrides) -> tuple[pd.DataFrame, PastFeatures]:
     "Features of `run` with this step's settings (`feature_config` updated by `overrides`), and the fitted transformer."
     ds = run.dataset

@@ -82,8 +82,7 @@ def _window_mean(x:np.ndarray, rows:np.ndarray, h:int, leave_out:np.ndarray|None
                  sums:tuple|None=None) -> np.ndarray:
     "Mean of the finite values of `x` within `h` rows of each of `rows`, without the row itself and sorted `leave_out`."
     ok = np.isfinite(x)
-    # running totals of the values and of their count (`sums`: computed once per column): a window is a difference of
-    # two
+    # running totals of values and counts (`sums`: computed once per column): a window is a difference of two
     cum, count = sums if sums is not None else (np.r_[0., np.cumsum(np.where(ok, x, 0.))], np.r_[0, np.cumsum(ok)])
     lo, hi = np.clip(rows - h, 0, len(x)), np.clip(rows + h + 1, 0, len(x))
     total, n = cum[hi] - cum[lo], count[hi] - count[lo]
@@ -147,8 +146,7 @@ def totals_before_empty(x:np.ndarray, L:float, alpha:float=1e-4, runs:tuple|None
 
 # %% ../nbs/02d_granularity.ipynb #64ffba72
 def totals_beyond_tail(x:np.ndarray, L:float, alpha:float=1e-6, sums:tuple|None=None,
-                       # a function giving each row's calendar period (an integer), asked only when the tail leaves a
-                       # doubt
+                       # a function giving each row's calendar period (an integer), asked only if the tail is unclear
                        periods=None,
                       ) -> dict|None:
     "Rows of `x` about `L` times their local mean (over a period around them), far more than the tail predicts."
@@ -327,8 +325,7 @@ def granularity_mix(s:pd.Series, time:pd.Series, ref:LocalReference|None=None, m
         cand, r_cand = ratio_candidates(x, ref, L_min / 2, 2 / L_min)
     for period, L in periods.items():
         sample_positions = None  # the calendar positions of the estimate rows: the base rates, found once per period
-        # values far *below* their neighbours are common in counts (night hours), so that direction needs stronger
-        # evidence
+        # values far *below* their neighbours are common in counts (night hours): that direction needs more evidence
         for direction, lo, hi, alpha in (('totals', L / 2, 2 * L, 1e-4),
                                          ('per-step values among totals', 1 / (2 * L), 2 / L, 1e-6)):
             inside = (r_cand >= lo) & (r_cand <= hi)

@@ -33,7 +33,9 @@ __all__ = ['ACTIONS', 'STATES', 'CARRY_LIMIT', 'FRAME_ACTIONS', 'Decision', 'dec
 
 # %% ../nbs/02b_repair.ipynb #56fdead6
 ACTIONS = ('drop_column', 'mask_as_missing', 'merge_categories', 'convert_unit', 'clip', 'impute', 'none')
+
 STATES = ('applied', 'proposed', 'vetoed', 'forced')  # the first two are mlkit's; a user sets the last two
+
 CARRY_LIMIT = 3  # imputation carries a value forward over at most this many consecutive missing steps
 
 @dataclass
@@ -51,6 +53,7 @@ class Decision:
     @property
     def active(self) -> bool: return self.state in ('applied', 'forced')
 
+# %% ../nbs/02b_repair.ipynb #12a8640c
 def decision(action:str, column:str|None, source:str, # what, where, and the check that called for it
              rule:dict, rows:int, reason:str, # what exactly, how many rows, why
              strong:bool, # the evidence is strong and unambiguous
@@ -67,12 +70,14 @@ def row_ranges(mask) -> list[list[int]]:
     edges = np.flatnonzero(m[1:] != m[:-1])
     return [[int(a), int(b) - 1] for a, b in zip(edges[::2], edges[1::2])]
 
+# %% ../nbs/02b_repair.ipynb #995edb7a
 def ranges_mask(ranges, n:int) -> np.ndarray:
     "The mask of `n` rows that is True on the [first, last] `ranges`."
     m = np.zeros(n, bool)
     for a, b in ranges: m[max(int(a), 0):int(b) + 1] = True
     return m
 
+# %% ../nbs/02b_repair.ipynb #e29ab1d9
 def decision_mask(s:pd.Series, d:Decision) -> np.ndarray:
     "The rows of column `s` that decision `d` acts on."
     r = d.rule
@@ -92,8 +97,7 @@ def placeholders_from(findings) -> dict[str, list]:
             out.setdefault(f.column, []).extend(v for v in vals if v not in out.get(f.column, []))
     return out
 
-def _rows_of(s:pd.Series, d:Decision) -> int: return int(decision_mask(s, d).sum())
-
+# %% ../nbs/02b_repair.ipynb #b1f1b617
 def surely_identifier(s:pd.Series) -> bool:
     "Whether `s` can only be an identifier: timestamps (or text that parses as such), distinct text keys, a counter."
     if pd.api.types.is_datetime64_any_dtype(s): return True
@@ -103,7 +107,18 @@ def surely_identifier(s:pd.Series) -> bool:
     x = s.to_numpy(float)
     return bool(len(x) > 2 and np.isfinite(x).all() and (x == np.round(x)).all() and np.ptp(np.diff(x)) == 0)
 
+# %% ../nbs/02b_repair.ipynb #0c2b1597
+def _rows_of(s:pd.Series, d:Decision) -> int: return int(decision_mask(s, d).sum())
+
 def _same_spelling(group) -> bool: return len({str(v).strip().casefold() for v in group}) == 1
+
+def _unique_ids(plan:list[Decision]) -> list[Decision]:
+    "`plan` with a repeated id numbered (`id#2`)."
+    seen = {}
+    for d in plan:
+        seen[d.id] = seen.get(d.id, 0) + 1
+        if seen[d.id] > 1: d.id = f'{d.id}#{seen[d.id]}'
+    return plan
 
 def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the detectors' findings on `df`
                   placeholders:dict|None=None, # column -> values standing for missing; None: from the findings
@@ -164,27 +179,22 @@ def plan_cleaning(df:pd.DataFrame, time_col:str, target:str, findings, # the det
             for c in X.columns if c != target and c not in dropped]
     return _unique_ids(out)
 
-def _unique_ids(plan:list[Decision]) -> list[Decision]:
-    "`plan` with a repeated id numbered (`id#2`)."
-    seen = {}
-    for d in plan:
-        seen[d.id] = seen.get(d.id, 0) + 1
-        if seen[d.id] > 1: d.id = f'{d.id}#{seen[d.id]}'
-    return plan
-
 # %% ../nbs/02b_repair.ipynb #61c8f388
 def plan_records(plan) -> list[dict]:
     "The plan as JSON-able records (the contents of `cleaning_plan.json`)."
     return [asdict(d) for d in plan]
 
+# %% ../nbs/02b_repair.ipynb #831df220
 def plan_frame(plan) -> pd.DataFrame:
     "The plan as a table, one row per decision (with its columns when there is none)."
     return pd.DataFrame(plan_records(plan), columns=[f.name for f in fields(Decision)])
 
+# %% ../nbs/02b_repair.ipynb #56018b28
 def plan_from_records(records) -> list[Decision]:
     "Decisions from records such as `plan_records` writes."
     return [Decision(**r) for r in records]
 
+# %% ../nbs/02b_repair.ipynb #79c23e2e
 def read_user_plan(path) -> dict[str, str]:
     "Decision id -> state from the cleaning plan file at `path`, checked."
     fix = "edit only the 'state' of entries of a cleaning_plan.json written by mlkit (applied/proposed/vetoed/forced)"
@@ -200,6 +210,7 @@ def read_user_plan(path) -> dict[str, str]:
     if bad: raise MlkitError(f"cleaning plan {path}: decision {bad[0]['id']!r} has state {bad[0].get('state')!r}", fix)
     return {r['id']: r['state'] for r in records}
 
+# %% ../nbs/02b_repair.ipynb #9bbb99be
 def with_user_states(plan:list[Decision], states:dict[str, str], source:str='the cleaning plan') -> list[Decision]:
     "`plan` with the user's vetoes and forcings (other states in the file leave mlkit's); an unknown id is an error."
     ids = {d.id for d in plan}
@@ -246,11 +257,13 @@ def feature_source(name:str, sources) -> str|None:
         if name == s or re.fullmatch(re.escape(s) + r'_lag\d+', name): return s
     return None
 
+# %% ../nbs/02b_repair.ipynb #d6c96dd4
 def no_carry(plan) -> list[str]:
     "The columns never carried forward: period totals (limit 0) and imputations a user vetoed."
     plan = [d if isinstance(d, Decision) else Decision(**d) for d in plan]
     return [d.column for d in plan if d.action == 'impute' and not (d.active and d.rule.get('limit', CARRY_LIMIT) > 0)]
 
+# %% ../nbs/02b_repair.ipynb #c9080238
 def clip_bounds(x:np.ndarray, k:float) -> tuple[float, float]:
     "Median +- `k` robust deviations of `x` (log scale for skewed positive values), never below 0 when `x` never is."
     x = x[np.isfinite(x)]
@@ -260,6 +273,7 @@ def clip_bounds(x:np.ndarray, k:float) -> tuple[float, float]:
     lo, hi = (float(np.expm1(lo)), float(np.expm1(hi))) if log else (float(lo), float(hi))
     return (max(lo, 0.) if (x >= 0).all() else lo), hi
 
+# %% ../nbs/02b_repair.ipynb #d2e44b4d
 class FoldCleaner(TransformerMixin, BaseEstimator):
     "The plan's fitted corrections, learnt on a fold's training rows: unit conversions and clipping bounds."
     def __init__(self, plan=()): # decisions (records or `Decision`s); only active convert_unit and clip ones act
@@ -331,15 +345,18 @@ def plan_for_run(run:Run, findings=None) -> list[Decision]:
     plan = plan_cleaning(ds.frame, ds.time_col, ds.target, findings)
     return with_user_states(plan, read_user_plan(path), f'cleaning plan {path}') if path else plan
 
+# %% ../nbs/02b_repair.ipynb #cf82694c
 def run_plan(run:Run) -> list[Decision]:
     "The run's cleaning plan: the cleaning step's artifact `cleaning_plan`, else derived now."
     return plan_from_records(run.artifact('cleaning_plan', lambda: plan_records(plan_for_run(run))))
 
+# %% ../nbs/02b_repair.ipynb #985dcd4a
 def clean_data(run:Run) -> pd.DataFrame:
     "The run's data after its cleaning plan (the cleaning step's artifact `clean_data`, else computed now)."
     ds = run.dataset
     return run.artifact('clean_data', lambda: apply_plan(ds.frame, run_plan(run), ds.time_col)[0])
 
+# %% ../nbs/02b_repair.ipynb #617a716b
 def save_plan_file(run:Run, plan:list[Decision]):
     "Write `plan` to `cleaning_plan.json` in the run folder, where a user edits it (when there is a folder)."
     if run.dir is not None: write_json(run.dir.path/'cleaning_plan.json', plan_records(plan))

@@ -50,9 +50,8 @@ SAMPLE_ROWS = 25_000
 def estimate_rows(n:int) -> np.ndarray|slice:
     "Rows a check estimates statistics on: all up to `SAMPLE_ROWS`, else one random row (seed 0) per equal stratum."
     if n <= SAMPLE_ROWS: return slice(None)
-    # random within each stratum, not every k-th row: a stride would alias with daily or weekly cycles (every 10th hour
-    # is an even hour); strata spread the sample evenly over time and cost one pass over the sample, not a permutation
-    # of n
+    # random within each stratum, not every k-th row: a stride would alias with daily or weekly cycles (every 10th
+    # hour is an even hour); strata spread the sample evenly over time for one pass over it, not a permutation of n
     edges = np.arange(SAMPLE_ROWS + 1) * n // SAMPLE_ROWS
     idx = edges[:-1] + (np.random.default_rng(0).random(SAMPLE_ROWS) * np.diff(edges)).astype(np.int64)
     idx.flags.writeable = False
@@ -83,8 +82,7 @@ def more_distinct_than(x:np.ndarray, k:int) -> bool:
     distinct = lambda v: np.unique(v[np.isfinite(v)])
     xs = estimate(x)
     if len(distinct(xs[::100])) > k or len(seen := distinct(xs)) > k: return True
-    # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort of the
-    # column
+    # the rest of the column can only add values the estimate rows lack: one comparison per value seen, no sort
     return len(seen) + len(distinct(x[~np.isin(x, seen)])) > k
 
 # %% ../nbs/02a_robust.ipynb #23f0a1d5
@@ -112,12 +110,9 @@ def _runs(x:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _median_bounds(block_min, kth_smallest, kth_largest, block_max) -> tuple[np.ndarray, np.ndarray]:
     "Bounds of the 2h+1 running median at each block of h+1 rows, from the blocks' k-th order statistics (3(k-1) <= h)."
     # the window of a row holds the row's whole block: the median lies between the block's extremes. The window also
-    # lies
-    # within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer than h+1
-    # of
-    # them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than h+1 are below
-    # the
-    # least of the three blocks' k-th smallest values when 3(k-1) <= h; likewise above.
+    # lies within that block and its two neighbours (3h+3 values), so at most h+2 of those are outside it: if fewer
+    # than h+1 of them are below v, so are fewer than h+1 of the window's, and the median is at least v. Fewer than
+    # h+1 are below the least of the three blocks' k-th smallest values when 3(k-1) <= h; likewise above.
     with_edges = lambda a: np.r_[a[:1], a, a[-1:]]  # the first and the last block stand in for their missing neighbours
     lo, hi = with_edges(kth_smallest), with_edges(kth_largest)
     return (np.maximum(block_min, np.minimum(np.minimum(lo[:-2], lo[1:-1]), lo[2:])),
@@ -149,10 +144,9 @@ class LocalReference:
             return
         # the windows see the column with its first and last values repeated h times beyond its ends. In that padded
         # column each row lies in a block of h+1 values, aligned on multiples of h+1: the sorted blocks give the range
-        # of
-        # their values and bound the running medians of their rows, cheap bounds that spare most rows the median itself.
-        # The blocks are read from the column in place: the first is all the first value, then whole blocks, then the
-        # tail.
+        # of their values and bound the running medians of their rows, cheap bounds that spare most rows the median
+        # itself. The blocks are read from the column in place: the first is all the first value, then whole blocks,
+        # then the tail.
         f, size = self.filled, self.block
         whole = (self.n - 1) // size
         tail = f[1 + whole * size:]

@@ -101,8 +101,7 @@ def running_sum(x:np.ndarray, min_moves:int=20) -> dict|None:
     n, up, small_falls, _, _ = moves(x[:2000])
     if n >= min_moves and small_falls > .2 * n: return None
     n, up, small_falls, resets, d = moves(x)
-    # a measurement falls by small steps as often as it rises; a running sum never does: it falls only to restart, far
-    # down
+    # a measurement falls by small steps as often as it rises; a running sum falls only to restart, and far down
     # and it rises several times before each restart (a burst of rain falls back to 0 after every rise or two)
     if n < min_moves or up < .5 * n or small_falls > .05 * n or not resets or resets > .5 * up: return None
     # rising by exactly one (a gap aside): an hour, day or month number, a row number

@@ -22,8 +22,7 @@ def scaled_rows(x:np.ndarray, ref:LocalReference, factor:float, alpha:float=1e-6
     # their running median by chance, evenly spread in that ratio. The rows from 0 to 3 times `factor` are counted
     # against two controls that chance fills as well and a conversion does not: the rows 10 to 100 times further out
     # (a band 30 times as wide), and the rows as near zero on the other side (readings of 0 blurred by noise fall on
-    # both sides).
-    # A multiplication is judged alike on the neighbours' ratio to the row.
+    # both sides). A multiplication is judged alike on the neighbours' ratio to the row.
     up = factor > 1
     f = 1 / factor if up else factor
     if up: rows, ratio = ratio_candidates(x, ref, factor / 100, -factor / 3)
@@ -170,8 +169,7 @@ def unit_segments(x:np.ndarray, window:int=25) -> tuple[str, np.ndarray, list]|N
             if len(rest) < w or len(seg) < max(3, min(w, E - A - 2 * m)): continue
             q01, q99 = np.quantile(rest, [.01, .99])
             if not (lo <= q01 and q99 <= hi): continue  # the rest must be plausible in the majority unit
-            # spread: of the changes from row to row, which a trend or a season leaves alone but a change of scale
-            # multiplies
+            # spread of the row-to-row changes: a trend or a season leaves it alone, a change of scale multiplies it
             # the typical and the large moves must both match (not the MAD alone: rounded readings often repeat)
             moves = lambda v, q: np.quantile(np.abs(np.diff(v)), q)
             ratios = [moves(seg, q) / moves(rest, q) for q in (.5, .9) if moves(rest, q) > 0]

@@ -390,8 +390,7 @@ def identifier_columns(df:pd.DataFrame, time_col:str|None=None, unique:dict|None
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s): out[c] = 'a second time column'; continue
         if unique is None or c not in unique:
-            # a sample has at least the share of distinct values its column has (in expectation): under 45% there, under
-            # 50% here
+            # a sample has at least its column's share of distinct values (in expectation): under 45% there, 50% here
             if n > SAMPLE_ROWS and s.iloc[rows].nunique() < .45 * SAMPLE_ROWS: continue
             distinct = s.nunique()
         else: distinct = unique[c]

@@ -1,5 +1,5 @@
-"""mlkit.backtest: splitters agree with scikit-learn, the engine agrees with a hand-written loop, parallel == serial,
-bad input stops early."""
+"""mlkit.splitters, mlkit.walkforward and mlkit.backtest: splitters agree with scikit-learn, the engine agrees with a
+hand-written loop, parallel == serial, bad input stops early (the fast paths: tests/test_fastpath.py)."""
 import json
 import numpy as np, pandas as pd, pytest
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -12,8 +12,10 @@ from sklearn.preprocessing import StandardScaler
 from mlkit.core import Run, RunDir
 from mlkit.findings import MlkitError
 from mlkit.config import RunConfig
-from mlkit.backtest import (TemporalSplit, backtest, refit_schedule, default_splitter, default_models,
-                            backtest_findings, score)
+from mlkit.splitters import TemporalSplit, default_splitter
+from mlkit.baselines import score
+from mlkit.walkforward import backtest, refit_schedule
+from mlkit.backtest import default_models, backtest_findings
 from mlkit.features import PastFeatures, make_features
 
 def series(n=24 * 50, seed=0):
@@ -66,19 +68,6 @@ def test_engine_one_step_equals_handwritten_sklearn_loop():
     pd.testing.assert_frame_equal(par.predictions, res.predictions)
     pd.testing.assert_frame_equal(par.scores.drop(columns=['fit_seconds', 'predict_seconds']),
                                   res.scores.drop(columns=['fit_seconds', 'predict_seconds']))
-
-@pytest.mark.parametrize('refit', [True, False, 2])
-@pytest.mark.parametrize('est', [Ridge(alpha=.5), make_pipeline(StandardScaler(), Ridge(alpha=10.))])
-def test_ridge_fast_path_equals_refitting(est, refit):
-    X, y, t = series(seed=3)
-    X = X.assign(const=1.0, big=X['x'] * 1e4 + 5e5)  # a constant and a badly scaled column
-    cv = TemporalSplit(6, test_size=48)
-    fast = backtest({'r': est}, X, y, t, cv, freq='h', refit=refit, baselines=False, progress=False)
-    # a wrapped Ridge is refitted
-    slow = backtest({'r': make_pipeline(est)}, X, y, t, cv, freq='h', refit=refit, baselines=False, progress=False)
-    assert (fast.scores['fit_seconds'] > 0).sum() == len(refit_schedule(6, refit))
-    assert np.allclose(fast.predictions['y_pred'], slow.predictions['y_pred'], rtol=1e-7, atol=1e-6)
-    assert np.allclose(fast.scores['train_mae'], slow.scores['train_mae'], rtol=1e-7)
 
 def test_dask_local_cluster_equals_serial():
     distributed = pytest.importorskip('distributed')
@@ -232,7 +221,7 @@ def test_rows_without_a_target_are_left_out_and_counted():
                                               ('h', 17420, 672), ('min', 20000, 3333), ('h', 40, 6)])
 def test_default_folds_fit_the_frequency(freq, n, test_size):
     "A test fold covers a season of the data's frequency (a year of weeks or months), capped at a sixth of the rows."
-    from mlkit.backtest import fold_settings
+    from mlkit.splitters import fold_settings
     s = fold_settings(n, freq)
     assert s['test_size'] == test_size and s['n_splits'] == 5 and str(test_size) in s['why']
     folds = default_splitter(n, freq).folds(np.zeros((n, 1)))

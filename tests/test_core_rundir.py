@@ -1,7 +1,8 @@
 """The run folder's API: only registered artifacts, each in its registered format; figures and findings filed under
 the step's name, never lost for want of one."""
 import pandas as pd, pytest
-from mlkit.core import ARTIFACTS, Finding, MlkitError, RunDir, open_run
+from mlkit.core import ARTIFACTS, RunDir, open_run
+from mlkit.findings import Finding, MlkitError
 
 def test_unregistered_artifact_names_are_refused(tmp_path):
     rd, run = RunDir(tmp_path), open_run(run_dir=tmp_path, step='01_eda')

@@ -14,7 +14,8 @@ from mlkit.planted import planted_error_case
 from mlkit.repair import (CARRY_LIMIT, FoldCleaner, apply_plan, cleaning_findings, no_carry, plan_cleaning,
                           plan_records,
                           read_user_plan, with_user_states)
-from mlkit.backtest import default_models, default_splitter
+from mlkit.backtest import default_models
+from mlkit.splitters import default_splitter
 from mlkit.features import PastFeatures, future_change_test, make_features
 
 REAL = Path(__file__).resolve().parents[2]/'shared'/'data'/'real'

@@ -3,7 +3,7 @@ import numpy as np, pandas as pd, pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from mlkit.backtest import LastValue
+from mlkit.baselines import LastValue
 from mlkit.features import PastFeatures
 from mlkit.repair import FoldCleaner
 
