@@ -10,6 +10,7 @@ from .findings import MlkitError, findings_frame
 from .config import RunConfig, DUPLICATE_POLICIES, TIME_UNITS
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
+from .registry import add_models_parser, aliases, log_run, mlflow_register, models_command, register
 
 # %% auto #0
 __all__ = ['main']
@@ -43,13 +44,19 @@ def _parser() -> argparse.ArgumentParser:
                    help='run folder name inside the reports folder (default: data name and time)')
     r.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     r.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
+    r.add_argument('--register', default=None, metavar='ROOT',
+                   help="after a complete run, register its exported model in the registry folder ROOT (e.g. models)")
+    r.add_argument('--mlflow', default=None, metavar='URI',
+                   help='after a complete run, log it to MLflow at URI (default: $MLFLOW_TRACKING_URI when set)')
     r.add_argument('--check', action='store_true',
                    help='check the options and the data, print what loading decided, write nothing')
     s = sub.add_parser('runs',
                        help='list the runs in a reports folder with their state (running, complete, failed, '
                        'interrupted)')
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
+    add_models_parser(sub)
     return p
+
 
 # %% ../nbs/cli.ipynb #fd85ce8a
 def _config(args) -> RunConfig:
@@ -100,6 +107,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command == 'runs': return _runs(args)
+        if args.command == 'models': return models_command(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
@@ -123,6 +131,15 @@ def main(argv=None) -> int:
         return 1
     _summarise_findings(res)
     print(f"mlkit: run {res.name!r} complete: {res.path/'index.html'}")
+    uri = args.mlflow or os.environ.get('MLFLOW_TRACKING_URI')
+    try:
+        if uri: print(f"mlkit: logged to MLflow at {uri}: run {log_run(res.path, uri)}")
+        if args.register:
+            e = register(res.path, root=args.register)
+            print(f"mlkit: registered {e['name']}@{e['version']} ({e['model']}) in {Path(args.register).resolve()}; "
+                  f"champion: {e['name']}@{aliases(args.register, e['name'])['champion']}")
+            if uri: print(f"mlkit: registered in MLflow: {e['name']} version {mlflow_register(e, uri)}")
+    except MlkitError as err: print(f"mlkit: error: {err}", file=sys.stderr); return 2
     return 0
 
 # %% ../nbs/cli.ipynb #4f86752c

@@ -9,9 +9,17 @@ from clitools import ROOT, STEPS, mlkit, text_outputs
 
 def test_full_run_on_bundled_data(tmp_path):
     "The README's main job: every step completes; notebooks, HTML, index, manifest and findings are written."
-    r = mlkit('run', '--name', 'bundled', cwd=tmp_path)
+    r = mlkit('run', '--name', 'bundled', '--register', 'models', cwd=tmp_path)  # as scripts/run.sh does
     assert r.returncode == 0, r.stderr
     run = tmp_path/'reports'/'bundled'
+    # the exported model, registered as the champion, loads and predicts from raw rows and their history
+    assert (run/'model'/'pipeline.skops').exists() and (run/'model'/'card.json').exists()
+    assert 'registered bike_sharing_hourly-cnt@1' in r.stdout and 'champion: bike_sharing_hourly-cnt@1' in r.stdout
+    from mlkit.registry import load_model
+    model = load_model('bike_sharing_hourly-cnt@champion', tmp_path/'models')
+    data = pd.read_parquet(run/'artifacts'/'data.parquet')
+    need = model.card['history']['rows']
+    assert len(model.predict(data.iloc[-3:], data.iloc[-3 - need:-3])) == 3
     for s in STEPS: assert (run/f'{s}.ipynb').exists() and (run/f'{s}.html').exists(), s
     m = json.loads((run/'manifest.json').read_text())
     assert m['status'] == 'complete' and [s['step'] for s in m['steps']] == STEPS
