@@ -437,7 +437,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.runner._figure_images': ('runner.html#_figure_images', 'mlkit/runner.py'),
                               'mlkit.runner._figures': ('runner.html#_figures', 'mlkit/runner.py'),
                               'mlkit.runner._html_cell': ('runner.html#_html_cell', 'mlkit/runner.py'),
-                              'mlkit.runner._import_page_makers': ('runner.html#_import_page_makers', 'mlkit/runner.py'),
                               'mlkit.runner._models_section': ('runner.html#_models_section', 'mlkit/runner.py'),
                               'mlkit.runner._name_taken': ('runner.html#_name_taken', 'mlkit/runner.py'),
                               'mlkit.runner._now': ('runner.html#_now', 'mlkit/runner.py'),

@@ -462,11 +462,6 @@ def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunR
         try: return _run_steps(cfg, ds, path, nbs_dir if nbs else None, steps, log)
         except KeyboardInterrupt as e: e.run_path = path; raise
 
-def _import_page_makers():
-    "Import what the step pages and the index page need: nbconvert and the plotting modules (seconds of imports)."
-    try: import nbconvert, mlkit.evaluation, mlkit.backtest  # noqa: F401
-    except Exception: pass  # the page that needs them reports it
-
 def _page(nb_out:Path) -> dict:
     "Write the HTML page of the executed step notebook `nb_out`: `{'html': its name}`, or `{'html_error': why not}`."
     try: return {'html': export_html(nb_out).name}
@@ -488,9 +483,10 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
     error, status = None, 'failed'
-    # while the first step's kernel starts and works, the runner waits: its imports for the pages cost no time then
-    threading.Thread(target=_import_page_makers, daemon=True).start()
-    # a step's page is written while the next step runs; its record gets the link (in this thread) once it is done
+    # a step's page is written while the next step runs; its record gets the link (in this thread) once it is done.
+    # nbconvert is imported here first: importing it in the pages' thread while papermill imports jupyter_client
+    # failed (a circular import seen half-done)
+    import nbconvert  # noqa: F401
     pages, pending = ThreadPoolExecutor(1), []
     def settle():
         for rec, page in pending: rec.update(page.result())
