@@ -463,6 +463,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.runner._models_section': ('runner.html#_models_section', 'mlkit/runner.py'),
                               'mlkit.runner._name_taken': ('runner.html#_name_taken', 'mlkit/runner.py'),
                               'mlkit.runner._now': ('runner.html#_now', 'mlkit/runner.py'),
+                              'mlkit.runner._page': ('runner.html#_page', 'mlkit/runner.py'),
                               'mlkit.runner._params': ('runner.html#_params', 'mlkit/runner.py'),
                               'mlkit.runner._png': ('runner.html#_png', 'mlkit/runner.py'),
                               'mlkit.runner._run_steps': ('runner.html#_run_steps', 'mlkit/runner.py'),

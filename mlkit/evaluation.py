@@ -49,15 +49,19 @@ def mape_is_meaningful(y_true, near_zero:float=.05, max_share:float=.01) -> bool
     return bool(a.min() > 0 and np.mean(a < near_zero * a.mean()) <= max_share) if len(a) else False
 
 # %% ../nbs/05_evaluation.ipynb #acbeddcc
-def regression_metrics(y_true, y_pred, scale:float|None=None) -> dict:
+def regression_metrics(y_true, y_pred, scale:float|None=None,
+                       only=None, # names of the metrics to compute (a bootstrap needs one); None: all
+                      ) -> dict:
     "MAE, RMSE, MAPE (when meaningful), sMAPE, MASE (given the seasonal naive `scale`) and R²."
     y, p = np.asarray(y_true, float), np.asarray(y_pred, float); e = y - p
-    denom = np.abs(y) + np.abs(p)
-    return dict(mae=float(np.mean(np.abs(e))), rmse=float(np.sqrt(np.mean(e ** 2))),
-                mape=float(np.mean(np.abs(e / y)) * 100) if mape_is_meaningful(y) else float('nan'),
-                smape=float(np.mean(np.where(denom > 0, 2 * np.abs(e) / np.where(denom > 0, denom, 1), 0)) * 100),
-                mase=float(np.mean(np.abs(e)) / scale) if scale else float('nan'),
-                r2=float(1 - np.sum(e ** 2) / np.sum((y - y.mean()) ** 2)) if np.ptp(y) > 0 else float('nan'))
+    denom, nan = np.abs(y) + np.abs(p), float('nan')
+    safe = np.where(denom > 0, denom, 1)
+    how = dict(mae=lambda: float(np.mean(np.abs(e))), rmse=lambda: float(np.sqrt(np.mean(e ** 2))),
+               mape=lambda: float(np.mean(np.abs(e / y)) * 100) if mape_is_meaningful(y) else nan,
+               smape=lambda: float(np.mean(np.where(denom > 0, 2 * np.abs(e) / safe, 0)) * 100),
+               mase=lambda: float(np.mean(np.abs(e)) / scale) if scale else nan,
+               r2=lambda: float(1 - np.sum(e ** 2) / np.sum((y - y.mean()) ** 2)) if np.ptp(y) > 0 else nan)
+    return {k: f() for k, f in how.items() if only is None or k in only}
 
 # %% ../nbs/05_evaluation.ipynb #f0068886
 def target_context(y) -> dict:
@@ -73,23 +77,29 @@ def positive_label(y):
     return labels[-1]
 
 # %% ../nbs/05_evaluation.ipynb #9f80c8ec
-def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, positive=None) -> dict:
+def classification_metrics(y_true, proba=None, y_pred=None, threshold:float=.5, positive=None,
+                           only=None, # names of the metrics to compute (a bootstrap needs one); None: all
+                          ) -> dict:
     "ROC-AUC, PR-AUC, Brier (`proba`, binary only), F1, balanced accuracy, accuracy (labels or `proba` >= threshold)."
-    y = np.asarray(y_true)
+    y, nan = np.asarray(y_true), float('nan')
     if proba is not None and len(pd.unique(y)) <= 2:
         positive = positive_label(y) if positive is None else positive
         yb, pr = (y == positive).astype(int), np.asarray(proba, float)
         both = len(np.unique(yb)) == 2
-        out = dict(roc_auc=float(skm.roc_auc_score(yb, pr)) if both else float('nan'),
-                   pr_auc=float(skm.average_precision_score(yb, pr)) if both else float('nan'),
-                   brier=float(np.mean((pr - yb) ** 2)))
         yp = (pr >= threshold).astype(int)
-        return out | dict(f1=float(skm.f1_score(yb, yp, zero_division=0)),
-                          balanced_accuracy=float(skm.balanced_accuracy_score(yb, yp)),
-                          accuracy=float(np.mean(yp == yb)))
-    yp = np.asarray(y_pred)
-    return dict(f1=float(skm.f1_score(y, yp, average='macro', zero_division=0)),
-                balanced_accuracy=float(skm.balanced_accuracy_score(y, yp)), accuracy=float(np.mean(yp == y)))
+        how = dict(roc_auc=lambda: float(skm.roc_auc_score(yb, pr)) if both else nan,
+                   pr_auc=lambda: float(skm.average_precision_score(yb, pr)) if both else nan,
+                   brier=lambda: float(np.mean((pr - yb) ** 2)),
+                   f1=lambda: float(skm.f1_score(yb, yp, zero_division=0)),
+                   balanced_accuracy=lambda: float(skm.balanced_accuracy_score(yb, yp)),
+                   accuracy=lambda: float(np.mean(yp == yb)))
+    else:
+        yp = np.asarray(y_pred)
+        how = dict(f1=lambda: float(skm.f1_score(y, yp, average='macro', zero_division=0)),
+                   balanced_accuracy=lambda: float(skm.balanced_accuracy_score(y, yp)),
+                   accuracy=lambda: float(np.mean(yp == y)))
+    # each sklearn metric costs milliseconds of input checks: 200 resamples x every metric took a minute
+    return {k: f() for k, f in how.items() if only is None or k in only}
 
 # %% ../nbs/05_evaluation.ipynb #f58c41c8
 def confusion_at(y_true, proba, threshold:float=.5, positive=None) -> pd.DataFrame:
@@ -124,11 +134,11 @@ def calibration_table(y_true, proba, positive=None, n_bins:int=10) -> pd.DataFra
     return t
 
 # %% ../nbs/05_evaluation.ipynb #5739d51c
-def _metrics(g:pd.DataFrame, task:str, scale:float|None=None, positive=None) -> dict:
-    "The task's metrics on the prediction rows `g`."
-    if task == 'regression': return regression_metrics(g['y_true'], g['y_pred'], scale)
-    proba = g['proba'] if 'proba' in g and g['proba'].notna().all() else None
-    return classification_metrics(g['y_true'], proba, g['y_pred'], positive=positive)
+def _metrics(g:pd.DataFrame|dict, task:str, scale:float|None=None, positive=None, only=None) -> dict:
+    "The task's metrics (or those named in `only`) on the prediction rows `g` (a DataFrame, or a dict of arrays)."
+    if task == 'regression': return regression_metrics(g['y_true'], g['y_pred'], scale, only)
+    proba = g['proba'] if 'proba' in g and pd.notna(g['proba']).all() else None
+    return classification_metrics(g['y_true'], proba, g['y_pred'], positive=positive, only=only)
 
 def score_predictions(preds:pd.DataFrame, task:str, history:pd.Series|None=None, season:int=1) -> pd.DataFrame:
     "One row per model and fold: `is_baseline`, number of test rows and the task's metrics."
@@ -264,9 +274,10 @@ def _pooled(g:pd.DataFrame, task:str, scale, positive, idx, ci_metrics) -> list[
     for metric, v in values.items():
         lo = hi = float('nan')
         if metric in ci_metrics and len(g) == idx.shape[1]:
-            cols = [g[c].to_numpy() for c in ('y_true', 'y_pred', 'proba') if c in g]
-            lo, hi = bootstrap_ci(lambda *a: _metrics(pd.DataFrame(dict(zip(['y_true', 'y_pred', 'proba'], a))), task,
-                                                      scale, positive)[metric], idx, *cols)
+            cols = {c: g[c].to_numpy() for c in ('y_true', 'y_pred', 'proba') if c in g}
+            # a dict of arrays per resample: a DataFrame each time took 2/3 of the evaluation step
+            lo, hi = bootstrap_ci(lambda *a: _metrics(dict(zip(cols, a)), task, scale, positive, [metric])[metric],
+                                  idx, *cols.values())
         out.append(dict(metric=metric, value=v, ci_low=lo, ci_high=hi))
     return out
 

@@ -5,7 +5,10 @@ copied rows, a random split's optimism, and preprocessing fitted on all rows."""
 
 # %% ../nbs/05d_leakage_rows.ipynb #e560953f
 from __future__ import annotations
+import os
+from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd
+from threadpoolctl import threadpool_limits
 from scipy import stats
 from .findings import Finding
 from .values import identifier_columns
@@ -73,8 +76,11 @@ def split_scores(X:pd.DataFrame, y:pd.Series, task:str, test_size:float=.25, see
     Xn, yc, cut = numeric_features(X), target_codes(y, task), split_point(len(X), test_size)
     perm = np.random.default_rng(seed).permutation(len(X))
     tr, te = np.sort(perm[:cut]), np.sort(perm[cut:])
-    return dict(temporal=fit_score(quick_boosting(task, seed), Xn.iloc[:cut], yc[:cut], Xn.iloc[cut:], yc[cut:], task),
-                random=fit_score(quick_boosting(task, seed), Xn.iloc[tr], yc[tr], Xn.iloc[te], yc[te], task))
+    parts = dict(temporal=(np.arange(cut), np.arange(cut, len(X))), random=(tr, te))
+    score = lambda p: fit_score(quick_boosting(task, seed), Xn.iloc[p[0]], yc[p[0]], Xn.iloc[p[1]], yc[p[1]], task)
+    # the two fits release the GIL: side by side, one thread each (workers x threads <= cores), same scores
+    with threadpool_limits(1), ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        return dict(zip(parts, pool.map(score, parts.values())))
 
 # %% ../nbs/05d_leakage_rows.ipynb #1e693b0b
 def check_split_optimism(scores:dict, task:str, info_gap:float=.05) -> list[Finding]:

@@ -6,6 +6,7 @@ manifest, findings and an index page."""
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
 import base64, copy, html, io, json, logging, os, re, shlex, signal, socket, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -461,6 +462,11 @@ def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunR
         try: return _run_steps(cfg, ds, path, nbs_dir if nbs else None, steps, log)
         except KeyboardInterrupt as e: e.run_path = path; raise
 
+def _page(nb_out:Path) -> dict:
+    "Write the HTML page of the executed step notebook `nb_out`: `{'html': its name}`, or `{'html_error': why not}`."
+    try: return {'html': export_html(nb_out).name}
+    except Exception as e: return {'html_error': f"{type(e).__name__}: {e}"}
+
 def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
     "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
@@ -477,6 +483,14 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
     error, status = None, 'failed'
+    # a step's page is written while the next step runs; its record gets the link (in this thread) once it is done.
+    # nbconvert is imported here first: importing it in the pages' thread while papermill imports jupyter_client
+    # failed (a circular import seen half-done)
+    import nbconvert  # noqa: F401
+    pages, pending = ThreadPoolExecutor(1), []
+    def settle():
+        for rec, page in pending: rec.update(page.result())
+        pending.clear()
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
             rd.save('data', ds.frame)
@@ -495,9 +509,8 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 t0 = time.perf_counter()
                 error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path)
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
-                if (path/nb.name).exists():
-                    try: rec['html'] = export_html(path/nb.name).name
-                    except Exception as e: rec['html_error'] = f"{type(e).__name__}: {e}"
+                settle()
+                if (path/nb.name).exists(): pending.append((rec, pages.submit(_page, path/nb.name)))
                 rec['figures'] = rd.read_json('steps').get(nb.stem, {})
                 error = (error or misfiled(path, nb.stem, [s.stem for s in steps])
                          or left_nothing(nb.stem, rec['figures'], ds.summary))
@@ -512,6 +525,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
             raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
+            settle(); pages.shutdown()
             for rec in manifest['steps']:
                 if rec['status'] in ('pending', 'running'):
                     rec['status'] = 'skipped' if rec['status'] == 'pending' else status
