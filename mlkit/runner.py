@@ -5,7 +5,7 @@ manifest, findings and an index page."""
 
 # %% ../nbs/runner.ipynb #fd37b001
 from __future__ import annotations
-import base64, copy, html, io, json, logging, os, re, shlex, signal, socket, threading, time
+import copy, logging, os, re, shlex, signal, socket, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
@@ -15,15 +15,15 @@ from pathlib import Path
 from unittest.mock import patch
 import nbformat, pandas as pd
 from .core import RunDir
-from .findings import MlkitError, findings_frame, findings_table, Finding, SEVERITIES
+from .findings import MlkitError, findings_frame, Finding
 from .records import write_json, package_versions, git_commit, loads_strict_json, file_sha256
 from .config import RunConfig, check_run_name
 from .loading import Dataset, load_dataset
+from .pages import export_html, report_version, write_index
 
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'REPORT_HEADING', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',
-           'step_notebooks', 'self_contained', 'step_summary', 'export_html', 'report_version', 'write_index',
+__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks',
            'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name',
            'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
 
@@ -42,202 +42,6 @@ def notebooks_dir(nbs=None) -> Path:
 def step_notebooks(nbs_dir) -> list[Path]:
     "The numbered notebooks in `nbs_dir`, in number order."
     return sorted(Path(nbs_dir).glob(STEP_GLOB))
-
-# %% ../nbs/runner.ipynb #b9e9da78
-def _directives(cell) -> set[str]:
-    "The nbdev directives (`#| export`, `#| hide`, ...) at the top of `cell`."
-    out = set()
-    for line in cell.source.splitlines():
-        if not line.startswith('#|'): break
-        out.add(line[2:].strip().split(' ')[0])
-    return out
-
-_REMOTE = re.compile(r'<script[^>]*\bsrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>'
-                     r'|<link[^>]*\bhref="(?:https?:)?//[^"]*"[^>]*>', re.I)
-_MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
-_IMPORTS_REMOTE = re.compile(r'<script[^>]*>(?:(?!</script>).)*?import\(\s*"https?://(?:(?!</script>).)*</script>',
-                             re.S)  # mermaid
-
-def self_contained(page:str) -> str:
-    "`page` without scripts or style sheets from the network (MathJax, require.js, mermaid): it renders offline."
-    return _REMOTE.sub('', _IMPORTS_REMOTE.sub('', _MATHJAX_CONFIG.sub('', page)))
-
-def _figure_images(cells) -> list[tuple[int, str]]:
-    "The PNG figures in `cells`' outputs as (cell position, base64 data), in page order."
-    return [(i, o['data']['image/png']) for i, c in enumerate(cells) if c.cell_type == 'code'
-            for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
-
-_SUMMARY_CSS = ("<style>#findings td,#findings th{text-align:left;vertical-align:top}#findings .critical{color:#b3261e;"
-                "font-weight:bold}#findings .warning{color:#9a6700;font-weight:bold}#findings .facts{display:grid;"
-                "grid-template-columns:repeat(auto-fill,minmax(20em,1fr));gap:.2em 1.5em}#findings img{height:10em;"
-                "margin:0 .5em .5em 0;border:1px solid #ddd}</style>")
-
-def step_summary(run_path, step:str, images:list[tuple[str, str]]=()) -> str:
-    """HTML that opens `step`'s page: its findings on the run's data, `images` ((anchor, base64 PNG)) as small copies
-    linking to their place in the page, and its key figures."""
-    rd = RunDir(run_path)
-    found, figures = rd.read_json('findings').get(step), rd.read_json('steps').get(step)
-    if found is None: table = '<p>This step records no findings.</p>'
-    elif not found: table = '<p>None found.</p>'
-    else:
-        rows = findings_table(Finding(**f) for f in found).drop(columns='evidence').fillna('')
-        rows['severity'] = [f'<span class="{s}">{s}</span>' for s in rows['severity']]
-        table = rows.to_html(index=False, escape=False, formatters={c: html.escape for c in rows.columns[1:]})
-    strip = ''.join(f'<a href="#{a}"><img src="data:image/png;base64,{png}" alt="{a}"></a>' for a, png in images)
-    strip = f'<h3>Figures</h3><div>{strip}</div>' if images else ''
-    show = lambda v: v if isinstance(v, str) else json.dumps(v)
-    facts = ''.join(f'<div><b>{html.escape(str(k))}</b>: <code>{html.escape(show(v))}</code></div>'
-                    for k, v in (figures or {}).items())
-    facts = (f'<h3>Key figures</h3><div class="facts">{facts}</div>' if figures
-             else '<p>No key figures recorded (the step did not finish).</p>')
-    n = f' ({len(found)})' if found else ''
-    return (f'{_SUMMARY_CSS}<div id="findings"><h2>What this step found</h2><h3>Findings{n}</h3>{table}{strip}{facts}'
-            '</div>')
-
-def _html_cell(markup:str) -> nbformat.NotebookNode:
-    "A cell showing only `markup` on the page."
-    c = nbformat.v4.new_code_cell('', metadata={'tags': ['remove_input']})
-    c.outputs = [nbformat.v4.new_output('display_data', data={'text/html': markup})]
-    return c
-
-def _anchor(name:str) -> nbformat.NotebookNode:
-    "An output that only marks a place in the page, for links to `#name`."
-    return nbformat.v4.new_output('display_data', data={'text/html': f'<a id="{name}"></a>'})
-
-def export_html(nb_path) -> Path:
-    """Write the self-contained HTML page of the executed notebook `nb_path` beside it (in its run folder): the
-    title, the step's findings, key figures and figures (`step_summary`), then the analysis."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-    nb_path = Path(nb_path)
-    nb = nbformat.read(nb_path, as_version=4)
-    cells, params = [], ''
-    for c in nb.cells:
-        d = _directives(c) if c.cell_type == 'code' else set()
-        tags = c.metadata.get('tags', [])
-        if 'injected-parameters' in tags: params = c.source; continue  # shown folded in the summary
-        if d & {'hide', 'default_exp'} or 'parameters' in tags: continue
-        if d & {'export', 'exporti', 'exports'}:
-            if not c.get('outputs'): continue  # a definition: the page is about the data (the code is in the library)
-            c.metadata.setdefault('tags', []).append('remove_input')
-        cells.append(c)
-    images = _figure_images(cells)
-    anchors = [f'figure-{n + 1}' for n in range(len(images))]
-    for a, (i, _) in zip(anchors, images): cells[i].outputs.insert(0, _anchor(a))
-    summary = step_summary(nb_path.parent, nb_path.stem, [(a, png) for a, (_, png) in zip(anchors, images)])
-    if params: summary += f'<details><summary>Parameters</summary><pre>{html.escape(params)}</pre></details>'
-    title = next((i + 1 for i, c in enumerate(cells) if c.cell_type == 'markdown'), 0)
-    nb.cells = cells[:title] + [_html_cell(summary)] + cells[title:]
-    cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
-    body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(
-        nb, resources={'metadata': {'name': nb_path.stem}})
-    out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
-    return out
-
-# %% ../nbs/runner.ipynb #e9e15e95
-REPORT_HEADING = "## This run's data"  # where a step notebook's analysis of the run's data begins
-
-def report_version(nb:nbformat.NotebookNode) -> nbformat.NotebookNode:
-    "Step notebook `nb` as a report: title, definitions, parameters, then the cells from `REPORT_HEADING` on."
-    start = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'
-                  and c.source.startswith(REPORT_HEADING)), None)
-    if start is None: return nb
-    title = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'), None)
-    def kept(i, c):
-        return (i == title or 'parameters' in c.metadata.get('tags', []) or
-                c.cell_type == 'code' and bool(_directives(c) & {'export', 'exporti', 'exports', 'hide',
-                                                                 'default_exp'}))
-    out = nbformat.from_dict(nb)  # a copy: the source notebook stays as it is
-    out.cells = [c for i, c in enumerate(out.cells[:start]) if kept(i, c)] + out.cells[start:]
-    return out
-
-# %% ../nbs/runner.ipynb #7b4c9978
-_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}\
-table{border-collapse:collapse;margin:.5em 0 1.5em}
-td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.complete{color:#137333;font-weight:bold}.failed,.critical,.interrupted{color:#b3261e;font-weight:bold}\
-.warning{color:#9a6700;font-weight:bold}
-.running,.skipped{color:#666}code{background:#f6f6f6;padding:0 .2em}.wide{overflow-x:auto}img{max-width:100%}
-details>summary{cursor:pointer;font-weight:bold;margin:.5em 0}"""
-
-def _table(rows:list[dict], cols:list[str]) -> str:
-    "An HTML table of `rows` (values already HTML)."
-    head = ''.join(f'<th>{html.escape(c)}</th>' for c in cols)
-    body = ''.join('<tr>' + ''.join(f'<td>{r.get(c, "")}</td>' for c in cols) + '</tr>' for r in rows)
-    return f'<table><tr>{head}</tr>{body}</table>'
-
-def _figures(d) -> str:
-    "Key figures as `name: value` lines."
-    return '<br>'.join(f'{html.escape(str(k))}: <code>{html.escape(str(v))}</code>' for k, v in (d or {}).items())
-
-def _png(fig, alt:str) -> str:
-    "Matplotlib `fig` as an inline image (the page stays one self-contained file)."
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
-
-def _models_section(rd:RunDir) -> str:
-    "Models against baselines (picture with intervals, then a table of the primary metric) and the folds on a timeline."
-    if not rd.has('evaluation'): return ''
-    from mlkit.evaluation import plot_models
-    from mlkit.backtest import plot_folds
-    table, metrics = rd.load('evaluation'), rd.load('evaluation_metrics')
-    primary = table.columns[2]  # model, is_baseline, then the primary metric
-    keep = ['model', 'is_baseline', primary, 'ci_low', 'ci_high', 'fold_std'] + [c for c in table
-                                                                                 if c.startswith('p_vs_')]
-    shown = table[keep].rename(columns=lambda c: c.replace('p_vs_', 'p vs '))
-    out = (f"<h2>Models against baselines</h2>{_png(plot_models(metrics, primary), f'{primary} of each model')}<div "
-           f"class=wide>{shown.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.4g}')}</div>"
-           "<p><small>p vs a baseline: one-sided Diebold-Mariano test that the model's loss is lower.</small></p>")
-    if rd.has('backtest_folds'):
-        out += f"<h3>The backtest's folds</h3>{_png(plot_folds(rd.load('backtest_folds')), 'folds')}"
-    return out
-
-def write_index(run_path, manifest:dict|None=None) -> Path:
-    "Write `index.html` summarising the run at `run_path` from its manifest (or `manifest`) and findings."
-    run_path = Path(run_path)
-    rd = RunDir(run_path)
-    top = rd.read_json('.')
-    m = manifest or top['manifest']
-    esc = lambda v: html.escape(str(v))
-    steps = []
-    for s in m['steps']:
-        links = ' '.join(f'<a href="{esc(s[k])}">{k}</a>' for k in ('html', 'notebook') if s.get(k))
-        err = f'<br><small>{esc(s["error"])}</small>' if s.get('error') else ''
-        steps.append(dict(step=esc(s['step']),
-                          status=f'<span class="{esc(s["status"])}">{esc(s["status"])}</span>{err}',
-                          seconds=esc(s.get('seconds', '')), figures=_figures(s.get('figures')), links=links))
-    by_step = rd.read_json('findings')  # step -> its findings: each finding links to the page with its evidence
-    fnd = {sev: [dict(severity=f'<span class="{sev}">{sev}</span>', check=esc(f['check']),
-                      column=esc(f['column'] or ''),
-                      message=esc(f['message']), step=f'<a href="{esc(step)}.html#findings">{esc(step)}</a>')
-                 for step, fs in by_step.items() for f in fs if f['severity'] == sev] for sev in SEVERITIES[::-1]}
-    cols = ['severity', 'check', 'column', 'message', 'step']
-    groups = ''.join((f'<details><summary>{sev} ({len(rows)})</summary>{_table(rows, cols)}</details>' if sev == 'info'
-                      else f'<h3>{sev} ({len(rows)})</h3>{_table(rows, cols)}') for sev, rows in fnd.items() if rows)
-    evaluation = _models_section(rd)
-    params = [dict(parameter=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['parameters'].items()]
-    data = [dict(fact=esc(k), value=f'<code>{esc(v)}</code>') for k, v in m['data'].items()]
-    live = (f"<p>Running as process {esc(m.get('pid'))} on {esc(m.get('host'))} (heartbeat {esc(m.get('heartbeat'))}). "
-            "If this page still says running after the process ended, <code>mlkit runs</code> shows the run as "
-            "interrupted.</p>"
-            if m['status'] == 'running' else '')
-    credit = f"Bundled data: {esc(m['attribution'])}" if m.get('attribution') else ''
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title>\
-<style>{_CSS}</style></head><body>
-<h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
-<p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
-git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
-<h2>Findings ({sum(map(len, fnd.values()))})</h2>{groups or '<p>None found.</p>'}
-{evaluation}
-<h2>Steps</h2>{_table(steps, ['step', 'status', 'seconds', 'figures', 'links'])}
-<h2>Data</h2>{_table(data, ['fact', 'value'])}
-<h2>Parameters</h2>{_table(params, ['parameter', 'value'])}
-<p><small>Manifest: <a href="manifest.json">manifest.json</a>; findings: <a href="findings.json">findings.json</a>.
-{credit}</small></p></body></html>"""
-    out = run_path/'index.html'; tmp = run_path/'index.html.tmp'
-    tmp.write_text(page, encoding='utf-8'); os.replace(tmp, out)
-    return out
 
 # %% ../nbs/runner.ipynb #nstate
 HEARTBEAT_SECONDS = 5  # how often a running run rewrites its heartbeat

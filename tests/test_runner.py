@@ -1,7 +1,8 @@
 """mlkit.runner: a step runs as a report (its documentation examples skipped) in a single-threaded kernel."""
 import json, os
 import nbformat
-from mlkit.runner import KERNEL_ENV, REPORT_HEADING, _execute_step, report_version, step_notebooks, notebooks_dir
+from mlkit.runner import KERNEL_ENV, _execute_step, step_notebooks, notebooks_dir
+from mlkit.pages import REPORT_HEADING, report_version
 
 def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
     """The kernel sees KERNEL_ENV (the runner's own environment is left as it was); examples before the heading do not
