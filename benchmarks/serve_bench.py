@@ -152,9 +152,8 @@ def main():
              f"Run {meta['when']} by `benchmarks/serve_bench.py` on {meta['cpus']} cores, Python {meta['python']}; "
              f"model `{ref}` (history of {meta['history_rows']} rows per request); load average at the end "
              f"{', '.join(f'{x:.1f}' for x in meta['load'])}.", '',
-             '**The machine was shared** with other jobs (six sessions on two cores) while this ran: absolute times '
-             'are noisy and pessimistic; the two servers were measured in alternating blocks so that both saw the '
-             'same load.',
+             'The two servers were measured in alternating blocks so that both saw the same load; the load average '
+             'above says how busy the machine was (absolute times grow with it, the ratio to the floor much less).',
              '', 'One client, one request at a time over loopback (127.0.0.1), kept-alive connection. `mlkit serve` '
              'validates every request against the card, checks the history, computes the per-row warnings and '
              'appends every prediction to its log; the floor only parses the JSON and calls `predict`.', '',
