@@ -20,7 +20,9 @@ from .time_axis import seasonal_period
 from .baselines import LastValue
 from .backtest import default_models
 from .walkforward import has_value
-from .evaluation import backtest_results, compare_to_baselines, drop_missing_targets, evaluate, higher_is_better
+from .evaluation import backtest_results, drop_missing_targets, evaluate
+from .metrics import higher_is_better
+from .significance import compare_to_baselines
 from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
 from .repair import FRAME_ACTIONS, Decision, apply_plan, plan_from_records, plan_records, row_ranges, run_plan
 

@@ -5,9 +5,9 @@ import numpy as np, pandas as pd, pytest
 import statsmodels.api as sm
 from mlkit.core import RunDir
 from mlkit.datasets import load_bike_sharing
-from mlkit.evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics,
-                              diebold_mariano, dm_test, evaluate, evaluation_table, evaluation_warnings,
-                              long_run_variance, regression_metrics, select_threshold, warn_too_good)
+from mlkit.evaluation import evaluate, evaluation_table, evaluation_warnings, warn_too_good
+from mlkit.metrics import classification_metrics, regression_metrics, select_threshold
+from mlkit.significance import block_bootstrap_indices, bootstrap_ci, diebold_mariano, dm_test, long_run_variance
 from mlkit.leakage import audit_leakage
 
 # Out-of-sample one-step errors of ETS and ARIMA on WWWusage[81:100], the worked example of R's forecast::dm.test
