@@ -332,6 +332,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.metrics.task_metrics': ('metrics.html#task_metrics', 'mlkit/metrics.py')},
             'mlkit.pages': { 'mlkit.pages._anchor': ('pages.html#_anchor', 'mlkit/pages.py'),
                              'mlkit.pages._directives': ('pages.html#_directives', 'mlkit/pages.py'),
+                             'mlkit.pages._drawn_models_section': ('pages.html#_drawn_models_section', 'mlkit/pages.py'),
                              'mlkit.pages._figure_images': ('pages.html#_figure_images', 'mlkit/pages.py'),
                              'mlkit.pages._figures': ('pages.html#_figures', 'mlkit/pages.py'),
                              'mlkit.pages._html_cell': ('pages.html#_html_cell', 'mlkit/pages.py'),

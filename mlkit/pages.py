@@ -5,7 +5,7 @@ reads first."""
 
 # %% ../nbs/pages.ipynb #a1f0c3d5
 from __future__ import annotations
-import base64, html, io, json, os, re
+import base64, functools, html, io, json, os, re
 from pathlib import Path
 import nbformat
 from .core import RunDir
@@ -150,6 +150,15 @@ def _png(fig, alt:str) -> str:
 def _models_section(rd:RunDir) -> str:
     "Models against baselines (picture with intervals, then a table of the primary metric) and the folds on a timeline."
     if not rd.has('evaluation'): return ''
+    # the index is rewritten after every step: its pictures are drawn once per version of the artifacts they show
+    stamps = tuple(rd._artifact(n).stat().st_mtime_ns if rd.has(n) else None
+                   for n in ('evaluation', 'evaluation_metrics', 'backtest_folds'))
+    return _drawn_models_section(str(rd.path.resolve()), stamps)
+
+@functools.lru_cache(maxsize=4)
+def _drawn_models_section(run_path:str, stamps:tuple) -> str:
+    "`_models_section` of the run folder `run_path` whose artifacts have the modification times `stamps`."
+    rd = RunDir(run_path)
     from mlkit.evaluation import plot_models
     from mlkit.backtest import plot_folds
     table, metrics = rd.load('evaluation'), rd.load('evaluation_metrics')

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib, json, os, re
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 import pandas as pd
-import skops.io as sio
-from skops.io.exceptions import UntrustedTypesFoundException
 from .findings import MlkitError
 from .records import write_json
-from .export import ShippedModel
+if TYPE_CHECKING: from mlkit.export import ShippedModel
+# skops and mlkit.export (scikit-learn and the step libraries) are imported where a model file is read: `mlkit run`
+# imports this module for its command line, and importing them first cost it 2.3 s before the first step started
 
 # %% auto #0
 __all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'is_allowed', 'check_types', 'check_name', 'parse_ref',
@@ -124,6 +125,7 @@ def register(run_dir, name:str|None=None, root='models') -> dict:
     data, card_bytes = (src/'pipeline.skops').read_bytes(), (src/'card.json').read_bytes()
     card = json.loads(card_bytes)
     name = check_name(name or card['name'])
+    import skops.io as sio
     trusted = check_types(sio.get_untrusted_types(data=data), f"{src/'pipeline.skops'}")
     digest = sha256_bytes(data)
     for v in _versions(root, name):  # content-addressed: the same file is the same version
@@ -172,6 +174,9 @@ def verify(root='models') -> pd.DataFrame:
 # %% ../nbs/06a_registry.ipynb #52690994
 def load_model(ref:str, root='models') -> ShippedModel:
     "The `ShippedModel` of `ref`, after checking the file's sha256 and loading it with the entry's trusted types."
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+    from mlkit.export import ShippedModel
     e = resolve(ref, root)
     d = Path(root)/e['name']/'versions'/str(e['version'])
     trusted = check_types(e['trusted_types'], f"the registry entry of {e['name']}@{e['version']}")

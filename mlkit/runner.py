@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
+from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from unittest.mock import patch
@@ -208,6 +209,9 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
         with patch.dict(os.environ, KERNEL_ENV):  # the kernel inherits it; the runner's own is restored
             pm.execute_notebook(report_version(nbformat.read(nb, as_version=4)), str(out), parameters=params,
                                 kernel_name='python3', cwd=str(cwd), progress_bar=False, log_output=False,
+                                # written when the step ends (a failing cell included), not twice per cell: the
+                                # kernel waited for each rewrite of the growing notebook (1-2 s per run)
+                                request_save_on_cell_execute=False,
                                 extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter
     except pm.PapermillExecutionError as e:
         if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None  # Ctrl-C reached the kernel first
@@ -315,6 +319,9 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
                 settle()
                 if (path/nb.name).exists(): pending.append((rec, pages.submit(_page, path/nb.name)))
+                # the index draws the models against the baselines once 05_evaluation has run: its libraries are
+                # imported meanwhile (1.5 s), once papermill and the kernel machinery are (see nbconvert above)
+                if i == 0: pages.submit(import_module, 'mlkit.evaluation')
                 rec['figures'] = rd.read_json('steps').get(nb.stem, {})
                 error = (error or misfiled(path, nb.stem, [s.stem for s in steps])
                          or left_nothing(nb.stem, rec['figures'], ds.summary))
