@@ -75,11 +75,21 @@ def _anchor(name:str) -> nbformat.NotebookNode:
     "An output that only marks a place in the page, for links to `#name`."
     return nbformat.v4.new_output('display_data', data={'text/html': f'<a id="{name}"></a>'})
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    "The step pages' HTML exporter, made once: its templates are compiled once per process, not once per page."
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    ex = HTMLExporter(config=Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}}),
+                      template_name='lab')
+    # the lab template sanitises every highlighted code input with bleach, half of a page's time; pygments' markup
+    # escapes all of the code's text, so the pages came out the same without it
+    ex.register_filter('clean_html', lambda markup: markup)
+    return ex
+
 def export_html(nb_path) -> Path:
     """Write the self-contained HTML page of the executed notebook `nb_path` beside it (in its run folder): the
     title, the step's findings, key figures and figures (`step_summary`), then the analysis."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
     nb_path = Path(nb_path)
     nb = nbformat.read(nb_path, as_version=4)
     cells, params = [], ''
@@ -99,9 +109,7 @@ def export_html(nb_path) -> Path:
     if params: summary += f'<details><summary>Parameters</summary><pre>{html.escape(params)}</pre></details>'
     title = next((i + 1 for i, c in enumerate(cells) if c.cell_type == 'markdown'), 0)
     nb.cells = cells[:title] + [_html_cell(summary)] + cells[title:]
-    cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
-    body, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(
-        nb, resources={'metadata': {'name': nb_path.stem}})
+    body, _ = _exporter().from_notebook_node(nb, resources={'metadata': {'name': nb_path.stem}})
     out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
     return out
 

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
-from unittest.mock import patch
 import nbformat, pandas as pd
 from .core import RunDir
 from .findings import MlkitError, findings_frame, Finding
@@ -24,9 +23,10 @@ from .pages import export_html, report_version, write_index
 
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks',
-           'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name',
-           'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
+__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS', 'notebooks_dir',
+           'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult',
+           'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'start_step_kernel',
+           'stop_step_kernel', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -200,19 +200,20 @@ def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
 KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
               'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
 
-def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
+def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
+                  km=None, # the step's kernel from `start_step_kernel` (shut down here); None: one started now
+                 ):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
+    km = km or start_step_kernel(cwd)
     quiet = logging.getLogger('papermill'); level = quiet.level
     quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
     try:
-        with patch.dict(os.environ, KERNEL_ENV):  # the kernel inherits it; the runner's own is restored
-            pm.execute_notebook(report_version(nbformat.read(nb, as_version=4)), str(out), parameters=params,
-                                kernel_name='python3', cwd=str(cwd), progress_bar=False, log_output=False,
-                                # written when the step ends (a failing cell included), not twice per cell: the
-                                # kernel waited for each rewrite of the growing notebook (1-2 s per run)
-                                request_save_on_cell_execute=False,
-                                extra_arguments=['--IPKernelApp.log_level=ERROR'])  # no kernel start-up chatter
+        pm.execute_notebook(report_version(nbformat.read(nb, as_version=4)), str(out), parameters=params,
+                            kernel_name='python3', km=km, cwd=str(cwd), progress_bar=False, log_output=False,
+                            # written when the step ends (a failing cell included), not twice per cell: the
+                            # kernel waited for each rewrite of the growing notebook (1-2 s per run)
+                            request_save_on_cell_execute=False)
     except pm.PapermillExecutionError as e:
         if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None  # Ctrl-C reached the kernel first
         first = next((l for l in e.source.splitlines() if l.strip() and not l.startswith('#')), '').strip()[:80]
@@ -220,7 +221,7 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path):
                 f"({e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''})")
     except Exception as e:
         return f"{nb.name} could not be executed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
-    finally: quiet.setLevel(level)
+    finally: quiet.setLevel(level); stop_step_kernel(km)
 
 def _collect_findings(run_path:Path) -> list:
     "All steps' findings, in step order."
@@ -245,6 +246,30 @@ def misfiled(run_path, step:str, steps:list[str]) -> str|None:
     return (f"{step} recorded figures or findings as {', '.join(map(repr, names))}, which is no step's name, so the "
             "index would not show them. Fix: open the run with open_run(..., step=step) and call run.record(figures) "
             "and run.add_findings(findings) without a name")
+
+# %% ../nbs/runner.ipynb #cad83f63
+KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR',  # no kernel start-up chatter
+               '--HistoryManager.hist_file=:memory:']  # no IPython history file (papermill's default)
+
+def start_step_kernel(cwd:Path):
+    "A step's kernel (`KERNEL_ENV`, working in `cwd`), launched now: started before it is needed, it boots meanwhile."
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    km, clients = AsyncKernelManager(kernel_name='python3'), []
+    make_client = km.client
+    def client(**kw):  # papermill leaves open the client of a kernel it did not start: kept, to close with the kernel
+        clients.append(make_client(**kw)); return clients[-1]
+    km.client, km.step_clients = client, clients
+    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env={**os.environ, **KERNEL_ENV})
+    return km
+
+def stop_step_kernel(km):
+    "Close the clients of `km` (from `start_step_kernel`) and shut its kernel down, as papermill does its own."
+    from jupyter_core.utils import run_sync
+    for c in km.step_clients: c.stop_channels()
+    if run_sync(km.is_alive)(): run_sync(km.shutdown_kernel)(now=False)
+    else: run_sync(km.cleanup_resources)()
+
 
 # %% ../nbs/runner.ipynb #nrunsuite
 def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
@@ -295,12 +320,13 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
     # nbconvert is imported here first: importing it in the pages' thread while papermill imports jupyter_client
     # failed (a circular import seen half-done)
     import nbconvert  # noqa: F401
-    pages, pending = ThreadPoolExecutor(1), []
+    pages, pending, next_km = ThreadPoolExecutor(1), [], None
     def settle():
         for rec, page in pending: rec.update(page.result())
         pending.clear()
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
+            next_km = start_step_kernel(path) if steps else None  # it boots while the run folder is filled
             rd.save('data', ds.frame)
             rd.save('dataset', {**{k: getattr(ds, k)
                                    for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')},
@@ -315,7 +341,9 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 rec['status'] = 'running'; live.write()
                 log(f"[{i+1}/{len(steps)}] {nb.stem}: running")
                 t0 = time.perf_counter()
-                error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path)
+                # the next step's kernel boots while this one works (a second per step off the run)
+                km, next_km = next_km, start_step_kernel(path) if i + 1 < len(steps) else None
+                error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path, km)
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
                 settle()
                 if (path/nb.name).exists(): pending.append((rec, pages.submit(_page, path/nb.name)))
@@ -336,6 +364,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
             raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
+            if next_km is not None: stop_step_kernel(next_km)  # the run stopped before its step
             settle(); pages.shutdown()
             for rec in manifest['steps']:
                 if rec['status'] in ('pending', 'running'):
