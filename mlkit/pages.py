@@ -80,8 +80,8 @@ def _exporter():
     "The step pages' HTML exporter, made once: its templates are compiled once per process, not once per page."
     from nbconvert import HTMLExporter
     from traitlets.config import Config
-    ex = HTMLExporter(config=Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}}),
-                      template_name='lab')
+    remove = {'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}}
+    ex = HTMLExporter(config=Config(remove), template_name='lab')
     # the lab template sanitises every highlighted code input with bleach, half of a page's time; pygments' markup
     # escapes all of the code's text, so the pages came out the same without it
     ex.register_filter('clean_html', lambda markup: markup)
