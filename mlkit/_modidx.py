@@ -465,6 +465,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlkit.runner._params': ('runner.html#_params', 'mlkit/runner.py'),
                               'mlkit.runner._run_steps': ('runner.html#_run_steps', 'mlkit/runner.py'),
                               'mlkit.runner.check_reports_dir': ('runner.html#check_reports_dir', 'mlkit/runner.py'),
+                              'mlkit.runner.finish_step_kernel': ('runner.html#finish_step_kernel', 'mlkit/runner.py'),
                               'mlkit.runner.left_nothing': ('runner.html#left_nothing', 'mlkit/runner.py'),
                               'mlkit.runner.list_runs': ('runner.html#list_runs', 'mlkit/runner.py'),
                               'mlkit.runner.misfiled': ('runner.html#misfiled', 'mlkit/runner.py'),

@@ -26,7 +26,7 @@ from .pages import export_html, report_version, write_index
 __all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS', 'notebooks_dir',
            'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult',
            'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'start_step_kernel',
-           'stop_step_kernel', 'prepare_run', 'run_suite']
+           'stop_step_kernel', 'finish_step_kernel', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -201,11 +201,12 @@ KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THRE
               'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
 
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
-                  km=None, # the step's kernel from `start_step_kernel` (shut down here); None: one started now
+                  km=None, # the step's kernel from `start_step_kernel` (asked to exit here); None: one started now
                  ):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
-    km = km or start_step_kernel(cwd)
+    own = km is None
+    if own: km = start_step_kernel(cwd)
     quiet = logging.getLogger('papermill'); level = quiet.level
     quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
     try:
@@ -221,7 +222,7 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
                 f"({e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''})")
     except Exception as e:
         return f"{nb.name} could not be executed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
-    finally: quiet.setLevel(level); stop_step_kernel(km)
+    finally: quiet.setLevel(level); stop_step_kernel(km, wait=own)  # a kernel passed in, the caller finishes
 
 def _collect_findings(run_path:Path) -> list:
     "All steps' findings, in step order."
@@ -263,12 +264,17 @@ def start_step_kernel(cwd:Path):
     run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env={**os.environ, **KERNEL_ENV})
     return km
 
-def stop_step_kernel(km):
-    "Close the clients of `km` (from `start_step_kernel`) and shut its kernel down, as papermill does its own."
+def stop_step_kernel(km, wait:bool=True):
+    "Close the clients of `km` (from `start_step_kernel`) and ask its kernel to exit; `wait`: `finish_step_kernel` too."
     from jupyter_core.utils import run_sync
     for c in km.step_clients: c.stop_channels()
-    if run_sync(km.is_alive)(): run_sync(km.shutdown_kernel)(now=False)
-    else: run_sync(km.cleanup_resources)()
+    if run_sync(km.is_alive)(): run_sync(km.request_shutdown)()
+    if wait: finish_step_kernel(km)
+
+def finish_step_kernel(km):
+    "Wait until the kernel of `km`, asked to exit, is gone (killed after `km.shutdown_wait_time`), and free its files."
+    from jupyter_core.utils import run_sync
+    run_sync(km.finish_shutdown)(); run_sync(km.cleanup_resources)()
 
 
 # %% ../nbs/runner.ipynb #nrunsuite
@@ -320,7 +326,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
     # nbconvert is imported here first: importing it in the pages' thread while papermill imports jupyter_client
     # failed (a circular import seen half-done)
     import nbconvert  # noqa: F401
-    pages, pending, next_km = ThreadPoolExecutor(1), [], None
+    pages, pending, next_km, stopping = ThreadPoolExecutor(1), [], None, []
     def settle():
         for rec, page in pending: rec.update(page.result())
         pending.clear()
@@ -343,7 +349,10 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 t0 = time.perf_counter()
                 # the next step's kernel boots while this one works (a second per step off the run)
                 km, next_km = next_km, start_step_kernel(path) if i + 1 < len(steps) else None
-                error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path, km)
+                try: error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path, km)
+                finally: stopping.append(km)
+                for k in stopping[:-1]: finish_step_kernel(k)  # asked to exit a step ago: gone, nothing to wait for
+                del stopping[:-1]
                 rec.update(seconds=round(time.perf_counter() - t0, 2), notebook=nb.name)
                 settle()
                 if (path/nb.name).exists(): pending.append((rec, pages.submit(_page, path/nb.name)))
@@ -364,8 +373,9 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
             raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
-            if next_km is not None: stop_step_kernel(next_km)  # the run stopped before its step
+            if next_km is not None: stop_step_kernel(next_km, wait=False); stopping.append(next_km)  # not needed
             settle(); pages.shutdown()
+            for k in stopping: finish_step_kernel(k)  # they exited while the last page was written
             for rec in manifest['steps']:
                 if rec['status'] in ('pending', 'running'):
                     rec['status'] = 'skipped' if rec['status'] == 'pending' else status
