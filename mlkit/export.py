@@ -22,6 +22,7 @@ from .backtest import default_models
 from .walkforward import has_value
 from .evaluation import backtest_results, compare_to_baselines, drop_missing_targets, evaluate, higher_is_better
 from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
+from .feature_state import state_features, target_only, target_state
 from .repair import FRAME_ACTIONS, Decision, apply_plan, plan_from_records, plan_records, row_ranges, run_plan
 
 # %% auto #0
@@ -89,30 +90,44 @@ class ForecastPipeline:
         "`frame` after the frame decisions, an infinite target counted as missing."
         return with_target_values(apply_frame_plan(frame, self.plan, self.time_col), self.target)
 
-    def inputs(self, frame:pd.DataFrame) -> pd.DataFrame:
-        "The model's input for every row of raw `frame` (in time order)."
+    def inputs(self, frame:pd.DataFrame,
+               last:int|None=None) -> pd.DataFrame: # only the last rows are wanted: their target features from state
+        "The model's input for every row of raw `frame` (in time order); with `last`, exact for the last `last` rows."
         clean = self.clean(frame)
         F = self.features.transform(clean)[self.columns]
         num = F.select_dtypes('number').columns
         F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
-        return self._with_training_past(clean, F)
-
-    def _with_training_past(self, clean:pd.DataFrame, F:pd.DataFrame) -> pd.DataFrame:
-        "`F` with the target's own features recomputed over the training target before `clean`'s first row."
-        ts = pd.DatetimeIndex(clean[self.time_col])
-        if not isinstance(self.features, PastFeatures) or not len(ts): return F
-        k = int(np.searchsorted(self.past_times_, ts[:1].as_unit('ns').asi8[0], side='left'))
+        k = self._training_rows_before(clean)
         if not k: return F  # the frame starts with the training data: nothing before it
+        if last is not None and self._from_state(clean, F, k, last): return F
+        return self._with_training_past(clean, F, k)
+
+    def _training_rows_before(self, clean:pd.DataFrame) -> int:
+        "How many training rows come before `clean`'s first row (0 for a model without target features)."
+        if not isinstance(self.features, PastFeatures) or not len(clean): return 0
+        t0 = pd.DatetimeIndex(clean[self.time_col][:1]).as_unit('ns').asi8[0]
+        return int(np.searchsorted(self.past_times_, t0, side='left'))
+
+    def _with_training_past(self, clean:pd.DataFrame, F:pd.DataFrame, k:int) -> pd.DataFrame:
+        "`F` with the target's own features recomputed over the `k` training rows before `clean` (the reference)."
+        ts = pd.DatetimeIndex(clean[self.time_col])
         before = pd.DatetimeIndex(pd.to_datetime(self.past_times_[:k]))
         if ts.tz is not None: before = before.tz_localize('UTC').tz_convert(ts.tz)
         past = pd.DataFrame({self.time_col: before.as_unit(ts.unit), self.target: self.past_target_[:k]})
-        own = copy.copy(self.features)  # the same fitted transformer, restricted to the target's features
-        own.past_, own.known_, own.calendar, own.holidays, own.domain = [], [], False, None, None
-        own.feature_names_out_ = own.target_features_()
+        own = target_only(self.features)  # the same fitted transformer, restricted to the target's features
         T = own.transform(pd.concat([past, clean[[self.time_col, self.target]]], ignore_index=True)).iloc[k:]
         cols = [c for c in T.columns if c in F.columns]
         F[cols] = T[cols].to_numpy()
         return F
+
+    def _from_state(self, clean:pd.DataFrame, F:pd.DataFrame, k:int, last:int) -> bool:
+        "Write the target features of `F`'s last `last` rows from the training state; False where it cannot."
+        state = getattr(self, 'state_', None)  # a pipeline saved before the state existed has none
+        got = state_features(state, self.features, clean, k, last, F.columns) if state is not None else None
+        if got is None: return False
+        rows = np.arange(len(F) - min(last, len(F)), len(F))
+        for c, v in got.items(): F.iloc[rows, F.columns.get_loc(c)] = v
+        return True
 
     def training_rows(self, clean:pd.DataFrame) -> np.ndarray:
         "The rows of `clean` the model learns from: a known target and the warm-up before them (as the backtest)."
@@ -126,6 +141,8 @@ class ForecastPipeline:
         y = clean[self.target]
         numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)  # as `PastFeatures`
         self.past_target_ = y.to_numpy(float) if numeric else y.astype(object).tolist()
+        self.state_ = (target_state(self.features, clean[[self.time_col, self.target]])
+                       if isinstance(self.features, PastFeatures) else None)
         keep = self.training_rows(clean)
         X, y = self.inputs(frame), clean[self.target]
         with threadpool_limits(1): self.model.fit(X[keep], y[keep].to_numpy())
@@ -133,9 +150,10 @@ class ForecastPipeline:
         self.training_rows_ = int(keep.sum())
         return self
 
-    def predict(self, frame:pd.DataFrame, n:int) -> pd.DataFrame:
+    def predict(self, frame:pd.DataFrame, n:int,
+                fast:bool=True) -> pd.DataFrame: # target features from the training state (False: recomputed)
         "`prediction` (and `proba_<class>` for classification) for the last `n` rows of raw `frame`."
-        X = self.inputs(frame).iloc[len(frame) - n:]
+        X = self.inputs(frame, n if fast else None).iloc[len(frame) - n:]
         out = pd.DataFrame({'prediction': self.model.predict(X)}, index=X.index)
         if self.task == 'classification':
             P = self.model.predict_proba(X)

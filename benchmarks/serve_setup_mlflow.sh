@@ -1,0 +1,17 @@
+#!/bin/bash
+# Set up the serving benchmark's peer, `mlflow models serve`, in its own virtual environment
+# (benchmarks/.venv-serve-mlflow, gitignored), never in mlkit's: mlkit needs only mlflow-skinny, the server parts
+# (Flask, gunicorn, uvicorn app) come with the full `mlflow` package. The peer loads the same skops file, so its venv gets
+# mlkit's requirements at the versions of the interpreter running this script (PYTHON, default python3) and imports
+# mlkit from this tree (PYTHONPATH).
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+venv=.venv-serve-mlflow
+[ -x $venv/bin/python ] || $PYTHON -m venv $venv
+$venv/bin/pip install --quiet --upgrade pip
+reqs=$(sed -n 's/^requirements = //p' ../settings.ini)
+pins=$($PYTHON -c "from importlib.metadata import version as v; print(' '.join(f'{p}=={v(p)}' for p in
+  ('pandas', 'numpy', 'scipy', 'scikit-learn', 'skops')))")
+$venv/bin/pip install --quiet "mlflow==3.17.2" $reqs $pins 2>&1 | grep -v "is ignored" || true
+$venv/bin/python -c "import mlflow; print('mlflow', mlflow.__version__)"
