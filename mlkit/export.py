@@ -94,12 +94,16 @@ class ForecastPipeline:
                last:int|None=None) -> pd.DataFrame: # only the last rows are wanted: their target features from state
         "The model's input for every row of raw `frame` (in time order); with `last`, exact for the last `last` rows."
         clean = self.clean(frame)
-        F = self.features.transform(clean)[self.columns]
+        F = self.features.transform(clean)
+        k = self._training_rows_before(clean)
+        if k and last is not None and all(F.dtypes[c] == float for c in self.columns):
+            A = F[self.columns].to_numpy(float, copy=True)  # one block: the state's values are written in place
+            A[~np.isfinite(A)] = np.nan  # an infinite input gives a missing feature
+            if self._from_state(clean, A, k, last): return pd.DataFrame(A, columns=self.columns, index=F.index)
+        F = F[self.columns]
         num = F.select_dtypes('number').columns
         F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
-        k = self._training_rows_before(clean)
         if not k: return F  # the frame starts with the training data: nothing before it
-        if last is not None and self._from_state(clean, F, k, last): return F
         return self._with_training_past(clean, F, k)
 
     def _training_rows_before(self, clean:pd.DataFrame) -> int:
@@ -120,13 +124,12 @@ class ForecastPipeline:
         F[cols] = T[cols].to_numpy()
         return F
 
-    def _from_state(self, clean:pd.DataFrame, F:pd.DataFrame, k:int, last:int) -> bool:
-        "Write the target features of `F`'s last `last` rows from the training state; False where it cannot."
+    def _from_state(self, clean:pd.DataFrame, A:np.ndarray, k:int, last:int) -> bool:
+        "Write the target features of the last `last` rows of input block `A` from the training state; False: cannot."
         state = getattr(self, 'state_', None)  # a pipeline saved before the state existed has none
-        got = state_features(state, self.features, clean, k, last, F.columns) if state is not None else None
+        got = state_features(state, self.features, clean, k, last, self.columns) if state is not None else None
         if got is None: return False
-        rows = np.arange(len(F) - min(last, len(F)), len(F))
-        for c, v in got.items(): F.iloc[rows, F.columns.get_loc(c)] = v
+        for c, v in got.items(): A[len(A) - len(v):, self.columns.index(c)] = v
         return True
 
     def training_rows(self, clean:pd.DataFrame) -> np.ndarray:

@@ -146,7 +146,7 @@ def _request_series(state:dict, y:pd.Series, k:int, names:list[str]) -> np.ndarr
     seen = [c for c, first in zip(state['classes'], state['first_row']) if first < k]
     concat = _series_names(y.name, seen + [c for c in pd.unique(y.dropna()) if c not in seen])
     if [n in concat for n in names] != [n in state['names'] for n in names]: return None
-    cls = dict(zip(_series_names(y.name, state['classes']), state['classes'])) if state['classes'] else {}
+    cls = {f'{y.name}={c}': c for c in state['classes']}  # as `_target_series` names them
     return np.vstack([(y == cls[n]).astype(float).where(y.notna()).to_numpy(float) if n in cls
                       else np.zeros(len(y)) for n in names])  # a class training never saw: zeros, as `reindex`
 
