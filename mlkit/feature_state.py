@@ -12,19 +12,19 @@ from pandas.tseries.offsets import Tick
 from .features import PastFeatures, _target_series, on_grid, time_positions
 
 # %% auto #0
-__all__ = ['STATE_SIZE', 'replay', 'grid_step', 'target_state', 'target_only', 'state_features']
+__all__ = ['replay', 'grid_step', 'target_state', 'target_only', 'state_features']
 
 # %% ../nbs/03a_feature_state.ipynb #4659a27a
 _NAN = float('nan')
 _INV_COND_TOL = np.finfo(np.float64).eps * 1e3  # pandas' threshold of a catastrophic cancellation
-STATE_SIZE = 7  # nobs, sum or mean, neg_ct or sum of squares, compensation of adds, of removes, run of equal values, last
 
 def replay(kind:str, # 'mean' or 'std'
            values, # the series on the grid (floats, NaN where missing), indexed from slot `base`
            base:int, # the grid slot of values[0]
            w:int|None, # the window length; None: expanding
            minp:int, # pandas' min_periods
-           state:list, # the state before slot `start` (STATE_SIZE floats; changed in place)
+           state:list, # before slot `start`: count, sum (mean), negatives (sum of squares), compensations of adds
+                       # and removes, run of equal values (cancellation flag), last value; changed in place
            start:int, stop:int, # the slots to run through
            out_at=None, # slots whose result is wanted (increasing); None: every slot
            every:int=0) -> tuple[list, list]: # keep the state before every `every`-th slot (0: none)
@@ -85,7 +85,7 @@ def _result(mean:bool, minp:int, n, s, neg, run, last) -> float:
 
 # %% ../nbs/03a_feature_state.ipynb #aea66558
 def grid_step(freq:str|None, tz=None) -> int|None:
-    "Nanoseconds between grid slots when slot numbers are linear in time (a fixed step; days only without DST), or None."
+    "Nanoseconds between grid slots when slot numbers are linear in time (a fixed step; days without DST), or None."
     try: off = to_offset(freq)
     except (TypeError, ValueError): return None
     if off is None or not (isinstance(off, Tick) or tz is None or str(tz) == 'UTC'): return None

@@ -84,7 +84,7 @@ def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
 
 # %% ../nbs/03_features.ipynb #e468e649
 def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
-    "Holiday dates: 'US' (federal calendar) or a list (or datetime64 array) of dates, within a year around `start`..`end`."
+    "Holiday dates: 'US' (federal calendar) or a list or datetime64 array of dates, a year around `start`..`end`."
     if isinstance(holidays, str):
         if holidays != 'US':
             raise MlkitError(f"unknown holiday calendar {holidays!r}", "use 'US' or pass a list of dates")
