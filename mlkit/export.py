@@ -128,13 +128,14 @@ class ForecastPipeline:
         other = copy.copy(self.features)  # the other features only: the target's come from the state
         other.target_series_ = []
         other.feature_names_out_ = other._names()
-        F = other.transform(clean)
-        if not all(c in got or F.dtypes[c] == float for c in self.columns): return None  # text features: the plain way
+        F, rest = other.transform(clean), [c for c in self.columns if c not in got]
+        kinds = F.dtypes
+        if any(kinds[c] != float for c in rest): return None  # text features: the plain way
         A = np.full((len(F), len(self.columns)), np.nan)  # target features of the earlier rows: not wanted, missing
-        for j, c in enumerate(self.columns):
-            if c in got: A[len(A) - len(got[c]):, j] = got[c]
-            else: A[:, j] = np.where(np.isfinite(F[c].to_numpy(float)), F[c].to_numpy(float), np.nan)
-        return pd.DataFrame(A, columns=self.columns, index=F.index)  # an infinite input gives a missing feature
+        B = F[rest].to_numpy(float)
+        A[:, [self.columns.index(c) for c in rest]] = np.where(np.isfinite(B), B, np.nan)  # infinite: missing
+        for c, v in got.items(): A[len(A) - len(v):, self.columns.index(c)] = v
+        return pd.DataFrame(A, columns=self.columns, index=F.index)
 
     def training_rows(self, clean:pd.DataFrame) -> np.ndarray:
         "The rows of `clean` the model learns from: a known target and the warm-up before them (as the backtest)."
