@@ -84,12 +84,14 @@ def calendar_features(ts, freq:str|None=None) -> pd.DataFrame:
 
 # %% ../nbs/03_features.ipynb #e468e649
 def holiday_dates(holidays, start, end) -> pd.DatetimeIndex:
-    "Holiday dates: 'US' (federal calendar) or a list of dates, within a year around `start`..`end`."
+    "Holiday dates: 'US' (federal calendar) or a list or datetime64 array of dates, a year around `start`..`end`."
     if isinstance(holidays, str):
         if holidays != 'US':
             raise MlkitError(f"unknown holiday calendar {holidays!r}", "use 'US' or pass a list of dates")
         return USFederalHolidayCalendar().holidays(pd.Timestamp(start) - pd.Timedelta(days=366), pd.Timestamp(end)
                                                    + pd.Timedelta(days=366))
+    if isinstance(holidays, np.ndarray) and holidays.dtype.kind == 'M':  # parsed already (a shipped pipeline's)
+        return pd.DatetimeIndex(np.sort(holidays)).normalize()
     return pd.DatetimeIndex(sorted(pd.to_datetime(list(holidays)))).normalize()
 
 # %% ../nbs/03_features.ipynb #0bbbe0a6

@@ -111,3 +111,36 @@ def test_short_history_gives_the_training_features_to_the_last_bit():
         whole, recent = pipe.inputs(raw).iloc[-40:], pipe.inputs(raw.iloc[-40 - need:]).iloc[-40:]
         assert (whole.to_numpy() == recent.to_numpy()).all(), task
         assert pipe.predict(raw.iloc[-40 - need:], 40).equals(pipe.predict(raw, 40)), task
+
+@pytest.mark.parametrize('task', ['regression', 'classification'])
+def test_features_from_the_training_state_equal_the_recomputation(task):
+    """On 80 random request cuts (inside and after training, a changed or missing history row), the fast path that
+    starts from the training state gives the plain recomputation's inputs and predictions to the last bit; it fired."""
+    from mlkit.backtest import default_models
+    from mlkit.export import ForecastPipeline
+    from mlkit.features import PastFeatures
+    from modeltools import toy_frame
+    raw = toy_frame(700)
+    raw['y'] += 1e4  # large values: the compensation terms of pandas' running sums matter
+    if task == 'classification': raw['y'] = np.where(raw['y'] > raw['y'].median(), 'high', 'low')
+    pf = PastFeatures('t', 'y', freq='h', lags=[1, 2, 24], windows=[3, 24]).fit(raw)
+    pipe = ForecastPipeline('t', 'y', task, [], pf, list(pf.get_feature_names_out()),
+                            default_models(task)['logistic' if task == 'classification' else 'ridge'],
+                            warmup=24).fit(raw.iloc[:500])
+    assert pipe.state_ is not None
+    def fell_back(*a): raise AssertionError('the fast path fell back to the recomputation')
+    rng = np.random.default_rng(0)
+    cuts = rng.integers(30, len(raw) - 6, 80)
+    for cut in cuts:
+        n, need = int(rng.integers(1, 6)), pipe.history_rows() + int(rng.integers(0, 30))
+        frame = raw.iloc[max(cut - need, 0):cut + n].copy()
+        frame.loc[frame.index[-n:], 'y'] = None  # the rows to predict
+        if rng.random() < .3:
+            i = frame.index[int(rng.integers(0, len(frame) - n))]
+            frame.loc[i, 'y'] = 'low' if task == 'classification' else frame.loc[i, 'y'] + .001
+        if rng.random() < .2: frame = frame.drop(frame.index[int(rng.integers(0, len(frame) - n))])
+        pipe._with_training_past = fell_back
+        fast, predicted = pipe.inputs(frame, n).iloc[-n:], pipe.predict(frame, n)
+        del pipe._with_training_past  # the method again: the reference
+        assert fast.equals(pipe.inputs(frame).iloc[-n:]), cut
+        assert predicted.equals(pipe.predict(frame, n, fast=False)), cut
