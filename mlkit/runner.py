@@ -23,12 +23,13 @@ from .pages import export_html, report_version, write_index
 
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks',
-           'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name',
-           'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
+__all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'notebooks_dir',
+           'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult',
+           'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
+ON_DEMAND = '08'  # numbered notebooks from 08 on are runs of their own (08_monitor: `mlkit monitor`)
 
 def notebooks_dir(nbs=None) -> Path:
     "The folder whose numbered notebooks make up the batch: `nbs`, the package's copy, or the source checkout's `nbs/`."
@@ -40,8 +41,8 @@ def notebooks_dir(nbs=None) -> Path:
                      "pass --nbs with the folder of mlkit's notebooks, or reinstall mlkit with `pip install .`")
 
 def step_notebooks(nbs_dir) -> list[Path]:
-    "The numbered notebooks in `nbs_dir`, in number order."
-    return sorted(Path(nbs_dir).glob(STEP_GLOB))
+    "The main job's numbered notebooks in `nbs_dir` (those numbered before `ON_DEMAND`), in number order."
+    return sorted(p for p in Path(nbs_dir).glob(STEP_GLOB) if p.name < ON_DEMAND)
 
 # %% ../nbs/runner.ipynb #nstate
 HEARTBEAT_SECONDS = 5  # how often a running run rewrites its heartbeat
@@ -271,17 +272,19 @@ def _page(nb_out:Path) -> dict:
     try: return {'html': export_html(nb_out).name}
     except Exception as e: return {'html_error': f"{type(e).__name__}: {e}"}
 
-def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
+def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log,
+               extra:dict|None=None, # more notebook parameters (`mlkit monitor`'s model and batch)
+               rerun:str|None=None) -> RunResult: # the command that repeats the run; None: its `mlkit run`
     "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
     nbs_dir = steps[0].parent if steps else notebooks_dir(nbs)
     rd = RunDir(path)
-    params = _params(cfg, ds, path)
+    params = {**_params(cfg, ds, path), **(extra or {})}
     manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params,
                     seed=int(cfg.seed),
                     data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir),
                     notebooks_dir=str(nbs_dir),
-                    rerun=rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled
+                    rerun=rerun or rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled
                     else None,
                     cleaning_plan=cfg.cleaning_plan
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
