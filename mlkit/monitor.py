@@ -133,7 +133,7 @@ def read_prediction_log(path, name:str, version) -> pd.DataFrame:
     return out.drop_duplicates('time', keep='last').sort_values('time', ignore_index=True)
 
 # %% ../nbs/08_monitor.ipynb #f398a870
-PERFORMANCE_ALPHA = 0.05  # family-wise error rate of the performance tests (all chunks)
+PERFORMANCE_ALPHA = 0.01  # family-wise error rate of the performance tests (all chunks), as the drift table's
 PERFORMANCE_FLOOR = 0.1  # a chunk's mean loss must exceed the backtest's by this share to count as worse
 
 def chunk_metric(task:str, primary:str, positive=None):
@@ -208,12 +208,14 @@ def verdict(findings:list[Finding], performance:pd.DataFrame|None) -> dict:
         reasons.append(f"performance holds: no chunk of {len(performance)} is significantly worse than the backtest "
                        "promised")
     if performance is None: reasons.append("the batch has no target: realised performance is not known")
+    if any(f.check == 'inputs_unknown' for f in findings):
+        reasons.append("the serving log keeps no inputs: only the predictions were checked")
     if len(worse) and not problems: kind = 'retrain'
     elif len(worse) or problems or drifted: kind = 'investigate'
     else: kind = 'ok'
     if len(worse) and problems: reasons.append("fix the data problems before retraining: a model refitted on them "
                                                "would learn them")
-    if kind == 'ok': reasons.insert(0, "no schema change, no new silent error and no drift above its floor")
+    if kind == 'ok': reasons.insert(0, "no schema change, no new silent error and no drift above its floor found")
     return dict(verdict=kind, reasons=reasons)
 
 def verdict_finding(v:dict) -> Finding:
@@ -398,11 +400,11 @@ def demo_inputs(seed:int=0, days:int=60, trained:int=40, shift_from:int=50, shif
     n = 24 * days
     ts = pd.date_range('2024-01-01', periods=n, freq='h')
     x = rng.normal(size=n) + np.where(np.arange(n) >= 24 * shift_from, shift, 0)
-    y = 50 + 10 * np.sin(2 * np.pi * ts.hour / 24) + 3 * np.r_[0, x[:-1]] + rng.normal(size=n)
+    y = 50 + 3 * np.r_[0, x[:-1]] + rng.normal(size=n)  # y follows the last hour's x
     frame = pd.DataFrame({'ts': ts, 'x': x, 'y': y})
     training, batch = frame.iloc[:24 * trained], frame.iloc[24 * trained:].reset_index(drop=True)
     def pipeline(rows):
-        pf = PastFeatures('ts', 'y', freq='h', lags=[1, 24], windows=[24]).fit(rows)
+        pf = PastFeatures('ts', 'y', freq='h', lags=[1, 24], windows=[24], calendar=False).fit(rows)
         return ForecastPipeline('ts', 'y', 'regression', [], pf, list(pf.get_feature_names_out()),
                                 default_models('regression')['ridge'], warmup=24).fit(rows)
     cut = 24 * (trained - 10)  # the backtest: fitted on all but the last 10 training days, tested on them
