@@ -352,6 +352,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.monitor.model_uses_target': ('monitor.html#model_uses_target', 'mlkit/monitor.py'),
                                'mlkit.monitor.monitor_batch': ('monitor.html#monitor_batch', 'mlkit/monitor.py'),
                                'mlkit.monitor.monitor_inputs': ('monitor.html#monitor_inputs', 'mlkit/monitor.py'),
+                               'mlkit.monitor.monitor_period': ('monitor.html#monitor_period', 'mlkit/monitor.py'),
                                'mlkit.monitor.new_silent_errors': ('monitor.html#new_silent_errors', 'mlkit/monitor.py'),
                                'mlkit.monitor.performance_findings': ('monitor.html#performance_findings', 'mlkit/monitor.py'),
                                'mlkit.monitor.performance_table': ('monitor.html#performance_table', 'mlkit/monitor.py'),

@@ -18,18 +18,19 @@ from .records import file_sha256
 from .export import ShippedModel, column_dtype
 from .features import PastFeatures
 from .cleaning import detect_problems
-from .drift import Chunks, chunk_slices, column_drift, drift_findings, time_chunks, adjust_pvalues
+from .drift import (PERIODS, Chunks, adjust_pvalues, chunk_period, chunk_slices, column_drift, drift_findings,
+                         time_chunks)
 from .evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics, higher_is_better,
                          long_run_variance, newey_west_lags, pointwise_loss, positive_label, regression_metrics)
 
 # %% auto #0
 __all__ = ['NUMERIC_KINDS', 'TIME_CHECKS', 'TAIL_ROWS', 'REFERENCES', 'MIN_REFERENCE', 'PERFORMANCE_ALPHA', 'PERFORMANCE_FLOOR',
-           'VERDICTS', 'DRIFT_CHECKS', 'PREDICTION', 'MONITOR_NOTEBOOK', 'same_kind', 'schema_findings',
+           'VERDICTS', 'DRIFT_CHECKS', 'PREDICTION', 'MIN_PERIOD', 'MONITOR_NOTEBOOK', 'same_kind', 'schema_findings',
            'new_silent_errors', 'reference_window', 'reference_rows', 'read_prediction_log', 'chunk_metric',
            'worse_test', 'performance_table', 'verdict', 'verdict_finding', 'MonitorInputs', 'model_run_dir',
            'read_batch', 'monitor_inputs', 'model_predictions', 'MonitorResult', 'batch_predictions',
-           'model_uses_target', 'performance_findings', 'monitor_batch', 'demo_inputs', 'plot_performance',
-           'run_monitor']
+           'model_uses_target', 'monitor_period', 'performance_findings', 'monitor_batch', 'demo_inputs',
+           'plot_performance', 'run_monitor']
 
 # %% ../nbs/08_monitor.ipynb #737c5aa3
 NUMERIC_KINDS = ('int', 'float')  # an int column that arrives with a missing value is read as float: no retyping
@@ -335,6 +336,13 @@ def model_uses_target(model:ShippedModel) -> bool:
         f.lag is not None)
 
 # %% ../nbs/08_monitor.ipynb #7916e1b5
+MIN_PERIOD = 'W'  # a chunk spans a week at least: a day's chunk holds one weekday, which drifts against any reference
+
+def monitor_period(times:pd.Series, max_chunks:int=30) -> str:
+    "The chunks' period for a batch: the finest with at most `max_chunks` chunks (`chunk_period`), a week at least."
+    return max(chunk_period(times, max_chunks), MIN_PERIOD, key=PERIODS.index)
+
+# %% ../nbs/08_monitor.ipynb #bf9918be
 def performance_findings(perf:pd.DataFrame, target:str) -> list[Finding]:
     "A warning when some chunks perform significantly worse than the backtest promised, else a note that it holds."
     if not len(perf): return []
@@ -373,7 +381,7 @@ def monitor_batch(inputs:MonitorInputs, seed:int=0, period:str|None=None, **drif
     if preds is not None:
         ref[PREDICTION] = model_predictions(inputs.model, inputs.training, inputs.reference)['prediction'].to_numpy()
         new[PREDICTION] = preds['prediction'].to_numpy()
-    chunks = time_chunks(batch[t], period)
+    chunks = time_chunks(batch[t], period or monitor_period(batch[t]))
     table = column_drift(ref, new, t, period=chunks.period, seed=seed, **drift_options)
     for f in drift_findings(table):
         found.append(replace(f, check='prediction_drift') if f.column == PREDICTION and f.check == 'drift' else f)
@@ -391,8 +399,8 @@ def monitor_batch(inputs:MonitorInputs, seed:int=0, period:str|None=None, **drif
     v = verdict(found, perf)
     return MonitorResult(v, [verdict_finding(v)] + found, table, perf, preds, chunks)
 
-# %% ../nbs/08_monitor.ipynb #730ef61e
-def demo_inputs(seed:int=0, days:int=60, trained:int=40, shift_from:int=50, shift:float=1.5) -> MonitorInputs:
+# %% ../nbs/08_monitor.ipynb #5381249d
+def demo_inputs(seed:int=0, days:int=63, trained:int=42, shift_from:int=49, shift:float=1.5) -> MonitorInputs:
     "A small ridge model on an hourly series driven by `x`, and a new batch whose `x` moves by `shift` SDs later on."
     from mlkit.backtest import default_models
     from mlkit.export import ForecastPipeline, column_schema, history_need
@@ -420,7 +428,7 @@ def demo_inputs(seed:int=0, days:int=60, trained:int=40, shift_from:int=50, shif
                 training_window=dict(start=str(ts[0]), end=str(ts[24 * trained - 1]), rows=24 * trained))
     return MonitorInputs(ShippedModel('demo-y', None, card, pipe), training, training, batch, bt.assign(model='ridge'))
 
-# %% ../nbs/08_monitor.ipynb #5381249d
+# %% ../nbs/08_monitor.ipynb #ddf039fe
 def plot_performance(perf:pd.DataFrame):
     "The primary metric per chunk with its interval, against the backtest's value and interval; worse chunks circled."
     import matplotlib.pyplot as plt
@@ -438,7 +446,7 @@ def plot_performance(perf:pd.DataFrame):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_monitor.ipynb #985293f3
+# %% ../nbs/08_monitor.ipynb #28535c88
 MONITOR_NOTEBOOK = '08_monitor.ipynb'
 
 def run_monitor(ref:str, data=None, log=None, reference:str='training', models='models', name:str|None=None,

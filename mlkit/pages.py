@@ -12,7 +12,17 @@ from .core import RunDir
 from .findings import findings_table, Finding, SEVERITIES
 
 # %% auto #0
-__all__ = ['REPORT_HEADING', 'self_contained', 'step_summary', 'export_html', 'verdict_html', 'report_version', 'write_index']
+__all__ = ['REPORT_HEADING', 'verdict_html', 'self_contained', 'step_summary', 'export_html', 'report_version', 'write_index']
+
+# %% ../nbs/pages.ipynb #ec1da7bb
+def verdict_html(findings:list[dict]) -> str:
+    "The verdict and its reasons when `findings` (as stored) hold one (`mlkit monitor`), to lead a page; else ''."
+    v = next((f for f in findings if f['check'] == 'verdict'), None)
+    if v is None: return ''
+    ev = v.get('evidence') or {}
+    reasons = ''.join(f'<li>{html.escape(str(r))}</li>' for r in ev.get('reasons', []))
+    return (f'<h2>Verdict: <span class="{html.escape(v["severity"])}">{html.escape(str(ev.get("verdict")))}</span>'
+            f'</h2><ul>{reasons}</ul>')
 
 # %% ../nbs/pages.ipynb #b9e9da78
 def _directives(cell) -> set[str]:
@@ -105,16 +115,6 @@ def export_html(nb_path) -> Path:
         nb, resources={'metadata': {'name': nb_path.stem}})
     out = nb_path.with_suffix('.html'); out.write_text(self_contained(body), encoding='utf-8')
     return out
-
-# %% ../nbs/pages.ipynb #ec1da7bb
-def verdict_html(findings:list[dict]) -> str:
-    "The verdict and its reasons when `findings` (as stored) hold one (`mlkit monitor`), to lead a page; else ''."
-    v = next((f for f in findings if f['check'] == 'verdict'), None)
-    if v is None: return ''
-    ev = v.get('evidence') or {}
-    reasons = ''.join(f'<li>{html.escape(str(r))}</li>' for r in ev.get('reasons', []))
-    return (f'<h2>Verdict: <span class="{html.escape(v["severity"])}">{html.escape(str(ev.get("verdict")))}</span>'
-            f'</h2><ul>{reasons}</ul>')
 
 # %% ../nbs/pages.ipynb #e9e15e95
 REPORT_HEADING = "## This run's data"  # where a step notebook's analysis of the run's data begins
