@@ -190,7 +190,8 @@ def verdict(findings:list[Finding], performance:pd.DataFrame|None) -> dict:
     "`{verdict, reasons}`: retrain, investigate or ok, from the batch's findings and its performance per chunk."
     problems = [f for f in findings if f.severity != 'info' and f.check not in DRIFT_CHECKS
                 and not f.check.startswith('performance')]
-    drifted = [f for f in findings if f.check in DRIFT_CHECKS and f.severity != 'info']
+    drifted = sorted((f for f in findings if f.check in DRIFT_CHECKS and f.severity != 'info'),
+                     key=lambda f: -f.evidence.get('effect', 0))  # the largest drifts first
     worse = performance[performance['worse']] if performance is not None else pd.DataFrame()
     reasons = []
     if len(worse):
@@ -204,7 +205,8 @@ def verdict(findings:list[Finding], performance:pd.DataFrame|None) -> dict:
             f"{f.check}{' (' + str(f.column) + ')' if f.column else ''}" for f in problems[:8]))
     if drifted:
         reasons.append("drift in " + ', '.join(
-            f"{f.column} from {f.evidence.get('first_chunk')}" for f in drifted[:8]))
+            f"{f.column} from {f.evidence.get('first_chunk')}" for f in drifted[:10])
+            + (f" and {len(drifted) - 10} more column(s)" if len(drifted) > 10 else ''))
     if performance is not None and len(performance) and not len(worse):
         reasons.append(f"performance holds: no chunk of {len(performance)} is significantly worse than the backtest "
                        "promised")
