@@ -284,8 +284,8 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                     seed=int(cfg.seed),
                     data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir),
                     notebooks_dir=str(nbs_dir),
-                    rerun=rerun or rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled
-                    else None,
+                    rerun=rerun or rerun_command(params, path.name, path.parent, nbs),
+                    attribution=ATTRIBUTION if cfg.is_bundled else None,
                     cleaning_plan=cfg.cleaning_plan
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
