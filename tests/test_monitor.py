@@ -146,7 +146,8 @@ def test_run_register_serve_monitor(tmp_path, capsys):
     v, found = monitor('drifted', '--data', str(tmp_path/'drift.csv'))
     assert v['verdict'] in ('investigate', 'retrain'), v
     assert any('x from 2023-05-08/2023-05-14' in r for r in v['reasons']), v
-    assert [f['column'] for f in found if f['check'] == 'drift'] == ['x']
+    drifted = {f['column'] for f in found if f['check'] == 'drift'}
+    assert 'x' in drifted and drifted <= {'x', 'y'}, drifted  # y follows x
     assert 'mlkit: verdict: ' in capsys.readouterr().out
     v, _ = monitor('clean', '--data', str(tmp_path/'clean.csv'))
     assert v['verdict'] == 'ok', v
