@@ -89,6 +89,10 @@ def _monitor_parser(sub):
                    help='also read the predictions the model served (default: <models>/<name>/predictions.jsonl)')
     m.add_argument('--reference', default='training',
                    help='what the batch is compared with: training (default), last_fold or last_year')
+    m.add_argument('--numeric-floor', default=None, type=float,
+                   help='drift alarm floor for numbers: Wasserstein distance in reference SDs (default: 0.075)')
+    m.add_argument('--category-floor', default=None, type=float,
+                   help='drift alarm floor for categories: Jensen-Shannon distance (default: 0.05)')
     m.add_argument('--models', '--root', dest='models', default='models', help='registry folder (default: ./models)')
     m.add_argument('--name', default=None, help='run folder name (default: monitor-<model>-<time>)')
     m.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
@@ -99,7 +103,7 @@ def _monitor(args, log=print) -> int:
     "`mlkit monitor`: the monitoring run; prints the verdict; exit status 1 when the run failed."
     from mlkit.monitor import run_monitor
     res = run_monitor(args.ref, args.data, args.log, args.reference, args.models, args.name, args.reports, args.seed,
-                      args.nbs, echo=log)
+                      args.nbs, echo=log, numeric_floor=args.numeric_floor, category_floor=args.category_floor)
     if res.status != 'complete':
         print(f"mlkit: error: monitoring run {res.name!r} failed: {res.error}. The partly executed notebook is in "
               f"{res.path}", file=sys.stderr)

@@ -452,9 +452,11 @@ def plot_performance(perf:pd.DataFrame):
 MONITOR_NOTEBOOK = '08_monitor.ipynb'
 
 def run_monitor(ref:str, data=None, log=None, reference:str='training', models='models', name:str|None=None,
-                reports='reports', seed:int=0, nbs=None, echo=print):
+                reports='reports', seed:int=0, nbs=None, echo=print, numeric_floor:float|None=None,
+                category_floor:float|None=None):
     "Monitor a batch (`data` and/or the serving `log`) for model `ref` as a run of this notebook in `reports/<name>/`."
     # log: a prediction log's path, or True for the model's default log (`mlkit.serve.default_log_path`)
+    # numeric_floor, category_floor: the drift alarms' effect floors (None: `mlkit.drift`'s)
     from mlkit.config import RunConfig
     from mlkit.loading import Dataset
     from mlkit.registry import load_model
@@ -477,9 +479,11 @@ def run_monitor(ref:str, data=None, log=None, reference:str='training', models='
                  file_sha256(source))
     extra = dict(model_ref=f'{model.name}@{model.version}', models_root=str(Path(models).resolve()),
                  batch_path=str(Path(data).resolve()) if data is not None else None,
-                 log_path=str(Path(log).resolve()) if log is not None else None, reference=reference)
-    opts = dict(data=extra['batch_path'], log=extra['log_path'], reference=reference, models=extra['models_root'],
-                reports=str(Path(reports).resolve()), name=f'{name}-rerun')
+                 log_path=str(Path(log).resolve()) if log is not None else None, reference=reference,
+                 numeric_floor=numeric_floor, category_floor=category_floor)
+    opts = {'data': extra['batch_path'], 'log': extra['log_path'], 'reference': reference,
+            'numeric-floor': numeric_floor, 'category-floor': category_floor, 'models': extra['models_root'],
+            'reports': str(Path(reports).resolve()), 'name': f'{name}-rerun'}
     rerun = ' '.join(['mlkit monitor', extra['model_ref'],
                       *(f'--{k} {shlex.quote(str(v))}' for k, v in opts.items() if v is not None)])
     with stop_on_signals():
