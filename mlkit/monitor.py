@@ -78,11 +78,13 @@ TAIL_ROWS = 2000  # the least training rows put before the batch (more when the 
 
 def new_silent_errors(training:pd.DataFrame, batch:pd.DataFrame, time_col:str, target:str|None=None,
                       freq:str|None=None, tail:int=TAIL_ROWS) -> list[Finding]:
-    "The cleaning step's findings on the end of `training` followed by `batch` that the training end alone lacks."
+    "The cleaning step's findings on the training rows before `batch` followed by it that those rows alone lack."
     # the time axis' checks are left out: the seam between training and a later batch is a gap by design
     cols = [c for c in training.columns if c in batch.columns
             and same_kind(column_dtype(training[c]), column_dtype(batch[c]))]
-    end = training[cols].tail(max(tail, len(batch)))
+    # a batch that re-sends training rows follows their own past
+    before = training[training[time_col] < batch[time_col].min()]
+    end = (before if len(before) else training)[cols].tail(max(tail, len(batch)))
     before = {(f.check, f.column) for f in detect_problems(end, time_col, target, freq)}
     joined = pd.concat([end, batch[cols]], ignore_index=True).sort_values(time_col, kind='stable', ignore_index=True)
     return [replace(f, message=f"New in the batch: {f.message}")
