@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     add_models_parser(sub)
     _serve_parser(sub)
+    _monitor_parser(sub)
     return p
 
 
@@ -75,6 +76,41 @@ def _serve(args) -> int:
     "`mlkit serve`: serve a registered model until stopped (FastAPI is imported only here)."
     from mlkit.serve import serve
     serve(args.ref, args.host, args.port, args.models, args.log)
+    return 0
+
+# %% ../nbs/cli.ipynb #1e30106d
+def _monitor_parser(sub):
+    "The options of `mlkit monitor`."
+    m = sub.add_parser('monitor', help='can a registered model still be trusted on a new batch? (a run of its own)')
+    m.add_argument('ref', help='NAME, NAME@VERSION or NAME@ALIAS of the registry, e.g. bike@champion')
+    m.add_argument('--data', default=None,
+                   help="the new batch: CSV or Parquet with the model's input columns (and the target when known)")
+    m.add_argument('--log', nargs='?', const=True, default=None, metavar='PATH',
+                   help='also read the predictions the model served (default: <models>/<name>/predictions.jsonl)')
+    m.add_argument('--reference', default='training',
+                   help='what the batch is compared with: training (default), last_fold or last_year')
+    m.add_argument('--numeric-floor', default=None, type=float,
+                   help='drift alarm floor for numbers: Wasserstein distance in reference SDs (default: 0.075)')
+    m.add_argument('--category-floor', default=None, type=float,
+                   help='drift alarm floor for categories: Jensen-Shannon distance (default: 0.05)')
+    m.add_argument('--models', '--root', dest='models', default='models', help='registry folder (default: ./models)')
+    m.add_argument('--name', default=None, help='run folder name (default: monitor-<model>-<time>)')
+    m.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
+    m.add_argument('--seed', default=0, type=int, help='random seed of the bootstrap intervals (default: 0)')
+    m.add_argument('--nbs', default=None, help="folder of mlkit's notebooks (default: the package's own)")
+
+def _monitor(args, log=print) -> int:
+    "`mlkit monitor`: the monitoring run; prints the verdict; exit status 1 when the run failed."
+    from mlkit.monitor import run_monitor
+    res = run_monitor(args.ref, args.data, args.log, args.reference, args.models, args.name, args.reports, args.seed,
+                      args.nbs, echo=log, numeric_floor=args.numeric_floor, category_floor=args.category_floor)
+    if res.status != 'complete':
+        print(f"mlkit: error: monitoring run {res.name!r} failed: {res.error}. The partly executed notebook is in "
+              f"{res.path}", file=sys.stderr)
+        return 1
+    f = res.findings
+    log(f"mlkit: {f.loc[f['check'] == 'verdict', 'message'].iloc[0]}")
+    log(f"mlkit: monitoring run {res.name!r} complete: {res.path/'index.html'}")
     return 0
 
 # %% ../nbs/cli.ipynb #fd85ce8a
@@ -128,6 +164,7 @@ def main(argv=None) -> int:
         if args.command == 'runs': return _runs(args)
         if args.command == 'models': return models_command(args)
         if args.command == 'serve': return _serve(args)
+        if args.command == 'monitor': return _monitor(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
