@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     add_models_parser(sub)
     _serve_parser(sub)
+    _retrain_parser(sub)
     return p
 
 
@@ -75,6 +76,30 @@ def _serve(args) -> int:
     "`mlkit serve`: serve a registered model until stopped (FastAPI is imported only here)."
     from mlkit.serve import serve
     serve(args.ref, args.host, args.port, args.models, args.log)
+    return 0
+
+# %% ../nbs/cli.ipynb #31c09a14
+def _retrain_parser(sub):
+    "The options of `mlkit retrain`."
+    t = sub.add_parser('retrain', help="run the suite on a registered model's data and new rows; the challenger "
+                       'replaces the champion only if significantly better')
+    t.add_argument('name', help='the model name in the registry, e.g. bike_sharing_hourly-cnt')
+    t.add_argument('--data', required=True, help="CSV or Parquet file of new rows, with the champion's data columns")
+    t.add_argument('--models', '--root', dest='models', default='models', help='registry folder (default: ./models)')
+    t.add_argument('--reports', default='reports', help='reports folder of the challenger run (default: ./reports)')
+    t.add_argument('--alias', default='champion', help='the alias compared against and moved (default: champion)')
+    t.add_argument('--alpha', default=.05, type=float,
+                   help='level of the one-sided Diebold-Mariano test (default: 0.05)')
+    t.add_argument('--run-name', default=None, help="the challenger's run folder (default: NAME-retrain-TIME)")
+
+def _retrain(args) -> int:
+    "`mlkit retrain`: the challenger's run, the test and the decision."
+    from mlkit.retrain import retrain
+    r = retrain(args.name, args.data, args.models, args.reports, args.alias, args.alpha, args.run_name)
+    d = r['decision']
+    print(f"mlkit: {'promoted' if d['promote'] else 'kept'}: {r['name']}@{args.alias} -> version "
+          f"{r['aliases'][args.alias]}: {d['reason']}")
+    print(f"mlkit: decision in {r['challenger']['report']} and `mlkit models show {r['name']}@challenger`")
     return 0
 
 # %% ../nbs/cli.ipynb #fd85ce8a
@@ -128,6 +153,7 @@ def main(argv=None) -> int:
         if args.command == 'runs': return _runs(args)
         if args.command == 'models': return models_command(args)
         if args.command == 'serve': return _serve(args)
+        if args.command == 'retrain': return _retrain(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
