@@ -90,12 +90,15 @@ def _retrain_parser(sub):
     t.add_argument('--alias', default='champion', help='the alias compared against and moved (default: champion)')
     t.add_argument('--alpha', default=.05, type=float,
                    help='level of the one-sided Diebold-Mariano test (default: 0.05)')
+    t.add_argument('--min-gain', default=.01, type=float,
+                   help="share of the champion's mean loss the challenger must cut, significantly (default: 0.01)")
     t.add_argument('--run-name', default=None, help="the challenger's run folder (default: NAME-retrain-TIME)")
 
 def _retrain(args) -> int:
     "`mlkit retrain`: the challenger's run, the test and the decision."
     from mlkit.retrain import retrain
-    r = retrain(args.name, args.data, args.models, args.reports, args.alias, args.alpha, args.run_name)
+    r = retrain(args.name, args.data, args.models, args.reports, args.alias, args.alpha, args.min_gain,
+                args.run_name)
     d = r['decision']
     print(f"mlkit: {'promoted' if d['promote'] else 'kept'}: {r['name']}@{args.alias} -> version "
           f"{r['aliases'][args.alias]}: {d['reason']}")

@@ -441,6 +441,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.retrain.fold_table': ('retrain.html#fold_table', 'mlkit/retrain.py'),
                                'mlkit.retrain.gate': ('retrain.html#gate', 'mlkit/retrain.py'),
                                'mlkit.retrain.loss_name': ('retrain.html#loss_name', 'mlkit/retrain.py'),
+                               'mlkit.retrain.null_losses': ('retrain.html#null_losses', 'mlkit/retrain.py'),
                                'mlkit.retrain.paired_losses': ('retrain.html#paired_losses', 'mlkit/retrain.py'),
                                'mlkit.retrain.recent_folds': ('retrain.html#recent_folds', 'mlkit/retrain.py'),
                                'mlkit.retrain.retrain': ('retrain.html#retrain', 'mlkit/retrain.py'),

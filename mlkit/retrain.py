@@ -21,8 +21,9 @@ from .walkforward import has_value
 from .registry import DECISION_FILE, aliases, load_model, register, resolve, set_alias
 
 # %% auto #0
-__all__ = ['RUN_OPTIONS', 'recent_folds', 'fold_forecasts', 'loss_name', 'paired_losses', 'gate', 'blocking_findings',
-           'champion_run', 'combine_data', 'fold_table', 'decision_page', 'write_report', 'retrain', 'write_decision']
+__all__ = ['RUN_OPTIONS', 'recent_folds', 'fold_forecasts', 'loss_name', 'paired_losses', 'gate', 'null_losses',
+           'blocking_findings', 'champion_run', 'combine_data', 'fold_table', 'decision_page', 'write_report',
+           'retrain', 'write_decision']
 
 # %% ../nbs/08b_retrain.ipynb #1f11e03c
 def _same_zone(t:pd.Timestamp, times:pd.DatetimeIndex) -> pd.Timestamp:
@@ -83,23 +84,26 @@ def paired_losses(champion:pd.DataFrame, challenger:pd.DataFrame, # `fold_foreca
     keep = has_value(out['y_true']) & out[['loss_champion', 'loss_challenger']].notna().all(axis=1).to_numpy()
     return out[keep].reset_index(drop=True), loss_name(task, two)
 
-# %% ../nbs/08b_retrain.ipynb #e7e9eba8
+# %% ../nbs/08b_retrain.ipynb #88da0e5c
 def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in time order
          h:int=1, # forecast horizon in steps (the loss differences' autocorrelation reaches h - 1 steps)
          critical=(), # checks of the challenger's critical findings that name its model or input columns
-         alpha:float=.05) -> dict:
-    """Whether to promote the challenger, and why: a one-sided Diebold-Mariano test with the Harvey-Leybourne-Newbold
-    correction that its loss is lower (p < `alpha`), and no `critical` finding."""
+         alpha:float=.05, # level of the one-sided test
+         min_gain:float=.01) -> dict: # the share of the champion's loss the challenger must cut, significantly
+    """Whether to promote the challenger, and why: a one-sided Diebold-Mariano test (Harvey-Leybourne-Newbold
+    corrected) that its loss is lower than (1 - `min_gain`) x the champion's (p < `alpha`), and no `critical` finding."""
     a, b = np.asarray(loss_champion, float), np.asarray(loss_challenger, float)
-    out = dict(n=len(a), h=int(h), alpha=float(alpha), loss_champion=float(a.mean()) if len(a) else None,
-               loss_challenger=float(b.mean()) if len(b) else None, critical=sorted(set(critical)),
-               dm_stat=None, p_value=None, lags=None)
+    out = dict(n=len(a), h=int(h), alpha=float(alpha), min_gain=float(min_gain),
+               loss_champion=float(a.mean()) if len(a) else None, loss_challenger=float(b.mean()) if len(b) else None,
+               critical=sorted(set(critical)), dm_stat=None, p_value=None, lags=None)
     if len(a) < 3:
         return out | dict(promote=False, reason=f"only {len(a)} new row(s) with a target to compare on, too few for a "
                           "Diebold-Mariano test: the champion stays")
-    r = dm_test(b, a, h, 'less', 'bartlett', max(h - 1, newey_west_lags(len(a))))
+    r = dm_test(b, (1 - min_gain) * a, h, 'less', 'bartlett', max(h - 1, newey_west_lags(len(a))))
     out |= dict(dm_stat=r.statistic, p_value=r.p_value, lags=r.lags)
-    losses = f"mean loss {b.mean():.4g} against the champion's {a.mean():.4g}"
+    gain = 1 - b.mean() / a.mean() if a.mean() > 0 else 0.
+    losses = (f"mean loss {b.mean():.4g} against the champion's {a.mean():.4g}, {gain:.1%} lower; needed: more than "
+              f"{min_gain:.0%} lower")
     test = f"one-sided Diebold-Mariano p = {r.p_value:.3g} {'<' if r.p_value < alpha else '>='} alpha {alpha:g}"
     if r.p_value >= alpha:
         return out | dict(promote=False, reason=f"the challenger is not significantly better ({losses}; {test}): "
@@ -109,6 +113,23 @@ def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in t
                           f"critical finding(s) ({', '.join(out['critical'])}): the champion stays")
     return out | dict(promote=True, reason=f"the challenger is significantly better ({losses}; {test}) and has no "
                       "critical finding: promoted")
+
+# %% ../nbs/08b_retrain.ipynb #97eca43d
+def null_losses(seed:int, kind:str, # 'equal' or 'refit'
+                n_train:int=400, n_test:int=150, rho:float=.7) -> tuple[np.ndarray, np.ndarray]:
+    "(champion's, challenger's) absolute errors on the new rows of a simulated series where the challenger is no better."
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test + 1
+    x = rng.normal(size=(2, n))
+    for t in range(1, n): x[:, t] = rho * x[:, t - 1] + np.sqrt(1 - rho ** 2) * x[:, t]  # persistent features
+    y, e = np.zeros(n), rng.standard_t(5, size=n)
+    for t in range(1, n): y[t] = .5 * y[t - 1] + x[0, t] + x[1, t] + e[t]
+    Y, X = y[1:], [np.column_stack([np.ones(n - 1), y[:-1], x[i, 1:]]) for i in (0, 1)]
+    fit = lambda X, stop: np.linalg.lstsq(X[:stop], Y[:stop], rcond=None)[0]
+    champion = np.abs(Y[n_train:] - X[0][n_train:] @ fit(X[0], n_train))
+    if kind == 'equal': return champion, np.abs(Y[n_train:] - X[1][n_train:] @ fit(X[1], n_train))
+    cut = np.linspace(n_train, n - 1, 6).round().astype(int)  # five folds, refitted on every row before each
+    return champion, np.concatenate([np.abs(Y[a:b] - X[0][a:b] @ fit(X[0], a)) for a, b in zip(cut[:-1], cut[1:])])
 
 # %% ../nbs/08b_retrain.ipynb #48a7ff27
 def blocking_findings(findings:list[dict], # a run's findings.json
@@ -145,7 +166,7 @@ def combine_data(manifest:dict, new, out) -> tuple[Path, int]:
     pd.concat([old, batch[old.columns]], ignore_index=True).to_csv(out, index=False)
     return Path(out), len(extra)
 
-# %% ../nbs/08b_retrain.ipynb #98efb12f
+# %% ../nbs/08b_retrain.ipynb #0b6e8cb9
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
 def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
@@ -162,7 +183,8 @@ def decision_page(record:dict, pairs:pd.DataFrame) -> str:
     d, ch, cc = record['decision'], record['champion'], record['challenger']
     verdict = 'promoted' if d['promote'] else 'kept the champion'
     test = [dict(figure=esc(k), value=f"<code>{esc(d[k])}</code>")
-             for k in ('n', 'h', 'lags', 'loss_champion', 'loss_challenger', 'dm_stat', 'p_value', 'alpha')]
+             for k in ('n', 'h', 'lags', 'loss_champion', 'loss_challenger', 'min_gain', 'dm_stat', 'p_value',
+                       'alpha')]
     folds = [{k: esc(v) for k, v in f.items()} for f in record['folds']]
     found = [{k: esc(f.get(k) or '') for k in ('severity', 'check', 'column', 'message')}
              | {'blocks': 'yes' if f['check'] in d['critical'] else ''} for f in record['findings_considered']]
@@ -181,7 +203,8 @@ version {esc(cc['version'])} ({esc(cc['model'])}, this run, trained to {esc(cc['
 New batch: <code>{esc(record['data']['new'])}</code>.</p>
 <h2>The test</h2><p>{esc(record['loss'])} per row on the rows after the champion's training data; the champion as
 shipped, the challenger refitted before each fold on the rows before it. One-sided Diebold-Mariano test (Bartlett
-HAC variance, Harvey-Leybourne-Newbold correction) that the challenger's loss is lower.</p>
+HAC variance, Harvey-Leybourne-Newbold correction) that the challenger's loss is lower than the champion's by more
+than <code>min_gain</code> of it.</p>
 {_table(test, ['figure', 'value'])}{_png(fig, 'cumulative loss difference')}
 <h2>Folds</h2>{_table(folds, ['fold', 'test_start', 'test_end', 'n', 'loss_champion', 'loss_challenger'])}
 <h2>Findings considered ({len(found)})</h2><p>The challenger run's warnings and critical findings; a critical one
@@ -205,17 +228,19 @@ def write_report(run_path, record:dict, pairs:pd.DataFrame) -> Path:
         loss_champion=d['loss_champion'], loss_challenger=d['loss_challenger']))]
     return write_index(run_path, m)
 
-# %% ../nbs/08b_retrain.ipynb #8896a89c
+# %% ../nbs/08b_retrain.ipynb #f0d0371c
 def _training_end(pipe:ForecastPipeline) -> str: return pipe.training_window_[1]
 
 def retrain(name:str, data, # the registered model's name; the new batch (CSV or Parquet, the champion's columns)
-            root='models', reports='reports', alias:str='champion', alpha:float=.05,
+            root='models', reports='reports', alias:str='champion', alpha:float=.05, min_gain:float=.01,
             run_name:str|None=None, # the challenger's run folder (default: NAME-retrain-TIME)
             log=print) -> dict:
     """Run the suite on `name@alias`'s data and `data`, register the challenger, backtest both on the new rows and move
     `alias` to the challenger only if it is significantly better with no critical finding; returns the record."""
     from mlkit.runner import check_reports_dir, prepare_run, run_suite
     if not 0 < alpha < 1: raise MlkitError(f"alpha must be between 0 and 1, got {alpha}", "pass --alpha 0.05")
+    if not 0 <= min_gain < 1:
+        raise MlkitError(f"min_gain must be at least 0 and below 1, got {min_gain}", "pass --min-gain 0.01")
     if not Path(data).expanduser().is_file():
         raise MlkitError(f"new batch {data} is not a file", "pass --data with a CSV or Parquet file of new rows")
     reports = check_reports_dir(reports)
@@ -259,7 +284,7 @@ def retrain(name:str, data, # the registered model's name; the new batch (CSV or
     model = challenger.card['chosen']['model']
     blocking = blocking_findings(findings, model, challenger.pipeline.columns)
     decision = gate(pairs['loss_champion'], pairs['loss_challenger'], int(challenger.card.get('horizon', 1)),
-                    [f['check'] for f in blocking], alpha)
+                    [f['check'] for f in blocking], alpha, min_gain)
     if entry['version'] == before['version']:
         decision |= dict(promote=False, reason="the retrained model is the champion's own file (the same sha256)")
     if decision['promote']: set_alias(name, entry['version'], alias, root)
