@@ -84,14 +84,14 @@ def paired_losses(champion:pd.DataFrame, challenger:pd.DataFrame, # `fold_foreca
     keep = has_value(out['y_true']) & out[['loss_champion', 'loss_challenger']].notna().all(axis=1).to_numpy()
     return out[keep].reset_index(drop=True), loss_name(task, two)
 
-# %% ../nbs/08b_retrain.ipynb #88da0e5c
+# %% ../nbs/08b_retrain.ipynb #cfd205b7
 def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in time order
          h:int=1, # forecast horizon in steps (the loss differences' autocorrelation reaches h - 1 steps)
          critical=(), # checks of the challenger's critical findings that name its model or input columns
          alpha:float=.05, # level of the one-sided test
          min_gain:float=.01) -> dict: # the share of the champion's loss the challenger must cut, significantly
     """Whether to promote the challenger, and why: a one-sided Diebold-Mariano test (Harvey-Leybourne-Newbold
-    corrected) that its loss is lower than (1 - `min_gain`) x the champion's (p < `alpha`), and no `critical` finding."""
+    corrected) that its loss is below (1 - `min_gain`) x the champion's (p < `alpha`), and no `critical` finding."""
     a, b = np.asarray(loss_champion, float), np.asarray(loss_challenger, float)
     out = dict(n=len(a), h=int(h), alpha=float(alpha), min_gain=float(min_gain),
                loss_champion=float(a.mean()) if len(a) else None, loss_challenger=float(b.mean()) if len(b) else None,
@@ -114,10 +114,10 @@ def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in t
     return out | dict(promote=True, reason=f"the challenger is significantly better ({losses}; {test}) and has no "
                       "critical finding: promoted")
 
-# %% ../nbs/08b_retrain.ipynb #97eca43d
+# %% ../nbs/08b_retrain.ipynb #6831cfa1
 def null_losses(seed:int, kind:str, # 'equal' or 'refit'
                 n_train:int=400, n_test:int=150, rho:float=.7) -> tuple[np.ndarray, np.ndarray]:
-    "(champion's, challenger's) absolute errors on the new rows of a simulated series where the challenger is no better."
+    "(champion's, challenger's) absolute errors on the new rows of a simulated series; the challenger is no better."
     rng = np.random.default_rng(seed)
     n = n_train + n_test + 1
     x = rng.normal(size=(2, n))
