@@ -19,6 +19,8 @@ from .evaluation import dm_test, newey_west_lags, pointwise_loss, positive_label
 from .export import ForecastPipeline, critical_against
 from .walkforward import has_value
 from .registry import DECISION_FILE, aliases, load_model, register, resolve, set_alias
+from .runner import check_reports_dir, prepare_run, run_suite
+from .pages import _CSS, _png, _table, write_index  # the run pages' look, for the decision's page
 
 # %% auto #0
 __all__ = ['RUN_OPTIONS', 'recent_folds', 'fold_forecasts', 'loss_name', 'paired_losses', 'gate', 'null_losses',
@@ -84,7 +86,7 @@ def paired_losses(champion:pd.DataFrame, challenger:pd.DataFrame, # `fold_foreca
     keep = has_value(out['y_true']) & out[['loss_champion', 'loss_challenger']].notna().all(axis=1).to_numpy()
     return out[keep].reset_index(drop=True), loss_name(task, two)
 
-# %% ../nbs/08b_retrain.ipynb #cfd205b7
+# %% ../nbs/08b_retrain.ipynb #20009b40
 def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in time order
          h:int=1, # forecast horizon in steps (the loss differences' autocorrelation reaches h - 1 steps)
          critical=(), # checks of the challenger's critical findings that name its model or input columns
@@ -102,8 +104,8 @@ def gate(loss_champion, loss_challenger, # per-row losses on the same rows, in t
     r = dm_test(b, (1 - min_gain) * a, h, 'less', 'bartlett', max(h - 1, newey_west_lags(len(a))))
     out |= dict(dm_stat=r.statistic, p_value=r.p_value, lags=r.lags)
     gain = 1 - b.mean() / a.mean() if a.mean() > 0 else 0.
-    losses = (f"mean loss {b.mean():.4g} against the champion's {a.mean():.4g}, {gain:.1%} lower; needed: more than "
-              f"{min_gain:.0%} lower")
+    losses = (f"mean loss {b.mean():.4g} against the champion's {a.mean():.4g}, {abs(gain):.1%} "
+              f"{'lower' if gain >= 0 else 'higher'}; needed: more than {min_gain:.0%} lower")
     test = f"one-sided Diebold-Mariano p = {r.p_value:.3g} {'<' if r.p_value < alpha else '>='} alpha {alpha:g}"
     if r.p_value >= alpha:
         return out | dict(promote=False, reason=f"the challenger is not significantly better ({losses}; {test}): "
@@ -166,7 +168,7 @@ def combine_data(manifest:dict, new, out) -> tuple[Path, int]:
     pd.concat([old, batch[old.columns]], ignore_index=True).to_csv(out, index=False)
     return Path(out), len(extra)
 
-# %% ../nbs/08b_retrain.ipynb #0b6e8cb9
+# %% ../nbs/08b_retrain.ipynb #d1131310
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
 def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +179,6 @@ def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
 
 def decision_page(record:dict, pairs:pd.DataFrame) -> str:
     "The self-contained HTML page of a retrain `record`: the decision, why, the test, the folds, the findings."
-    from mlkit.pages import _CSS, _png, _table
     import matplotlib.pyplot as plt
     esc = lambda v: html.escape(str(v))
     d, ch, cc = record['decision'], record['champion'], record['challenger']
@@ -213,11 +214,10 @@ that names its model or an input column blocks the promotion.</p>
 <p><small><a href="index.html">the run</a>; the record: <a href="retrain.json">retrain.json</a>, also in the
 registry beside the challenger's version.</small></p></body></html>"""
 
-# %% ../nbs/08b_retrain.ipynb #22b37f17
+# %% ../nbs/08b_retrain.ipynb #12fb13ae
 def write_report(run_path, record:dict, pairs:pd.DataFrame) -> Path:
     """Write `retrain.json` and `retrain.html` into the challenger's run folder and link them from its `index.html`
     (its manifest.json stays as registered)."""
-    from mlkit.pages import write_index
     run_path = Path(run_path)
     write_json(run_path/'retrain.json', record)
     (run_path/'retrain.html').write_text(decision_page(record, pairs), encoding='utf-8')
@@ -228,7 +228,7 @@ def write_report(run_path, record:dict, pairs:pd.DataFrame) -> Path:
         loss_champion=d['loss_champion'], loss_challenger=d['loss_challenger']))]
     return write_index(run_path, m)
 
-# %% ../nbs/08b_retrain.ipynb #f0d0371c
+# %% ../nbs/08b_retrain.ipynb #e8100588
 def _training_end(pipe:ForecastPipeline) -> str: return pipe.training_window_[1]
 
 def retrain(name:str, data, # the registered model's name; the new batch (CSV or Parquet, the champion's columns)
@@ -237,7 +237,6 @@ def retrain(name:str, data, # the registered model's name; the new batch (CSV or
             log=print) -> dict:
     """Run the suite on `name@alias`'s data and `data`, register the challenger, backtest both on the new rows and move
     `alias` to the challenger only if it is significantly better with no critical finding; returns the record."""
-    from mlkit.runner import check_reports_dir, prepare_run, run_suite
     if not 0 < alpha < 1: raise MlkitError(f"alpha must be between 0 and 1, got {alpha}", "pass --alpha 0.05")
     if not 0 <= min_gain < 1:
         raise MlkitError(f"min_gain must be at least 0 and below 1, got {min_gain}", "pass --min-gain 0.01")
