@@ -168,7 +168,7 @@ def combine_data(manifest:dict, new, out) -> tuple[Path, int]:
     pd.concat([old, batch[old.columns]], ignore_index=True).to_csv(out, index=False)
     return Path(out), len(extra)
 
-# %% ../nbs/08b_retrain.ipynb #d1131310
+# %% ../nbs/08b_retrain.ipynb #14a066f1
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
 def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
@@ -180,29 +180,31 @@ def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
 def decision_page(record:dict, pairs:pd.DataFrame) -> str:
     "The self-contained HTML page of a retrain `record`: the decision, why, the test, the folds, the findings."
     import matplotlib.pyplot as plt
-    esc = lambda v: html.escape(str(v))
+    esc = lambda v: html.escape(f'{v:.4g}' if isinstance(v, float) else str(v))
     d, ch, cc = record['decision'], record['champion'], record['challenger']
     verdict = 'promoted' if d['promote'] else 'kept the champion'
     test = [dict(figure=esc(k), value=f"<code>{esc(d[k])}</code>")
              for k in ('n', 'h', 'lags', 'loss_champion', 'loss_challenger', 'min_gain', 'dm_stat', 'p_value',
                        'alpha')]
     folds = [{k: esc(v) for k, v in f.items()} for f in record['folds']]
-    found = [{k: esc(f.get(k) or '') for k in ('severity', 'check', 'column', 'message')}
-             | {'blocks': 'yes' if f['check'] in d['critical'] else ''} for f in record['findings_considered']]
+    found = [{k: esc(f.get(k) or '') for k in ('check', 'column', 'message')}
+             | {'severity': f'<span class="{esc(f["severity"])}">{esc(f["severity"])}</span>',
+                'blocks': 'yes' if f['check'] in d['critical'] else ''} for f in record['findings_considered']]
     fig, ax = plt.subplots(figsize=(8, 2.6))
     ax.plot(pairs['time'], (pairs['loss_champion'] - pairs['loss_challenger']).cumsum())
     ax.axhline(0, color='grey', lw=.8)
     ax.set(ylabel='cumulative loss difference', title='champion minus challenger (rising: the challenger is better)')
+    fig.autofmt_xdate()
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>retrain {esc(record['name'])}</title>\
 <style>{_CSS}</style></head><body>
 <h1>Retrain <code>{esc(record['name'])}</code>: <span class="{'complete' if d['promote'] else 'warning'}">\
 {verdict}</span></h1>
-<p>{esc(d['reason'])}.</p>
+<p>{esc(d['reason'][:1].upper() + d['reason'][1:])}.</p>
 <p>Champion: version {esc(ch['version'])} ({esc(ch['model'])}, trained to {esc(ch['training_end'])}). Challenger:
 version {esc(cc['version'])} ({esc(cc['model'])}, this run, trained to {esc(cc['training_end'])}). Alias
 <code>{esc(record['alias'])}</code> after the decision: version {esc(record['aliases'].get(record['alias']))}.
 New batch: <code>{esc(record['data']['new'])}</code>.</p>
-<h2>The test</h2><p>{esc(record['loss'])} per row on the rows after the champion's training data; the champion as
+<h2>The test</h2><p>{esc(record['loss'].capitalize())} per row on the rows after the champion's training data; the champion as
 shipped, the challenger refitted before each fold on the rows before it. One-sided Diebold-Mariano test (Bartlett
 HAC variance, Harvey-Leybourne-Newbold correction) that the challenger's loss is lower than the champion's by more
 than <code>min_gain</code> of it.</p>
