@@ -438,7 +438,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mlkit.retrain.combine_data': ('retrain.html#combine_data', 'mlkit/retrain.py'),
                                'mlkit.retrain.decision_page': ('retrain.html#decision_page', 'mlkit/retrain.py'),
                                'mlkit.retrain.fold_forecasts': ('retrain.html#fold_forecasts', 'mlkit/retrain.py'),
-                               'mlkit.retrain.fold_table': ('retrain.html#fold_table', 'mlkit/retrain.py'),
+                               'mlkit.retrain.fold_losses': ('retrain.html#fold_losses', 'mlkit/retrain.py'),
                                'mlkit.retrain.gate': ('retrain.html#gate', 'mlkit/retrain.py'),
                                'mlkit.retrain.loss_name': ('retrain.html#loss_name', 'mlkit/retrain.py'),
                                'mlkit.retrain.null_losses': ('retrain.html#null_losses', 'mlkit/retrain.py'),

@@ -24,7 +24,7 @@ from .pages import _CSS, _png, _table, write_index  # the run pages' look, for t
 
 # %% auto #0
 __all__ = ['RUN_OPTIONS', 'recent_folds', 'fold_forecasts', 'loss_name', 'paired_losses', 'gate', 'null_losses',
-           'blocking_findings', 'champion_run', 'combine_data', 'fold_table', 'decision_page', 'write_report',
+           'blocking_findings', 'champion_run', 'combine_data', 'fold_losses', 'decision_page', 'write_report',
            'retrain', 'write_decision']
 
 # %% ../nbs/08b_retrain.ipynb #1f11e03c
@@ -168,10 +168,10 @@ def combine_data(manifest:dict, new, out) -> tuple[Path, int]:
     pd.concat([old, batch[old.columns]], ignore_index=True).to_csv(out, index=False)
     return Path(out), len(extra)
 
-# %% ../nbs/08b_retrain.ipynb #14a066f1
+# %% ../nbs/08b_retrain.ipynb #1b26b1d9
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
-def fold_table(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
+def fold_losses(pairs:pd.DataFrame, folds:pd.DataFrame) -> pd.DataFrame:
     "Per fold: first and last time, rows scored, mean loss of the champion and of the challenger."
     g = pairs.groupby('fold').agg(n=('time', 'size'), loss_champion=('loss_champion', 'mean'),
                                   loss_challenger=('loss_challenger', 'mean'))
@@ -230,7 +230,7 @@ def write_report(run_path, record:dict, pairs:pd.DataFrame) -> Path:
         loss_champion=d['loss_champion'], loss_challenger=d['loss_challenger']))]
     return write_index(run_path, m)
 
-# %% ../nbs/08b_retrain.ipynb #e8100588
+# %% ../nbs/08b_retrain.ipynb #479e8b3e
 def _training_end(pipe:ForecastPipeline) -> str: return pipe.training_window_[1]
 
 def retrain(name:str, data, # the registered model's name; the new batch (CSV or Parquet, the champion's columns)
@@ -297,7 +297,7 @@ def retrain(name:str, data, # the registered model's name; the new batch (CSV or
                         run=res.name, report=str(res.path/'retrain.html')),
         data=dict(new=str(Path(data).expanduser().resolve()), combined=str(combined), rows=len(frame),
                   scored_rows=len(pairs)),
-        folds=fold_table(pairs, folds).to_dict('records'),
+        folds=fold_losses(pairs, folds).to_dict('records'),
         findings_considered=[{k: f.get(k) for k in ('check', 'severity', 'column', 'message')}
                              for f in findings if f['severity'] != 'info'],
         aliases=aliases(root, name)))
