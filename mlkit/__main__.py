@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                    help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
     r.add_argument('--time-unit', default=None,
                    help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
+    _models_option(r)
     r.add_argument('--cleaning-plan', default=None,
                    help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning decisions")
     r.add_argument('--name', default=None,
@@ -77,6 +78,15 @@ def _serve(args) -> int:
     serve(args.ref, args.host, args.port, args.models, args.log)
     return 0
 
+# %% ../nbs/cli.ipynb #5e0d1a7c
+def _models_option(r):
+    "`mlkit run --models`: the backtest's candidate models (`mlkit.candidates`)."
+    r.add_argument('--models', default=None,
+                   help="the backtest's candidates, separated by commas: mlkit's (linear, ridge, logistic, hgb, mlp) "
+                   "or any scikit-learn estimator by import path with literal parameters, e.g. "
+                   "\"ridge,hgb,sklearn.ensemble.RandomForestRegressor(n_estimators=50,max_depth=8)\" (default: the "
+                   "linear model and gradient boosting; mlp needs pip install 'mlkit[torch]')")
+
 # %% ../nbs/cli.ipynb #fd85ce8a
 def _config(args) -> RunConfig:
     "The `RunConfig` of `mlkit run`'s options."
@@ -85,7 +95,7 @@ def _config(args) -> RunConfig:
     return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq,
                      seed=args.seed,
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
-                     cleaning_plan=args.cleaning_plan)
+                     cleaning_plan=args.cleaning_plan, models=args.models)
 
 # %% ../nbs/cli.ipynb #4b60a8f3
 def _line(r) -> str:

@@ -18,7 +18,7 @@ from .core import Run
 from .records import write_json, package_versions, git_commit, to_jsonable
 from .time_axis import seasonal_period
 from .baselines import LastValue
-from .backtest import default_models
+from .candidates import candidate_models
 from .walkforward import has_value
 from .evaluation import backtest_results, compare_to_baselines, drop_missing_targets, evaluate, higher_is_better
 from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
@@ -340,7 +340,7 @@ def pipeline_for(run:Run, model:str, summary:dict, pf:PastFeatures, columns) -> 
         pf = copy.copy(pf)
         pf.holidays = [str(d.date()) for d in holiday_dates(pf.holidays, t.min(), t.max() + pd.DateOffset(years=30))]
     if model in summary['models']:
-        est, inputs = clone(default_models(ds.task, run.cfg.seed, plan_records(plan))[model]), pf
+        est, inputs = clone(candidate_models(ds.task, run.cfg.seed, plan_records(plan), run.cfg.models)[model]), pf
     elif model in BASELINE_LAGS:
         est, inputs, columns = LastValue(), BaselineInputs(ds.time_col, ds.target, pf.freq_,
                                                            BASELINE_LAGS[model](h, m)), ['lag']

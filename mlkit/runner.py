@@ -183,7 +183,8 @@ def _claim_run_dir(reports_dir, name) -> Path:
 
 _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq',
             'seed': 'seed',
-            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
+            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan',
+            'models': 'models'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
     "The shell-quoted `mlkit run` command that repeats a run with resolved `params` (and notebooks `nbs`) as a new run."
@@ -254,7 +255,11 @@ def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, l
     nbs_dir = notebooks_dir(nbs)
     reports = check_reports_dir(reports_dir)
     if cfg.name is not None and (reports/cfg.name).exists(): raise _name_taken(reports/cfg.name)
-    return nbs_dir, step_notebooks(nbs_dir), load_dataset(cfg)
+    ds = load_dataset(cfg)
+    if cfg.models is not None:  # names, imports and the task checked now (imported only then: scikit-learn is slow)
+        from mlkit.candidates import candidate_models
+        candidate_models(ds.task, cfg.seed, (), cfg.models)
+    return nbs_dir, step_notebooks(nbs_dir), ds
 
 def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunResult:
     "Run every numbered notebook on `cfg`'s data into `reports_dir/<name>/`; see the module docs for what is written."
