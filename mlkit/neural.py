@@ -48,7 +48,7 @@ class TabularEncoder:
     def fit(self, X:pd.DataFrame) -> TabularEncoder:
         self.categorical = categorical_columns(X, self.max_levels)
         self.numeric = [c for c in X.columns if c not in self.categorical]
-        self.levels = {c: pd.Index(pd.unique(X[c].dropna())) for c in self.categorical}
+        self.levels = [list(pd.unique(X[c].dropna())) for c in self.categorical]  # lists: skops can store them
         num = self._numbers(X)
         self.median = np.nan_to_num(np.nanmedian(num, axis=0)) if num.shape[1] else np.zeros(0)
         filled = np.where(np.isnan(num), self.median, num)
@@ -62,13 +62,15 @@ class TabularEncoder:
                            ensure_min_samples=0)
 
     @property
-    def cardinalities(self) -> list[int]: return [len(self.levels[c]) + 1 for c in self.categorical]
+    def cardinalities(self) -> list[int]: return [len(v) + 1 for v in self.levels]
 
     def transform(self, X:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         "(scaled numbers as float32, category codes as int64) of `X`'s rows."
         num = self._numbers(X)
         num = (np.where(np.isnan(num), self.median, num) - self.mean) / self.scale
-        codes = [self.levels[c].get_indexer(X[c]) + 1 for c in self.categorical]  # -1 (unseen, missing) -> 0
+        # -1 (unseen or missing) becomes 0
+        codes = [pd.Index(v, dtype=object).get_indexer(X[c].astype(object)) + 1 for c, v in zip(self.categorical,
+                                                                                                self.levels)]
         return (np.asarray(num, np.float32), np.stack(codes, axis=1).astype(np.int64) if codes
                 else np.zeros((len(X), 0), np.int64))
 
@@ -150,7 +152,22 @@ class HybridMLP(BaseEstimator):
                     if waited >= self.patience: break
             if best_state is not None: net.load_state_dict(best_state)  # the epoch that did best on the tail
         self.net_, self.validation_loss_ = net.eval(), best
+        self.net_shape_ = dict(n_numeric=num.shape[1], cardinalities=self.encoder_.cardinalities,
+                               hidden=tuple(self.hidden), dropout=self.dropout, n_outputs=n_outputs)
         return self
+
+    def __getstate__(self) -> dict:
+        "The fitted network as numpy arrays (skops, which `mlkit.export` ships models with, cannot store a module)."
+        state = dict(self.__dict__)
+        if 'net_' in state: state['net_'] = {k: v.numpy() for k, v in state['net_'].state_dict().items()}
+        return state
+
+    def __setstate__(self, state:dict):
+        if 'net_' in state:
+            net = EmbeddingMLP(**state['net_shape_'])
+            net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state['net_'].items()})
+            state = {**state, 'net_': net.eval()}
+        self.__dict__.update(state)
 
     def _outputs(self, X) -> np.ndarray:
         "The network's raw outputs for `X`."
@@ -174,7 +191,7 @@ class HybridMLPRegressor(RegressorMixin, HybridMLP):
 
     def predict(self, X) -> np.ndarray: return self._outputs(X)[:, 0] * self.y_scale_ + self.y_mean_
 
-# %% ../nbs/04f_neural.ipynb #3a20a74f
+# %% ../nbs/04f_neural.ipynb #80b60cc0
 class HybridMLPClassifier(ClassifierMixin, HybridMLP):
     "The hybrid network for a class target (cross-entropy); `predict_proba` gives one column per class in `classes_`."
     def fit(self, X, y):

@@ -175,3 +175,16 @@ def _checks():
 @_checks()
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+def test_mlp_pipeline_ships_with_skops():
+    "A fitted hybrid pipeline survives skops (the format 06_export ships models in), trusting only mlkit's types."
+    pytest.importorskip('mlkit.neural')
+    import skops.io as sio
+    _, X, y = _series()
+    pipe = candidate_models('regression', models='mlp(max_epochs=3)')['mlp'].fit(X, y)
+    data = sio.dumps(pipe)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert {t for t in untrusted if not t.startswith('sklearn.')} == {'mlkit.neural.HybridMLPRegressor',
+                                                                      'mlkit.neural.TabularEncoder',
+                                                                      'mlkit.repair.FoldCleaner'}
+    assert np.array_equal(sio.loads(data, trusted=untrusted).predict(X), pipe.predict(X))
