@@ -7,16 +7,11 @@ baselines, with its findings and pictures."""
 from __future__ import annotations
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from sklearn.compose import ColumnTransformer, make_column_selector
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from .candidates import candidate_models
 from .core import Run
 from .findings import Finding
 from .features import features_for_run
-from .repair import FoldCleaner, plan_records, run_plan
+from .repair import plan_records, run_plan
 from .splitters import default_splitter, fold_settings
 from .walkforward import BacktestResult, backtest, has_value
 
@@ -27,31 +22,16 @@ __all__ = ['default_models', 'backtest_run', 'backtest_findings', 'plot_folds', 
 # %% ../nbs/04_backtest.ipynb #d6a36cdf
 def default_models(task:str, seed:int=0, plan=()) -> dict:
     "Ridge or logistic regression, and gradient boosting, behind the fold's cleaning, imputation and one-hot encoding."
-    def prep(scale):
-        num = make_pipeline(SimpleImputer(), StandardScaler()) if scale else 'passthrough'
-        return ColumnTransformer([('num', num, make_column_selector(dtype_include='number')),
-                                  ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'),
-                                                        OneHotEncoder(handle_unknown='ignore', sparse_output=False)),
-                                   make_column_selector(dtype_exclude='number'))])
-    clean = lambda: ('clean', FoldCleaner(list(plan)))
-    if task == 'classification':
-        return {'logistic': Pipeline([clean(), ('prep', prep(True)), ('model', LogisticRegression(max_iter=500))]),
-                'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
-                                                    ('model',
-                                                     HistGradientBoostingClassifier(max_iter=100, random_state=seed))])}
-    return {'ridge': Pipeline([clean(), ('prep', prep(True)), ('model', Ridge())]),
-            'hist_gradient_boosting': Pipeline([clean(), ('prep', prep(False)),
-                                                ('model',
-                                                 HistGradientBoostingRegressor(max_iter=100, random_state=seed))])}
+    return candidate_models(task, seed, plan)
 
 # %% ../nbs/04_backtest.ipynb #ad101a7a
 def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataFrame]:
-    "The default backtest of `run` on its features (computed through `mlkit.features` when absent), and those features."
+    "The backtest of `run`'s models (`run.cfg.models`, None: the defaults) on its features, and those features."
     ds = run.dataset
     feats = run.artifact('features', lambda: features_for_run(run)[0])
     X = feats.drop(columns=[ds.time_col, ds.target])
     n = int(has_value(feats[ds.target]).sum())
-    models = default_models(ds.task, run.cfg.seed, plan_records(run_plan(run)))
+    models = candidate_models(ds.task, run.cfg.seed, plan_records(run_plan(run)), run.cfg.models)
     res = backtest(models, X, feats[ds.target], feats[ds.time_col], default_splitter(n, ds.freq), ds.task, horizon=1,
                    freq=ds.freq, progress=progress)
     return res, feats

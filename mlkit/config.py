@@ -66,7 +66,7 @@ def check_cleaning_plan(path) -> str:
 # %% ../nbs/00c_config.ipynb #06489506
 @dataclass
 class RunConfig:
-    "What a run is about: data, target, time column, task, seed, the run's name and the loading options."
+    "What a run is about: data, target, time column, task, seed, the run's name, the loading options and the models."
     data: str = 'bike_sharing_hourly'  # a CSV/Parquet path, or a name in `BUNDLED`
     target: str = 'cnt'  # the column to predict
     time_col: str|None = None  # the timestamp column; None infers it
@@ -79,6 +79,7 @@ class RunConfig:
     tz: str|None = None  # zone that timestamps with UTC offsets are converted to; None: UTC
     time_unit: str|None = None  # unit of a numeric time column (seconds etc. since 1970-01-01); None refuses numbers
     cleaning_plan: str|None = None  # a cleaning_plan.json (edited by the user) that vetoes or forces cleaning decisions
+    models: str|None = None  # the backtest's candidates, e.g. 'ridge,hgb,mlp' (`mlkit.candidates`); None: the defaults
 
     def __post_init__(self):
         self.data = str(self.data)
@@ -97,6 +98,9 @@ class RunConfig:
                              f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
         if self.tz is not None: check_tz(self.tz)
         if self.cleaning_plan is not None: self.cleaning_plan = check_cleaning_plan(self.cleaning_plan)
+        if self.models is not None:
+            from mlkit.candidates import parse_models  # the syntax here; imports and the task when the data is read
+            parse_models(self.models)
 
     @property
     def is_bundled(self) -> bool: return self.data in BUNDLED
@@ -108,5 +112,6 @@ class RunConfig:
 
     @property
     def load_options(self) -> dict:
-        "The options that change how the data is read, as notebook parameters."
-        return dict(duplicates=self.duplicates, tz=self.tz, time_unit=self.time_unit, cleaning_plan=self.cleaning_plan)
+        "The options `mlkit run` hands every step besides the data's description (reading, cleaning plan, models)."
+        return dict(duplicates=self.duplicates, tz=self.tz, time_unit=self.time_unit, cleaning_plan=self.cleaning_plan,
+                    models=self.models)

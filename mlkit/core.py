@@ -33,7 +33,7 @@ ARTIFACTS = {a.name: a for a in (
     Artifact('dataset', 'runner', 'json',
              "the data's target, time column, task, frequency, source, sha256 and load findings"),
     Artifact('config', 'runner', 'json',
-             "the loading options `mlkit run` was given (duplicates, tz, cleaning plan...)"),
+             "the loading options and models `mlkit run` was given (duplicates, tz, cleaning plan, models...)"),
     Artifact('eda_profile', '01_eda', 'parquet',
              "one row per column: type, missing and distinct values, summary statistics (02 reuses it)"),
     Artifact('clean_data', '02_cleaning', 'parquet', "the data after the cleaning plan"),
@@ -139,7 +139,7 @@ class Run:
 def open_run(data_path='bike_sharing_hourly', target='cnt', time_col=None, task='auto', freq=None, seed=0, run_dir=None,
              step=None, **options) -> Run:
     """The `Run` a notebook's parameters describe; `step`: the notebook's stem; `options`: `RunConfig`'s duplicates,
-    tz, time_unit, cleaning_plan."""
+    tz, time_unit, cleaning_plan, models."""
     rd = RunDir(run_dir) if run_dir else None
     if rd is not None and rd.has('config'): options = {**rd.load('config'), **options}  # what `mlkit run` was given
     known = {k: v for k, v in options.items() if k in RunConfig.__dataclass_fields__ and k not in ('data', 'name')}

@@ -28,8 +28,8 @@ def test_environment_yml_lists_settings_requirements():
     "environment.yml (conda) and settings.ini (pip) name the same dependencies."
     env = yaml.safe_load((ROOT/'environment.yml').read_text())
     pip = next(d['pip'] for d in env['dependencies'] if isinstance(d, dict))
-    assert sorted(p for p in pip if not p.startswith('-')) == sorted((META['requirements'] + ' '
-                                                                      + META['dev_requirements']).split())
+    assert sorted(p for p in pip if not p.startswith('-')) == sorted(' '.join(
+        META[k] for k in ('requirements', 'dev_requirements', 'torch_requirements')).split())
 
 def test_version_agrees():
     assert mlkit.__version__ == META['version']
