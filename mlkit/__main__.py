@@ -10,6 +10,7 @@ from .findings import MlkitError, findings_frame
 from .config import RunConfig, DUPLICATE_POLICIES, TIME_UNITS
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
+from .cluster import DASK_HELP
 from .registry import add_models_parser, aliases, log_run, mlflow_register, models_command, register
 
 # %% auto #0
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="after a complete run, register its exported model in the registry folder ROOT (e.g. models)")
     r.add_argument('--mlflow', default=None, metavar='URI',
                    help='after a complete run, log it to MLflow at URI (default: $MLFLOW_TRACKING_URI when set)')
+    r.add_argument('--dask', default=None, metavar='CLUSTER', help=DASK_HELP)
     r.add_argument('--check', action='store_true',
                    help='check the options and the data, print what loading decided, write nothing')
     s = sub.add_parser('runs',
@@ -57,7 +59,6 @@ def _parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     _serve_parser(sub)
     return p
-
 
 # %% ../nbs/cli.ipynb #3853f6f3
 def _serve_parser(sub):
@@ -85,7 +86,8 @@ def _config(args) -> RunConfig:
     return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq,
                      seed=args.seed,
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
-                     cleaning_plan=args.cleaning_plan)
+                     cleaning_plan=args.cleaning_plan,
+                     dask=args.dask)
 
 # %% ../nbs/cli.ipynb #4b60a8f3
 def _line(r) -> str:

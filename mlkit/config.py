@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 from .datasets import BUNDLED, bundled_path
+from .cluster import check_dask_spec
 from .findings import MlkitError
 from .records import loads_strict_json
 
@@ -79,6 +80,7 @@ class RunConfig:
     tz: str|None = None  # zone that timestamps with UTC offsets are converted to; None: UTC
     time_unit: str|None = None  # unit of a numeric time column (seconds etc. since 1970-01-01); None refuses numbers
     cleaning_plan: str|None = None  # a cleaning_plan.json (edited by the user) that vetoes or forces cleaning decisions
+    dask: str|None = None  # the Dask cluster the backtest runs on ('local', 'local:N', 'tcp://...'); None: serial
 
     def __post_init__(self):
         self.data = str(self.data)
@@ -97,6 +99,7 @@ class RunConfig:
                              f"pass --time-unit with one of: {', '.join(TIME_UNITS)}")
         if self.tz is not None: check_tz(self.tz)
         if self.cleaning_plan is not None: self.cleaning_plan = check_cleaning_plan(self.cleaning_plan)
+        if self.dask is not None: check_dask_spec(self.dask)
 
     @property
     def is_bundled(self) -> bool: return self.data in BUNDLED

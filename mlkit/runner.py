@@ -183,7 +183,8 @@ def _claim_run_dir(reports_dir, name) -> Path:
 
 _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq',
             'seed': 'seed',
-            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
+            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan',
+            'dask': 'dask'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
     "The shell-quoted `mlkit run` command that repeats a run with resolved `params` (and notebooks `nbs`) as a new run."
@@ -247,7 +248,8 @@ def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
     "The notebook parameters of a run: the resolved configuration and the run folder (each step also gets `step`)."
     return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target,
                 time_col=ds.time_col,
-                task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options)
+                task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options,
+                dask=cfg.dask)
 
 def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, list, Dataset]:
     "Check everything about a run before anything is written: (notebooks folder, steps, validated data)."
