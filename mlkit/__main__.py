@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--reports', default='reports', help='reports folder (default: ./reports)')
     add_models_parser(sub)
     _serve_parser(sub)
+    _batch_parser(sub)
     return p
 
 # %% ../nbs/cli.ipynb #3853f6f3
@@ -77,6 +78,35 @@ def _serve(args) -> int:
     from mlkit.serve import serve
     serve(args.ref, args.host, args.port, args.models, args.log)
     return 0
+
+# %% ../nbs/cli.ipynb #021798a5
+def _batch_parser(sub):
+    "The options of `mlkit batch`."
+    b = sub.add_parser('batch', help='run many datasets, targets or settings from a YAML file, each its own run folder, '
+                       'with a summary table')
+    b.add_argument('file', help='the batch file (YAML: runs: [{data: ..., target: ...}, ...]; see mlkit.batch)')
+    b.add_argument('--reports', default=None, help="reports folder (default: the file's `reports`, else ./reports)")
+    b.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
+    b.add_argument('--dask', default=None, metavar='CLUSTER',
+                   help="spread the runs over a Dask cluster: local, local:N or tcp://host:8786 (default: the file's "
+                   "`dask`, else one run after the other)")
+    b.add_argument('--summary', default=None,
+                   help='summary CSV (default: <reports>/<file stem>_summary.csv)')
+
+def _batch(args, log=print) -> int:
+    "`mlkit batch`: every run of the file, then the summary table (printed and as CSV); exit 1 when a run failed."
+    from mlkit.batch import run_batch, read_batch
+    cfgs, settings = read_batch(args.file)
+    reports = args.reports or settings.get('reports', 'reports')
+    summary = run_batch(cfgs, reports, args.nbs, args.dask or settings.get('dask'), log)
+    out = Path(args.summary or Path(reports)/f'{Path(args.file).stem}_summary.csv')
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(out, index=False)
+    shown = summary.drop(columns=['data', 'path']).assign(error=summary['error'].fillna('').str.slice(0, 60))
+    log(shown.fillna('').to_string(index=False))
+    done = (summary['status'] == 'complete').sum()
+    log(f"mlkit: batch: {done} of {len(summary)} runs complete; summary in {out}")
+    return 0 if done == len(summary) else 1
 
 # %% ../nbs/cli.ipynb #fd85ce8a
 def _config(args) -> RunConfig:
@@ -130,6 +160,7 @@ def main(argv=None) -> int:
         if args.command == 'runs': return _runs(args)
         if args.command == 'models': return models_command(args)
         if args.command == 'serve': return _serve(args)
+        if args.command == 'batch': return _batch(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)
