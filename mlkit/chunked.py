@@ -13,7 +13,7 @@ from .findings import MlkitError
 from .reading import is_numeric
 from .eda import QUARTILES
 from .drift import (ALPHA, BINS, BOOT, CATEGORY_FLOOR, MAX_CATEGORIES, NUMERIC_FLOOR, Chunks, binned_wasserstein,
-                         chi2_test, chunk_period, drift_rows, drift_table, js_distance, ks_pvalue)
+                         chi2_test, chunk_period, drift_rows, drift_table, js_distance, ks_pvalue, row_chunks)
 
 # %% auto #0
 __all__ = ['BATCH_ROWS', 'SELECT_BINS', 'COLLECT_LIMIT', 'KS_SUBBINS', 'batches', 'source_dtypes', 'Moments', 'order_statistics',
@@ -95,34 +95,46 @@ def order_statistics(source, col, ranks, moments:Moments, batch_rows:int=BATCH_R
     "The values at the 0-based `ranks` of column `col`'s sorted values present (its `moments` give count and range)."
     found, todo = {}, {}  # todo: rank -> (lo, hi, below, count): the value lies in (lo, hi]; `below` values are <= lo
     for r in sorted({int(r) for r in ranks}):
-        if not 0 <= r < moments.n: raise MlkitError(f"rank {r} outside the {moments.n} values of {col!r}", "")
+        if not 0 <= r < moments.n:
+            raise MlkitError(f"rank {r} outside the {moments.n} values of {col!r}", "ask for ranks 0 to n - 1")
         if r == 0: found[r] = moments.lo
         elif r == moments.n - 1: found[r] = moments.hi
         else: todo[r] = (np.nextafter(moments.lo, -np.inf), moments.hi, 0, moments.n)
     while todo:
-        intervals = sorted({v for v in todo.values()})  # ranks sharing an interval share its pass
-        hist = {iv: (np.zeros(SELECT_BINS, np.int64), np.full(SELECT_BINS, np.inf), np.full(SELECT_BINS, -np.inf))
-                for iv in intervals if iv[3] > collect_limit}
-        kept = {iv: [] for iv in intervals if iv[3] <= collect_limit}
+        # the intervals of one pass never overlap (each is inside one bin of an earlier one): ordered by their lower end
+        intervals = sorted(set(todo.values()))
+        lo, hi = np.array([iv[0] for iv in intervals]), np.array([iv[1] for iv in intervals])
+        collect = np.array([iv[3] <= collect_limit for iv in intervals])
+        size = len(intervals) * SELECT_BINS
+        counts, mins, maxs = np.zeros(size, np.int64), np.full(size, np.inf), np.full(size, -np.inf)
+        kept = []
         for batch in batches(source, [col], batch_rows):
             x = _float_column(batch, col)
-            for lo, hi, below, count in intervals:
-                inside = x[(x > lo) & (x <= hi)]
-                if (lo, hi, below, count) in kept: kept[lo, hi, below, count].append(inside); continue
-                counts, mins, maxs = hist[lo, hi, below, count]
-                b = np.minimum((np.searchsorted(np.linspace(lo, hi, SELECT_BINS + 1), inside) - 1).clip(0),
-                               SELECT_BINS - 1)
-                counts += np.bincount(b, minlength=SELECT_BINS)
-                np.minimum.at(mins, b, inside); np.maximum.at(maxs, b, inside)
-        for r, iv in list(todo.items()):
-            if iv in kept:
-                found[r] = float(np.sort(np.concatenate(kept[iv]))[r - iv[2]]); del todo[r]; continue
-            counts, mins, maxs = hist[iv]
-            cum = np.cumsum(counts)
-            j = int(np.searchsorted(cum, r - iv[2], 'right'))  # the bin holding the rank
-            below = iv[2] + (int(cum[j - 1]) if j else 0)
-            if mins[j] == maxs[j]: found[r] = float(mins[j]); del todo[r]
-            else: todo[r] = (np.nextafter(mins[j], -np.inf), maxs[j], below, int(counts[j]))
+            i = np.searchsorted(lo, x, 'left') - 1  # the interval whose lower end is the last below x
+            ok = (i >= 0) & (x <= hi[i.clip(0)])  # NaN is in none
+            i, x = i[ok], x[ok]
+            keep = collect[i]
+            kept.append((i[keep], x[keep]))
+            i, x = i[~keep], x[~keep]
+            # any bins increasing with x will do: the next interval is set by the values found in a bin
+            b = i * SELECT_BINS + np.minimum(((x - lo[i]) / (hi[i] - lo[i]) * SELECT_BINS).astype(np.int64),
+                                             SELECT_BINS - 1)
+            counts += np.bincount(b, minlength=size)
+            np.minimum.at(mins, b, x); np.maximum.at(maxs, b, x)
+        ids, values = (np.concatenate(a) for a in zip(*kept))
+        order = np.lexsort((values, ids))
+        ids, values = ids[order], values[order]
+        for k, (lo_k, hi_k, below, count) in enumerate(intervals):
+            for r in [r for r, iv in todo.items() if iv == intervals[k]]:
+                if collect[k]:
+                    found[r] = float(values[np.searchsorted(ids, k) + r - below]); del todo[r]; continue
+                part = slice(k * SELECT_BINS, (k + 1) * SELECT_BINS)
+                cum = np.cumsum(counts[part])
+                j = int(np.searchsorted(cum, r - below, 'right'))  # the bin holding the rank
+                a, z = mins[part][j], maxs[part][j]
+                if a == z: found[r] = float(a); del todo[r]
+                else: todo[r] = (np.nextafter(a, -np.inf), z, below + (int(cum[j - 1]) if j else 0),
+                                 int(counts[part][j]))
     return {int(r): found[int(r)] for r in ranks}
 
 # %% ../nbs/08c_chunked.ipynb #282e3560
@@ -148,11 +160,15 @@ def chunked_profile(source, batch_rows:int=BATCH_ROWS) -> pd.DataFrame:
         for c in numeric: moments[c].add(_float_column(batch, c))
         for c in dtypes.index.difference(numeric, sort=False):
             missing[c] += int(batch[c].isna().sum())
-            distinct.setdefault(c, set()).update(batch[c].dropna().unique())
+            values = batch[c].dropna()
+            if pd.api.types.is_datetime64_any_dtype(values):  # times as integers: no Timestamp objects
+                distinct.setdefault(c, []).append(np.unique(values.array.asi8))
+            else: distinct.setdefault(c, set()).update(values.unique())
     out = pd.DataFrame({'dtype': dtypes.astype(str), 'missing': pd.Series(
         {c: moments[c].missing if c in moments else missing[c] for c in dtypes.index}, dtype='int64')})
     out['missing_pct'] = out['missing'] / rows * 100 if rows else np.nan
-    out['unique'] = pd.Series({c: len(distinct.get(c, ())) for c in distinct}, dtype='float64')  # numeric: not counted
+    distinct = {c: len(np.unique(np.concatenate(v))) if isinstance(v, list) else len(v) for c, v in distinct.items()}
+    out['unique'] = pd.Series(distinct, dtype='float64')  # numeric columns: not counted
     out['zeros'] = pd.Series({c: m.zeros for c, m in moments.items()}, dtype='float64')
     quant = {c: column_quantiles(source, c, m, list(QUARTILES.values()), batch_rows) for c, m in moments.items()}
     for i, q in enumerate(QUARTILES): out[q] = pd.Series({c: v[i] for c, v in quant.items()}, dtype='float64')
@@ -169,7 +185,7 @@ class _Scan:
     "What a first pass over a source gathers: numeric moments, category counts (first-seen order), time chunks."
     moments: dict = field(default_factory=dict)
     categories: dict = field(default_factory=dict)  # column -> {value: count}, in order of first appearance
-    periods: set = field(default_factory=set)  # the new data's chunk periods
+    ordinals: list = field(default_factory=list)  # per batch: each row's chunk period (its ordinal), NaT as iNaT
     rows: int = 0
 
 def _scan(source, columns, numeric, time_col=None, period=None, batch_rows=BATCH_ROWS) -> _Scan:
@@ -180,7 +196,7 @@ def _scan(source, columns, numeric, time_col=None, period=None, batch_rows=BATCH
         for c, m in s.moments.items(): m.add(_float_column(batch, c))
         for c, counts in s.categories.items():
             for v, k in batch[c].value_counts(sort=False).items(): counts[v] = counts.get(v, 0) + int(k)
-        if period: s.periods.update(_periods(batch[time_col], period).dropna().unique())
+        if period: s.ordinals.append(_periods(batch[time_col], period).array.asi8)
     return s
 
 def _periods(times:pd.Series, period:str) -> pd.Series:
@@ -200,33 +216,32 @@ def _time_range(source, time_col, batch_rows):
     return lo, hi
 
 # %% ../nbs/08c_chunked.ipynb #a06f81c0
-def _chunk_codes(batch, start:int, chunks:Chunks, time_col, total:int) -> np.ndarray:
-    "Chunk number of each row of `batch` (its first row is row `start` of `total`); -1 for a row without a time."
-    if time_col is None: return (start + np.arange(len(batch))) * len(chunks.labels) // max(total, 1)
-    p = _periods(batch[time_col], chunks.period)
-    known = p.notna().to_numpy()
-    codes = np.full(len(batch), -1)
-    codes[known] = np.searchsorted(np.array([pd.Period(c, chunks.period).ordinal for c in chunks.labels]),
-                                   p[known].map(lambda v: v.ordinal).to_numpy())
-    return codes
+def _time_chunks(ordinals:np.ndarray, period:str) -> Chunks:
+    "The chunks of rows whose calendar periods have `ordinals` (iNaT: no time), as `mlkit.drift.time_chunks` makes."
+    known = ordinals != pd.NaT.value
+    present = np.unique(ordinals[known])
+    codes = np.full(len(ordinals), -1, np.int32)  # 4 bytes a row: the only per-row memory kept
+    codes[known] = np.searchsorted(present, ordinals[known])
+    periods = pd.PeriodIndex.from_ordinals(present, freq=period)
+    return Chunks(codes, [str(p) for p in periods], [p.start_time for p in periods], period)
 
-def _binned(source, col, edges, grid, chunks:Chunks|None, time_col, total, batch_rows):
+def _binned(source, col, edges, grid, chunks:Chunks|None, batch_rows):
     """Counts of `col` (one row, or one per chunk of `chunks`): in the bins of `edges` (as `bin_counts`), and on `grid`
     twice: the values equal to each point, and those between it and the point before."""
     k = 1 if chunks is None else len(chunks.labels)
     on_edges, at_grid, inside_grid = (np.zeros((k, len(p)), np.int64) for p in (edges, grid, grid))
+    edge_of_point = np.searchsorted(np.searchsorted(grid, edges), np.arange(len(grid)))  # the edge bin of a grid bin
     start = 0
-    for batch in batches(source, [col, *([time_col] if chunks is not None and time_col else [])], batch_rows):
+    for batch in batches(source, [col], batch_rows):
         x = _float_column(batch, col)
-        code = np.zeros(len(x), int) if chunks is None else _chunk_codes(batch, start, chunks, time_col, total)
+        code = np.zeros(len(x), int) if chunks is None else chunks.codes[start:start + len(x)]
         start += len(batch)
         ok = ~np.isnan(x) & (code >= 0)
         x, code = x[ok], code[ok]
         count = lambda where, b, n: np.bincount(code[where] * n + b[where], minlength=k * n).reshape(k, n)
-        # bin_counts' bins: at or below the first edge, then (e[i-1], e[i]]; no value lies above the last edge (the
-        # edges hold both data's extremes)
-        on_edges += count(slice(None), np.searchsorted(edges, x, 'left'), len(edges))
-        b = np.searchsorted(grid, x, 'left')
+        b = np.searchsorted(grid, x, 'left')  # no value lies above the last point (the edges hold both data's extremes)
+        # bin_counts' bins: at or below the first edge, then (e[i-1], e[i]]; the edges are grid points
+        on_edges += count(slice(None), edge_of_point[b], len(edges))
         at = grid[b] == x
         at_grid += count(at, b, len(grid)); inside_grid += count(~at, b, len(grid))
     return on_edges, at_grid, inside_grid
@@ -248,7 +263,7 @@ def _ks_on_grid(ref_at, ref_inside, new_at, new_inside) -> tuple[np.ndarray, np.
     return seen, np.maximum(seen, between)
 
 # %% ../nbs/08c_chunked.ipynb #f3f1a908
-def _numeric_part(ref, new, col, rm:Moments, nm:Moments, chunks, time_col, total, rng, boot, batch_rows):
+def _numeric_part(ref, new, col, rm:Moments, nm:Moments, chunks:Chunks, rng, boot, batch_rows):
     "`mlkit.drift.numeric_drift`'s rows for column `col`, from batches, with the KS statistic's bound."
     scale = rm.std if rm.n > 1 else 0.0
     scale = scale if scale > 0 else 1.0
@@ -257,10 +272,10 @@ def _numeric_part(ref, new, col, rm:Moments, nm:Moments, chunks, time_col, total
         ranks = np.round(np.linspace(0, rm.n - 1, BINS + 1)).astype(int)
         qs = order_statistics(ref, col, ranks, rm, batch_rows)
         edges = np.unique(np.r_[[qs[r] for r in ranks], nm.lo, nm.hi])
-    fine = np.linspace(0, 1, KS_SUBBINS + 1)[1:]
-    grid = np.unique(np.r_[edges[0], (edges[:-1, None] + np.diff(edges)[:, None] * fine).ravel(), edges[-1]])
-    ref_edges, *ref_grid = _binned(ref, col, edges, grid, None, None, rm.n, batch_rows)
-    new_edges, *new_grid = _binned(new, col, edges, grid, chunks, time_col, total, batch_rows)
+    fine = np.arange(1, KS_SUBBINS) / KS_SUBBINS
+    grid = np.unique(np.r_[edges, (edges[:-1, None] + np.diff(edges)[:, None] * fine).ravel()])  # edges among them
+    ref_edges, *ref_grid = _binned(ref, col, edges, grid, None, batch_rows)
+    new_edges, *new_grid = _binned(new, col, edges, grid, chunks, batch_rows)
     d, bound = _ks_on_grid(*ref_grid, *new_grid)
     m = new_edges.sum(1)
     if not rm.n: d = bound = np.full(len(m), np.nan)
@@ -268,15 +283,15 @@ def _numeric_part(ref, new, col, rm:Moments, nm:Moments, chunks, time_col, total
     out = drift_rows(d, p, ref_edges[0], new_edges, lambda a, b: binned_wasserstein(a, b, edges) / scale, rng, boot)
     return out.assign(test='ks', effect_name='wasserstein_sd', statistic_bound=np.where(m > 0, bound, np.nan))
 
-def _category_part(ref_counts:dict, new, col, chunks, time_col, total, rng, boot, batch_rows):
+def _category_part(ref_counts:dict, new, col, chunks:Chunks, rng, boot, batch_rows):
     "`mlkit.drift.category_drift`'s rows for column `col`, from the reference's counts and batches of `new`."
     seen = pd.Series(ref_counts, dtype='int64').sort_values(ascending=False).index  # as value_counts orders them
     k = min(MAX_CATEGORIES, len(seen))
     counts_ref = np.bincount(np.minimum(np.arange(len(seen)), k), weights=[ref_counts[v] for v in seen],
                              minlength=k + 2).astype(np.int64)
     counts_new, start = np.zeros((len(chunks.labels), k + 2), np.int64), 0
-    for batch in batches(new, [col, *([time_col] if time_col else [])], batch_rows):
-        s, code = batch[col], _chunk_codes(batch, start, chunks, time_col, total)
+    for batch in batches(new, [col], batch_rows):
+        s, code = batch[col], chunks.codes[start:start + len(batch)]
         start += len(batch)
         c = seen.get_indexer(s)
         c = np.where(c < 0, np.where(s.notna(), k + 1, -1), np.minimum(c, k))
@@ -310,20 +325,13 @@ def chunked_drift(reference, new, time_col:str|None=None, columns:list|None=None
     if time_col: period = period or chunk_period(pd.Series(_time_range(new, time_col, batch_rows)), max_chunks)
     ref_scan = _scan(reference, columns, numeric, None, None, batch_rows)
     new_scan = _scan(new, [c for c in columns if c in numeric], numeric, time_col, period, batch_rows)
-    if time_col:
-        ps = sorted(new_scan.periods)
-        chunks = Chunks(None, [str(p) for p in ps], [p.start_time for p in ps], period)
-    else:
-        n = max(1, min(10, new_scan.rows))  # as mlkit.drift.row_chunks
-        firsts = [-(-c * new_scan.rows // n) for c in range(n)]
-        chunks = Chunks(None, [f'rows {a+1}-{b}' for a, b in zip(firsts, firsts[1:] + [new_scan.rows])], firsts, 'rows')
+    chunks = _time_chunks(np.concatenate(new_scan.ordinals), period) if time_col else row_chunks(new_scan.rows)
     rng, parts = np.random.default_rng(seed), []
     for c in columns:
         if c in numeric:
-            part = _numeric_part(reference, new, c, ref_scan.moments[c], new_scan.moments[c], chunks, time_col,
-                                 new_scan.rows, rng, boot, batch_rows)
-        else: part = _category_part(ref_scan.categories[c], new, c, chunks, time_col, new_scan.rows, rng, boot,
-                                    batch_rows)
+            part = _numeric_part(reference, new, c, ref_scan.moments[c], new_scan.moments[c], chunks, rng, boot,
+                                 batch_rows)
+        else: part = _category_part(ref_scan.categories[c], new, c, chunks, rng, boot, batch_rows)
         parts.append(part.assign(column=c))
     bound = pd.concat([p['statistic_bound'] if 'statistic_bound' in p else p['statistic'] for p in parts],
                       ignore_index=True)
