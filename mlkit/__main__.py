@@ -82,8 +82,8 @@ def _serve(args) -> int:
 # %% ../nbs/cli.ipynb #021798a5
 def _batch_parser(sub):
     "The options of `mlkit batch`."
-    b = sub.add_parser('batch', help='run many datasets, targets or settings from a YAML file, each its own run folder, '
-                       'with a summary table')
+    b = sub.add_parser('batch', help='run many datasets, targets or settings from a YAML file, each its own run '
+                       'folder, with a summary table')
     b.add_argument('file', help='the batch file (YAML: runs: [{data: ..., target: ...}, ...]; see mlkit.batch)')
     b.add_argument('--reports', default=None, help="reports folder (default: the file's `reports`, else ./reports)")
     b.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")

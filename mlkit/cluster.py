@@ -47,7 +47,8 @@ def dask_client(spec:str|None):
         try: client = Client(spec, timeout='10s')
         except OSError:
             raise MlkitError(f"no Dask scheduler answers at {spec}",
-                             f"start one (dask scheduler; dask worker {spec} --nthreads 1) or use --dask local") from None
+                             f"start one (dask scheduler; dask worker {spec} --nthreads 1) or use --dask "
+                             "local") from None
         with client: yield client
         return
     # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers (memory goes back to the system sooner), which also stops glibc
