@@ -1,6 +1,6 @@
 """`mlkit batch`: two tiny runs from a YAML file, each its own run folder, with the summary table; on a LocalCluster
 the same numbers."""
-import shutil
+import json, shutil
 import pandas as pd, pytest
 from mlkit.__main__ import main
 from clitools import ROOT, user_frame
@@ -13,8 +13,10 @@ def batch_dir(tmp_path):
     df.to_csv(tmp_path/'small.csv', index=False)
     nbs = tmp_path/'nbs'; nbs.mkdir()
     for step in ('00_core', '04_backtest'): shutil.copy(ROOT/'nbs'/f'{step}.ipynb', nbs)
+    # the second run's backtest runs on a LocalCluster of its own (the dask parameter reaching 04_backtest)
     (tmp_path/'two.yaml').write_text('reports: out\ndefaults: {data: small.csv, time_col: ts}\n'
-                                     'runs:\n  - {name: first, target: y}\n  - {name: second, target: y2, seed: 1}\n')
+                                     'runs:\n  - {name: first, target: y}\n'
+                                     '  - {name: second, target: y2, seed: 1, dask: "local:1"}\n')
     return tmp_path
 
 def test_batch_of_two_runs(batch_dir, capsys, monkeypatch):
@@ -27,6 +29,8 @@ def test_batch_of_two_runs(batch_dir, capsys, monkeypatch):
     assert summary['best_model'].notna().all() and (summary['best_model_score'] > 0).all()
     assert summary.loc[1, 'best_model_score'] != summary.loc[0, 'best_model_score']  # two targets, two results
     assert 'first' in printed and '2 of 2 runs complete' in printed
+    manifest = json.loads((batch_dir/'out'/'second'/'manifest.json').read_text())
+    assert manifest['parameters']['dask'] == 'local:1' and '--dask local:1' in manifest['rerun']
     # the same batch on a LocalCluster of two workers: the same numbers, in new folders
     assert main(['batch', 'two.yaml', '--nbs', 'nbs', '--reports', 'cluster', '--dask', 'local:2']) == 0
     on_dask = pd.read_csv(batch_dir/'cluster'/'two_summary.csv')
