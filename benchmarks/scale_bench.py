@@ -8,7 +8,8 @@ on a Dask LocalCluster of two workers against the serial backtest.
    `mlkit.chunked.chunked_profile` of the new file, `mlkit.chunked.chunked_drift` of new against reference (chunked
    by year). The goal: every stage within 8 GB. The detectors of 02_cleaning have no batched form yet: not run.
 3. The default backtest of the bundled data (`mlkit.backtest.backtest_run`) serially and with `dask='local:2'`
-   (cluster start-up included), best of `--repeats`; fold scores and predictions are checked to be identical.
+   (cluster start-up included), best of `--repeats`; fold scores and predictions are checked to be identical. Also
+   the cluster's start-up alone, and the same backtest on the cluster once started and its workers warm.
 
 Usage: `python benchmarks/scale_bench.py [--rows 10000000] [--repeats 2] [--only data|backtest]
 [--out benchmarks/scale_results]` (`--only`: one part; the results of the other part are kept from the JSON file).
@@ -68,11 +69,17 @@ def measured(name:str, ref:Path, new:Path) -> dict:
     return {**json.loads(out.splitlines()[-1]), 'peak_gb': round(usage.ru_maxrss / 1024 ** 2, 2)}
 
 def backtests(repeats:int) -> dict:
-    "The bundled backtest serially and on a LocalCluster of two workers: best seconds, and whether they agree."
+    """The bundled backtest serially and on a LocalCluster of two workers (best of `repeats`, cluster start-up
+    included), the same on the cluster once started (warm workers), and whether the results agree."""
+    from mlkit.backtest import backtest_run, default_models
+    from mlkit.cluster import dask_client
     from mlkit.core import open_run
-    from mlkit.backtest import backtest_run
+    from mlkit.features import features_for_run
+    from mlkit.repair import plan_records, run_plan
+    from mlkit.splitters import default_splitter
+    from mlkit.walkforward import backtest, has_value
     run = open_run('bike_sharing_hourly', 'cnt')
-    run.artifact('features', lambda: __import__('mlkit.features', fromlist=['x']).features_for_run(run)[0])
+    feats = run.artifact('features', lambda: features_for_run(run)[0])
     out, results = {}, {}
     for how, dask in (('serial', None), ('local_cluster_2', 'local:2')):
         times = []
@@ -80,12 +87,27 @@ def backtests(repeats:int) -> dict:
             t0 = time.perf_counter(); results[how] = backtest_run(run, dask=dask)[0]
             times.append(time.perf_counter() - t0)
         out[f'{how}_seconds'] = round(min(times), 2)
+    ds = run.dataset  # backtest_run's own call, on a cluster started once
+    X, y, t = feats.drop(columns=[ds.time_col, ds.target]), feats[ds.target], feats[ds.time_col]
+    cv = default_splitter(int(has_value(y).sum()), ds.freq)
+    models = default_models(ds.task, run.cfg.seed, plan_records(run_plan(run)))
+    t0 = time.perf_counter()
+    with dask_client('local:2'):
+        out['cluster_start_seconds'] = round(time.perf_counter() - t0, 2)
+        warm = []
+        for _ in range(repeats + 1):  # the first run imports the libraries in the workers
+            t0 = time.perf_counter()
+            backtest(models, X, y, t, cv, ds.task, horizon=1, freq=ds.freq, progress=False, n_jobs=-1, backend='dask')
+            warm.append(time.perf_counter() - t0)
+    out['local_cluster_2_warm_seconds'] = round(min(warm[1:]), 2)
     timing = ['fit_seconds', 'predict_seconds']
     a, b = results['serial'], results['local_cluster_2']
     out['identical'] = bool(a.predictions.equals(b.predictions)
                             and a.scores.drop(columns=timing).equals(b.scores.drop(columns=timing)))
     out['tasks'] = f"{len(a.summary['models']) + len(a.summary['baselines'])} models x {a.summary['n_folds']} folds"
+    out['serial_fit_seconds'] = round(float(a.scores['fit_seconds'].sum()), 2)
     out['speed_up'] = round(out['serial_seconds'] / out['local_cluster_2_seconds'], 2)
+    out['speed_up_warm'] = round(out['serial_seconds'] / out['local_cluster_2_warm_seconds'], 2)
     return out
 
 def main():
@@ -98,17 +120,23 @@ def main():
     a = ap.parse_args()
     if a.stage: return print(json.dumps(stage(a.stage, a.ref, a.new)))
     old = json.loads(Path(a.out + '.json').read_text()) if a.only and Path(a.out + '.json').is_file() else {}
-    res = {**old, **dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), cores=os.cpu_count(),
-                         load_average_before=[round(x, 2) for x in os.getloadavg()])}
-    if a.only != 'backtest': data_stages(a.rows, res)
-    if a.only != 'data': res['backtest'] = backtests(a.repeats); print('backtest', res['backtest'], flush=True)
-    res['load_average_after'] = [round(x, 2) for x in os.getloadavg()]
+    res = {**old, 'cores': os.cpu_count()}
+    if a.only != 'backtest': res['data'] = measured_part(lambda: data_stages(a.rows))
+    if a.only != 'data': res['backtest'] = measured_part(lambda: backtests(a.repeats))
     Path(a.out + '.json').write_text(json.dumps(res, indent=1) + '\n')
     print(json.dumps(res, indent=1))
 
-def data_stages(rows:int, res:dict):
-    "Write the two files, then profile and drift them, each stage in its own process; into `res`."
-    res.update(rows=rows, columns=25)
+def measured_part(part) -> dict:
+    "The figures `part()` returns, with the date and the machine's load average before and after (a shared machine)."
+    load = lambda: [round(x, 2) for x in os.getloadavg()]
+    before, date = load(), datetime.now(timezone.utc).isoformat(timespec='seconds')
+    res = part()
+    print(json.dumps(res), flush=True)
+    return dict(date=date, load_average_before=before, **res, load_average_after=load())
+
+def data_stages(rows:int) -> dict:
+    "Write the two files, then profile and drift them, each stage in its own process."
+    res = dict(rows=rows, columns=25)
     with tempfile.TemporaryDirectory() as d:
         ref, new = Path(d)/'reference.parquet', Path(d)/'new.parquet'
         t0 = time.perf_counter()
@@ -119,5 +147,6 @@ def data_stages(rows:int, res:dict):
             r = measured(name, ref, new); r['seconds'] = round(r['seconds'], 1)
             res[name] = r; print(name, r, flush=True)
     res['detectors'] = 'not run: the detectors of 02_cleaning have no batched form yet'
+    return res
 
 if __name__ == '__main__': main()
