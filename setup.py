@@ -28,7 +28,8 @@ setup(
     # torch: the hybrid neural model (optional; pinned: an unpinned torch may pull a multi-GB CUDA build). The dev
     # install includes it, so the tests of the hybrid model run in CI.
     extras_require={'dev': meta['dev_requirements'].split() + meta['torch_requirements'].split(),
-                    'torch': meta['torch_requirements'].split()},
+                    'torch': meta['torch_requirements'].split(),
+                    'orchestration': meta['orchestration_requirements'].split()},
     entry_points={'console_scripts': meta['console_scripts'].split(),
                   'nbdev': ['mlkit = mlkit._modidx:d']},
     cmdclass={'build_py': build_py_with_notebooks},

@@ -17,8 +17,8 @@ from .reading import is_numeric
 __all__ = ['PERIODS', 'BINS', 'BOOT', 'MAX_CATEGORIES', 'NUMERIC_FLOOR', 'CATEGORY_FLOOR', 'ALPHA', 'chunk_period', 'Chunks',
            'time_chunks', 'row_chunks', 'ks_sorted', 'ks_pvalue', 'quantile_edges', 'bin_counts', 'binned_wasserstein',
            'poisson_draws', 'bootstrap_interval', 'chunk_slices', 'drift_rows', 'numeric_drift', 'category_codes',
-           'js_distance', 'chi2_test', 'category_drift', 'adjust_pvalues', 'column_drift', 'planted_drift_case',
-           'plot_drift', 'drift_findings']
+           'js_distance', 'chi2_test', 'category_drift', 'adjust_pvalues', 'column_drift', 'drift_table',
+           'planted_drift_case', 'plot_drift', 'drift_findings']
 
 # %% ../nbs/08a_drift.ipynb #afd018fb
 PERIODS = ('h', 'D', 'W', 'M', 'Q', 'Y')  # the chunk periods, finest first
@@ -193,7 +193,7 @@ def category_drift(ref:pd.Series, new:pd.Series, chunks:Chunks, rng, boot:int=BO
     ref_codes, new_codes, names = category_codes(ref, new)
     k = len(names)
     counts_ref = np.bincount(ref_codes[ref_codes >= 0], minlength=k)
-    ok = new_codes >= 0
+    ok = (new_codes >= 0) & (chunks.codes >= 0)  # a row without a time is in no chunk
     counts_new = np.bincount(chunks.codes[ok] * k + new_codes[ok], minlength=len(chunks.labels) * k).reshape(-1, k)
     chi2, p = chi2_test(counts_ref, counts_new)
     return drift_rows(chi2, p, counts_ref, counts_new, js_distance, rng, boot).assign(test='chi2',
@@ -245,6 +245,11 @@ def column_drift(reference:pd.DataFrame, new:pd.DataFrame, time_col:str|None=Non
             part = numeric_drift(reference[col].to_numpy(float), new[col].to_numpy(float), chunks, rng, boot)
         else: part = category_drift(reference[col], new[col], chunks, rng, boot)
         parts.append(part.assign(column=col))
+    return drift_table(parts, chunks, numeric_floor, category_floor, alpha, correction)
+
+def drift_table(parts:list, chunks:Chunks, numeric_floor:float=NUMERIC_FLOOR, category_floor:float=CATEGORY_FLOOR,
+                alpha:float=ALPHA, correction:str='holm') -> pd.DataFrame:
+    "The drift table of each column's chunk rows (`parts`, with a `column`): adjusted p-values, floors, alarms, chunks."
     out = pd.concat(parts, ignore_index=True)
     out['p_adjusted'] = adjust_pvalues(out['p'], correction)
     out['floor'] = np.where(out['test'] == 'ks', numeric_floor, category_floor)

@@ -63,6 +63,10 @@ def _fit_predict(name, est, X, y, folds, fit_fold, pred_folds, task, classes, tr
                         predict_seconds=pred_s, single_class=single))
     return out
 
+def _one_thread(f, *args):
+    "`f(*args)` with one BLAS/OpenMP thread: the caller's `threadpool_limits` does not reach a Dask worker's process."
+    with threadpool_limits(1): return f(*args)
+
 def _run(tasks, n_jobs, backend, progress) -> list:
     "Run `(function, args)` tasks with joblib on `backend`; their record lists, flattened."
     if backend == 'dask':
@@ -77,7 +81,8 @@ def _run(tasks, n_jobs, backend, progress) -> list:
     # Parallel work comes from tasks (folds x models) instead, each worker single-threaded.
     inner = dict(inner_max_num_threads=1) if backend == 'loky' else {}
     with parallel_config(backend=backend, n_jobs=n_jobs, **inner), threadpool_limits(1):
-        results = Parallel(return_as='generator_unordered')(delayed(f)(*a) for f, a in tasks)
+        jobs = (delayed(_one_thread)(f, *a) if backend == 'dask' else delayed(f)(*a) for f, a in tasks)
+        results = Parallel(return_as='generator_unordered')(jobs)
         return [r for rs in tqdm(results, total=len(tasks), desc='backtest', disable=not progress) for r in rs]
 
 # %% ../nbs/04d_walkforward.ipynb #b10c2640
