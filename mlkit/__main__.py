@@ -10,6 +10,7 @@ from .findings import MlkitError, findings_frame
 from .config import RunConfig, DUPLICATE_POLICIES, TIME_UNITS
 from .datasets import BUNDLED_TARGET
 from .runner import RunResult, RunInterrupted, run_suite, prepare_run, list_runs, check_reports_dir
+from .cluster import DASK_HELP
 from .registry import add_models_parser, aliases, log_run, mlflow_register, models_command, register
 
 # %% auto #0
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                    help='time zone that timestamps with UTC offsets are converted to (default: UTC)')
     r.add_argument('--time-unit', default=None,
                    help=f"unit of a numeric time column since 1970-01-01: {', '.join(TIME_UNITS)}")
+    _models_option(r)
     r.add_argument('--cleaning-plan', default=None,
                    help="a cleaning_plan.json (e.g. an earlier run's, edited) to veto or force cleaning decisions")
     r.add_argument('--name', default=None,
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="after a complete run, register its exported model in the registry folder ROOT (e.g. models)")
     r.add_argument('--mlflow', default=None, metavar='URI',
                    help='after a complete run, log it to MLflow at URI (default: $MLFLOW_TRACKING_URI when set)')
+    r.add_argument('--dask', default=None, metavar='CLUSTER', help=DASK_HELP)
     r.add_argument('--check', action='store_true',
                    help='check the options and the data, print what loading decided, write nothing')
     s = sub.add_parser('runs',
@@ -57,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     _serve_parser(sub)
     _monitor_parser(sub)
+    _retrain_parser(sub)
+    _batch_parser(sub)
     return p
 
 
@@ -76,6 +81,71 @@ def _serve(args) -> int:
     "`mlkit serve`: serve a registered model until stopped (FastAPI is imported only here)."
     from mlkit.serve import serve
     serve(args.ref, args.host, args.port, args.models, args.log)
+    return 0
+
+# %% ../nbs/cli.ipynb #021798a5
+def _batch_parser(sub):
+    "The options of `mlkit batch`."
+    b = sub.add_parser('batch', help='run many datasets, targets or settings from a YAML file, each its own run '
+                       'folder, with a summary table')
+    b.add_argument('file', help='the batch file (YAML: runs: [{data: ..., target: ...}, ...]; see mlkit.batch)')
+    b.add_argument('--reports', default=None, help="reports folder (default: the file's `reports`, else ./reports)")
+    b.add_argument('--nbs', default=None, help="folder of the numbered notebooks (default: the package's own)")
+    b.add_argument('--dask', default=None, metavar='CLUSTER',
+                   help="spread the runs over a Dask cluster: local, local:N or tcp://host:8786 (default: the file's "
+                   "`dask`, else one run after the other)")
+    b.add_argument('--summary', default=None,
+                   help='summary CSV (default: <reports>/<file stem>_summary.csv)')
+
+def _batch(args, log=print) -> int:
+    "`mlkit batch`: every run of the file, then the summary table (printed and as CSV); exit 1 when a run failed."
+    from mlkit.batch import run_batch, read_batch
+    cfgs, settings = read_batch(args.file)
+    reports = args.reports or settings.get('reports', 'reports')
+    summary = run_batch(cfgs, reports, args.nbs, args.dask or settings.get('dask'), log)
+    out = Path(args.summary or Path(reports)/f'{Path(args.file).stem}_summary.csv')
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(out, index=False)
+    shown = summary.drop(columns=['data', 'path']).assign(error=summary['error'].fillna('').str.slice(0, 60))
+    log(shown.fillna('').to_string(index=False))
+    done = (summary['status'] == 'complete').sum()
+    log(f"mlkit: batch: {done} of {len(summary)} runs complete; summary in {out}")
+    return 0 if done == len(summary) else 1
+
+# %% ../nbs/cli.ipynb #5e0d1a7c
+def _models_option(r):
+    "`mlkit run --models`: the backtest's candidate models (`mlkit.candidates`)."
+    r.add_argument('--models', default=None,
+                   help="the backtest's candidates, separated by commas: mlkit's (linear, ridge, logistic, hgb, mlp) "
+                   "or any scikit-learn estimator by import path with literal parameters, e.g. "
+                   "\"ridge,hgb,sklearn.ensemble.RandomForestRegressor(n_estimators=50,max_depth=8)\" (default: the "
+                   "linear model and gradient boosting; mlp needs pip install 'mlkit[torch]')")
+
+# %% ../nbs/cli.ipynb #31c09a14
+def _retrain_parser(sub):
+    "The options of `mlkit retrain`."
+    t = sub.add_parser('retrain', help="run the suite on a registered model's data and new rows; the challenger "
+                       'replaces the champion only if significantly better')
+    t.add_argument('name', help='the model name in the registry, e.g. bike_sharing_hourly-cnt')
+    t.add_argument('--data', required=True, help="CSV or Parquet file of new rows, with the champion's data columns")
+    t.add_argument('--models', '--root', dest='models', default='models', help='registry folder (default: ./models)')
+    t.add_argument('--reports', default='reports', help='reports folder of the challenger run (default: ./reports)')
+    t.add_argument('--alias', default='champion', help='the alias compared against and moved (default: champion)')
+    t.add_argument('--alpha', default=.05, type=float,
+                   help='level of the one-sided Diebold-Mariano test (default: 0.05)')
+    t.add_argument('--min-gain', default=.01, type=float,
+                   help="share of the champion's mean loss the challenger must cut, significantly (default: 0.01)")
+    t.add_argument('--run-name', default=None, help="the challenger's run folder (default: NAME-retrain-TIME)")
+
+def _retrain(args) -> int:
+    "`mlkit retrain`: the challenger's run, the test and the decision."
+    from mlkit.retrain import retrain
+    r = retrain(args.name, args.data, args.models, args.reports, args.alias, args.alpha, args.min_gain,
+                args.run_name)
+    d = r['decision']
+    print(f"mlkit: {'promoted' if d['promote'] else 'kept'}: {r['name']}@{args.alias} -> version "
+          f"{r['aliases'][args.alias]}: {d['reason']}")
+    print(f"mlkit: decision in {r['challenger']['report']} and `mlkit models show {r['name']}@challenger`")
     return 0
 
 # %% ../nbs/cli.ipynb #1e30106d
@@ -121,7 +191,8 @@ def _config(args) -> RunConfig:
     return RunConfig(data=args.data, target=target, time_col=args.time_col, task=args.task, freq=args.freq,
                      seed=args.seed,
                      name=args.name, duplicates=args.duplicates, tz=args.tz, time_unit=args.time_unit,
-                     cleaning_plan=args.cleaning_plan)
+                     cleaning_plan=args.cleaning_plan, models=args.models, dask=args.dask)
+
 
 # %% ../nbs/cli.ipynb #4b60a8f3
 def _line(r) -> str:
@@ -165,6 +236,8 @@ def main(argv=None) -> int:
         if args.command == 'models': return models_command(args)
         if args.command == 'serve': return _serve(args)
         if args.command == 'monitor': return _monitor(args)
+        if args.command == 'retrain': return _retrain(args)
+        if args.command == 'batch': return _batch(args)
         cfg = _config(args)
         if args.check: return _check(cfg, args)
         res = run_suite(cfg, reports_dir=args.reports, nbs=args.nbs)

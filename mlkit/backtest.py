@@ -14,7 +14,7 @@ from .features import features_for_run
 from .repair import plan_records, run_plan
 from .splitters import default_splitter, fold_settings
 from .walkforward import BacktestResult, backtest, has_value
-
+from .cluster import dask_client
 
 # %% auto #0
 __all__ = ['default_models', 'backtest_run', 'backtest_findings', 'plot_folds', 'plot_fold_scores', 'plot_predictions']
@@ -25,15 +25,19 @@ def default_models(task:str, seed:int=0, plan=()) -> dict:
     return candidate_models(task, seed, plan)
 
 # %% ../nbs/04_backtest.ipynb #ad101a7a
-def backtest_run(run:Run, progress:bool=False) -> tuple[BacktestResult, pd.DataFrame]:
+def backtest_run(run:Run, progress:bool=False,
+                 dask:str|None=None, # a Dask cluster (`mlkit.cluster`) the folds and models run on; None: serial
+                ) -> tuple[BacktestResult, pd.DataFrame]:
     "The backtest of `run`'s models (`run.cfg.models`, None: the defaults) on its features, and those features."
     ds = run.dataset
     feats = run.artifact('features', lambda: features_for_run(run)[0])
     X = feats.drop(columns=[ds.time_col, ds.target])
     n = int(has_value(feats[ds.target]).sum())
     models = candidate_models(ds.task, run.cfg.seed, plan_records(run_plan(run)), run.cfg.models)
-    res = backtest(models, X, feats[ds.target], feats[ds.time_col], default_splitter(n, ds.freq), ds.task, horizon=1,
-                   freq=ds.freq, progress=progress)
+    with dask_client(dask) as client:  # every task on the cluster, each worker one thread; the same results
+        res = backtest(models, X, feats[ds.target], feats[ds.time_col], default_splitter(n, ds.freq), ds.task,
+                       horizon=1, freq=ds.freq, progress=progress, n_jobs=-1 if client else 1,
+                       backend='dask' if client else 'loky')
     return res, feats
 
 # %% ../nbs/04_backtest.ipynb #b1d68e55

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 from .datasets import BUNDLED, bundled_path
+from .cluster import check_dask_spec
 from .findings import MlkitError
 from .records import loads_strict_json
 
@@ -80,6 +81,7 @@ class RunConfig:
     time_unit: str|None = None  # unit of a numeric time column (seconds etc. since 1970-01-01); None refuses numbers
     cleaning_plan: str|None = None  # a cleaning_plan.json (edited by the user) that vetoes or forces cleaning decisions
     models: str|None = None  # the backtest's candidates, e.g. 'ridge,hgb,mlp' (`mlkit.candidates`); None: the defaults
+    dask: str|None = None  # the Dask cluster the backtest runs on ('local', 'local:N', 'tcp://...'); None: serial
 
     def __post_init__(self):
         self.data = str(self.data)
@@ -101,6 +103,7 @@ class RunConfig:
         if self.models is not None:
             from mlkit.candidates import parse_models  # the syntax here; imports and the task when the data is read
             parse_models(self.models)
+        if self.dask is not None: check_dask_spec(self.dask)
 
     @property
     def is_bundled(self) -> bool: return self.data in BUNDLED

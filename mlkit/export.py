@@ -18,12 +18,13 @@ from .core import Run
 from .records import write_json, package_versions, git_commit, to_jsonable
 from .time_axis import seasonal_period
 from .baselines import LastValue
-from .backtest import default_models
+from .candidates import candidate_models
 from .walkforward import has_value
 from .evaluation import backtest_results, drop_missing_targets, evaluate
 from .metrics import higher_is_better
 from .significance import compare_to_baselines
 from .features import PastFeatures, holiday_dates, lag_on_grid, on_grid, time_positions, with_target_values
+from .feature_state import state_features, target_only, target_state
 from .repair import FRAME_ACTIONS, Decision, apply_plan, plan_from_records, plan_records, row_ranges, run_plan
 
 # %% auto #0
@@ -91,30 +92,52 @@ class ForecastPipeline:
         "`frame` after the frame decisions, an infinite target counted as missing."
         return with_target_values(apply_frame_plan(frame, self.plan, self.time_col), self.target)
 
-    def inputs(self, frame:pd.DataFrame) -> pd.DataFrame:
-        "The model's input for every row of raw `frame` (in time order)."
+    def inputs(self, frame:pd.DataFrame,
+               last:int|None=None) -> pd.DataFrame: # only the last rows are wanted: their target features from state
+        "The model's input for every row of raw `frame` (in time order); with `last`, exact for the last `last` rows."
         clean = self.clean(frame)
+        k = self._training_rows_before(clean)
+        if k and last is not None and (fast := self._inputs_from_state(clean, k, last)) is not None: return fast
         F = self.features.transform(clean)[self.columns]
         num = F.select_dtypes('number').columns
         F[num] = F[num].where(np.isfinite(F[num].to_numpy(float)))  # an infinite input gives a missing feature
-        return self._with_training_past(clean, F)
-
-    def _with_training_past(self, clean:pd.DataFrame, F:pd.DataFrame) -> pd.DataFrame:
-        "`F` with the target's own features recomputed over the training target before `clean`'s first row."
-        ts = pd.DatetimeIndex(clean[self.time_col])
-        if not isinstance(self.features, PastFeatures) or not len(ts): return F
-        k = int(np.searchsorted(self.past_times_, ts[:1].as_unit('ns').asi8[0], side='left'))
         if not k: return F  # the frame starts with the training data: nothing before it
+        return self._with_training_past(clean, F, k)
+
+    def _training_rows_before(self, clean:pd.DataFrame) -> int:
+        "How many training rows come before `clean`'s first row (0 for a model without target features)."
+        if not isinstance(self.features, PastFeatures) or not len(clean): return 0
+        t0 = pd.DatetimeIndex(clean[self.time_col][:1]).as_unit('ns').asi8[0]
+        return int(np.searchsorted(self.past_times_, t0, side='left'))
+
+    def _with_training_past(self, clean:pd.DataFrame, F:pd.DataFrame, k:int) -> pd.DataFrame:
+        "`F` with the target's own features recomputed over the `k` training rows before `clean` (the reference)."
+        ts = pd.DatetimeIndex(clean[self.time_col])
         before = pd.DatetimeIndex(pd.to_datetime(self.past_times_[:k]))
         if ts.tz is not None: before = before.tz_localize('UTC').tz_convert(ts.tz)
         past = pd.DataFrame({self.time_col: before.as_unit(ts.unit), self.target: self.past_target_[:k]})
-        own = copy.copy(self.features)  # the same fitted transformer, restricted to the target's features
-        own.past_, own.known_, own.calendar, own.holidays, own.domain = [], [], False, None, None
-        own.feature_names_out_ = own.target_features_()
+        own = target_only(self.features)  # the same fitted transformer, restricted to the target's features
         T = own.transform(pd.concat([past, clean[[self.time_col, self.target]]], ignore_index=True)).iloc[k:]
         cols = [c for c in T.columns if c in F.columns]
         F[cols] = T[cols].to_numpy()
         return F
+
+    def _inputs_from_state(self, clean:pd.DataFrame, k:int, last:int) -> pd.DataFrame|None:
+        "The inputs with the last `last` rows' target features from the training state (None: it cannot give them)."
+        state = getattr(self, 'state_', None)  # a pipeline saved before the state existed has none
+        got = state_features(state, self.features, clean, k, last, self.columns) if state is not None else None
+        if got is None: return None
+        other = copy.copy(self.features)  # the other features only: the target's come from the state
+        other.target_series_ = []
+        other.feature_names_out_ = other._names()
+        F, rest = other.transform(clean), [c for c in self.columns if c not in got]
+        kinds = F.dtypes
+        if any(kinds[c] != float for c in rest): return None  # text features: the plain way
+        A = np.full((len(F), len(self.columns)), np.nan)  # target features of the earlier rows: not wanted, missing
+        B = F[rest].to_numpy(float)
+        A[:, [self.columns.index(c) for c in rest]] = np.where(np.isfinite(B), B, np.nan)  # infinite: missing
+        for c, v in got.items(): A[len(A) - len(v):, self.columns.index(c)] = v
+        return pd.DataFrame(A, columns=self.columns, index=F.index)
 
     def training_rows(self, clean:pd.DataFrame) -> np.ndarray:
         "The rows of `clean` the model learns from: a known target and the warm-up before them (as the backtest)."
@@ -128,6 +151,8 @@ class ForecastPipeline:
         y = clean[self.target]
         numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)  # as `PastFeatures`
         self.past_target_ = y.to_numpy(float) if numeric else y.astype(object).tolist()
+        self.state_ = (target_state(self.features, clean[[self.time_col, self.target]])
+                       if isinstance(self.features, PastFeatures) else None)
         keep = self.training_rows(clean)
         X, y = self.inputs(frame), clean[self.target]
         with threadpool_limits(1): self.model.fit(X[keep], y[keep].to_numpy())
@@ -135,9 +160,10 @@ class ForecastPipeline:
         self.training_rows_ = int(keep.sum())
         return self
 
-    def predict(self, frame:pd.DataFrame, n:int) -> pd.DataFrame:
+    def predict(self, frame:pd.DataFrame, n:int,
+                fast:bool=True) -> pd.DataFrame: # target features from the training state (False: recomputed)
         "`prediction` (and `proba_<class>` for classification) for the last `n` rows of raw `frame`."
-        X = self.inputs(frame).iloc[len(frame) - n:]
+        X = self.inputs(frame, n if fast else None).iloc[len(frame) - n:]
         out = pd.DataFrame({'prediction': self.model.predict(X)}, index=X.index)
         if self.task == 'classification':
             P = self.model.predict_proba(X)
@@ -338,11 +364,12 @@ def pipeline_for(run:Run, model:str, summary:dict, pf:PastFeatures, columns) -> 
     ds, plan = run.dataset, run_plan(run)
     h, m = int(summary['horizon']), seasonal_period(ds.freq)
     if isinstance(pf.holidays, str):  # the calendar's dates, computed once (a rule calendar costs ~0.1 s per request)
+        # and kept parsed (datetime64): parsing a list of dates costs ~0.6 ms per request
         t = ds.frame[ds.time_col]
         pf = copy.copy(pf)
-        pf.holidays = [str(d.date()) for d in holiday_dates(pf.holidays, t.min(), t.max() + pd.DateOffset(years=30))]
+        pf.holidays = holiday_dates(pf.holidays, t.min(), t.max() + pd.DateOffset(years=30)).normalize().to_numpy()
     if model in summary['models']:
-        est, inputs = clone(default_models(ds.task, run.cfg.seed, plan_records(plan))[model]), pf
+        est, inputs = clone(candidate_models(ds.task, run.cfg.seed, plan_records(plan), run.cfg.models)[model]), pf
     elif model in BASELINE_LAGS:
         est, inputs, columns = LastValue(), BaselineInputs(ds.time_col, ds.target, pf.freq_,
                                                            BASELINE_LAGS[model](h, m)), ['lag']

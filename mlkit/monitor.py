@@ -20,8 +20,8 @@ from .features import PastFeatures
 from .cleaning import detect_problems
 from .drift import (PERIODS, Chunks, adjust_pvalues, chunk_period, chunk_slices, column_drift, drift_findings,
                          time_chunks)
-from .evaluation import (block_bootstrap_indices, bootstrap_ci, classification_metrics, higher_is_better,
-                         long_run_variance, newey_west_lags, pointwise_loss, positive_label, regression_metrics)
+from .metrics import classification_metrics, higher_is_better, positive_label, regression_metrics
+from .significance import block_bootstrap_indices, bootstrap_ci, long_run_variance, newey_west_lags, pointwise_loss
 
 # %% auto #0
 __all__ = ['NUMERIC_KINDS', 'TIME_CHECKS', 'TAIL_ROWS', 'REFERENCES', 'MIN_REFERENCE', 'PERFORMANCE_ALPHA', 'PERFORMANCE_FLOOR',

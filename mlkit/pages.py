@@ -12,7 +12,17 @@ from .core import RunDir
 from .findings import findings_table, Finding, SEVERITIES
 
 # %% auto #0
-__all__ = ['REPORT_HEADING', 'self_contained', 'step_summary', 'export_html', 'report_version', 'write_index']
+__all__ = ['REPORT_HEADING', 'verdict_html', 'self_contained', 'step_summary', 'export_html', 'report_version', 'write_index']
+
+# %% ../nbs/pages.ipynb #ec1da7bb
+def verdict_html(findings:list[dict]) -> str:
+    "The verdict and its reasons when `findings` (as stored) hold one (`mlkit monitor`), to lead a page; else ''."
+    v = next((f for f in findings if f['check'] == 'verdict'), None)
+    if v is None: return ''
+    ev = v.get('evidence') or {}
+    reasons = ''.join(f'<li>{html.escape(str(r))}</li>' for r in ev.get('reasons', []))
+    return (f'<h2>Verdict: <span class="{html.escape(v["severity"])}">{html.escape(str(ev.get("verdict")))}</span>'
+            f'</h2><ul>{reasons}</ul>')
 
 # %% ../nbs/pages.ipynb #b9e9da78
 def _directives(cell) -> set[str]:
@@ -62,7 +72,8 @@ def step_summary(run_path, step:str, images:list[tuple[str, str]]=()) -> str:
     facts = (f'<h3>Key figures</h3><div class="facts">{facts}</div>' if figures
              else '<p>No key figures recorded (the step did not finish).</p>')
     n = f' ({len(found)})' if found else ''
-    return (f'{_SUMMARY_CSS}<div id="findings"><h2>What this step found</h2><h3>Findings{n}</h3>{table}{strip}{facts}'
+    return (f'{_SUMMARY_CSS}<div id="findings">{verdict_html(found or [])}<h2>What this step found</h2>'
+            f'<h3>Findings{n}</h3>{table}{strip}{facts}'
             '</div>')
 
 def _html_cell(markup:str) -> nbformat.NotebookNode:
@@ -214,6 +225,7 @@ def write_index(run_path, manifest:dict|None=None) -> Path:
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mlkit run {esc(m['run'])}</title>\
 <style>{_CSS}</style></head><body>
 <h1>mlkit run <code>{esc(m['run'])}</code>: <span class="{esc(m['status'])}">{esc(m['status'])}</span></h1>{live}
+{verdict_html([f for fs in by_step.values() for f in fs])}
 <p>Started {esc(m['started'])}, finished {esc(m.get('finished') or '-')}. mlkit {esc(m['versions'].get('mlkit'))},
 git commit <code>{esc(m.get('git_commit') or 'none')}</code>. Re-run: <code>{esc(m['rerun'])}</code></p>
 <h2>Findings ({sum(map(len, fnd.values()))})</h2>{groups or '<p>None found.</p>'}

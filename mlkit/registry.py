@@ -17,13 +17,15 @@ if TYPE_CHECKING: from mlkit.export import ShippedModel
 # imports this module for its command line, and importing them first cost it 2.3 s before the first step started
 
 # %% auto #0
-__all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'is_allowed', 'check_types', 'check_name', 'parse_ref',
-           'sha256_bytes', 'aliases', 'set_alias', 'resolve', 'register', 'list_models', 'verify', 'load_model',
-           'log_run', 'mlflow_register', 'add_models_parser', 'models_command']
+__all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'DECISION_FILE', 'is_allowed', 'check_types', 'check_name',
+           'parse_ref', 'sha256_bytes', 'aliases', 'set_alias', 'resolve', 'register', 'list_models', 'verify',
+           'load_model', 'log_run', 'mlflow_register', 'add_models_parser', 'models_command']
 
 # %% ../nbs/06a_registry.ipynb #6e8832fd
 MLKIT_TYPES = frozenset({'mlkit.export.ForecastPipeline', 'mlkit.export.BaselineInputs', 'mlkit.features.PastFeatures',
-                         'mlkit.repair.FoldCleaner', 'mlkit.baselines.LastValue', 'mlkit.datasets.commute_hour'})
+                         'mlkit.repair.FoldCleaner', 'mlkit.baselines.LastValue', 'mlkit.datasets.commute_hour',
+                         # the optional hybrid network (`--models mlp`): its state is numpy arrays, loaded without pickle
+                         'mlkit.neural.HybridMLPRegressor', 'mlkit.neural.HybridMLPClassifier', 'mlkit.neural.TabularEncoder'})
 TRUSTED_PREFIXES = ('sklearn.', 'numpy.')  # scikit-learn's and numpy's own types
 
 def is_allowed(type_name:str) -> bool:
@@ -253,6 +255,8 @@ def mlflow_register(entry:dict, uri:str, artifacts:str|None=None) -> int:
     return int(mv.version)
 
 # %% ../nbs/06a_registry.ipynb #22f1db19
+DECISION_FILE = 'retrain.json'  # a retrain's decision and evidence, beside the challenger's version (mlkit.retrain)
+
 def add_models_parser(sub):
     "Add `mlkit models ...` to the subcommands `sub` of the `mlkit` parser."
     p = sub.add_parser('models', help='the model registry: register, list, show, alias, verify')
@@ -287,10 +291,12 @@ def models_command(args, log=print) -> int:
         log(t.to_string(index=False) if len(t) else f"mlkit: no models in {Path(root).resolve()}")
     elif c == 'show':
         e = resolve(args.ref, root)
-        card = json.loads((Path(root)/e['name']/'versions'/str(e['version'])/'card.json').read_text())
+        d = Path(root)/e['name']/'versions'/str(e['version'])
+        card = json.loads((d/'card.json').read_text())
         keys = ('task', 'target', 'time_col', 'freq', 'horizon', 'history', 'training_window', 'chosen')
+        decision = {'retrain': json.loads((d/DECISION_FILE).read_text())} if (d/DECISION_FILE).exists() else {}
         log(json.dumps(e | {'aliases': [a for a, v in aliases(root, e['name']).items() if v == e['version']],
-                            'card': {k: card.get(k) for k in keys}}, indent=2))
+                            'card': {k: card.get(k) for k in keys}} | decision, indent=2))
     elif c == 'alias':
         set_alias(args.name, args.version, args.alias, root)
         log(f"mlkit: {args.name}@{args.alias} -> version {args.version}")

@@ -15,7 +15,8 @@ from .records import file_sha256, to_jsonable, write_json
 from .config import RunConfig, check_run_name
 from .reading import read_table
 from .core import RunDir
-from .evaluation import dm_test, newey_west_lags, pointwise_loss, positive_label
+from .metrics import positive_label
+from .significance import dm_test, newey_west_lags, pointwise_loss
 from .export import ForecastPipeline, critical_against
 from .walkforward import has_value
 from .registry import DECISION_FILE, aliases, load_model, register, resolve, set_alias

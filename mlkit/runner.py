@@ -23,13 +23,14 @@ from .pages import export_html, report_version, write_index
 
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS', 'notebooks_dir',
-           'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult',
-           'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'start_step_kernel',
-           'stop_step_kernel', 'finish_step_kernel', 'prepare_run', 'run_suite']
+__all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS',
+           'notebooks_dir', 'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted',
+           'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing',
+           'misfiled', 'start_step_kernel', 'stop_step_kernel', 'finish_step_kernel', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
+ON_DEMAND = '08'  # numbered notebooks from 08 on are runs of their own (08_monitor: `mlkit monitor`)
 
 def notebooks_dir(nbs=None) -> Path:
     "The folder whose numbered notebooks make up the batch: `nbs`, the package's copy, or the source checkout's `nbs/`."
@@ -41,8 +42,8 @@ def notebooks_dir(nbs=None) -> Path:
                      "pass --nbs with the folder of mlkit's notebooks, or reinstall mlkit with `pip install .`")
 
 def step_notebooks(nbs_dir) -> list[Path]:
-    "The numbered notebooks in `nbs_dir`, in number order."
-    return sorted(Path(nbs_dir).glob(STEP_GLOB))
+    "The main job's numbered notebooks in `nbs_dir` (those numbered before `ON_DEMAND`), in number order."
+    return sorted(p for p in Path(nbs_dir).glob(STEP_GLOB) if p.name < ON_DEMAND)
 
 # %% ../nbs/runner.ipynb #nstate
 HEARTBEAT_SECONDS = 5  # how often a running run rewrites its heartbeat
@@ -184,7 +185,8 @@ def _claim_run_dir(reports_dir, name) -> Path:
 
 _OPTIONS = {'data_path': 'data', 'target': 'target', 'time_col': 'time-col', 'task': 'task', 'freq': 'freq',
             'seed': 'seed',
-            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan'}
+            'duplicates': 'duplicates', 'tz': 'tz', 'time_unit': 'time-unit', 'cleaning_plan': 'cleaning-plan',
+            'models': 'models', 'dask': 'dask'}
 
 def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
     "The shell-quoted `mlkit run` command that repeats a run with resolved `params` (and notebooks `nbs`) as a new run."
@@ -282,14 +284,19 @@ def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:
     "The notebook parameters of a run: the resolved configuration and the run folder (each step also gets `step`)."
     return dict(data_path=str(cfg.path.resolve()) if not cfg.is_bundled else cfg.data, target=ds.target,
                 time_col=ds.time_col,
-                task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options)
+                task=ds.task, freq=ds.freq, seed=int(cfg.seed), run_dir=str(path), **cfg.load_options,
+                dask=cfg.dask)
 
 def prepare_run(cfg:RunConfig, reports_dir='reports', nbs=None) -> tuple[Path, list, Dataset]:
     "Check everything about a run before anything is written: (notebooks folder, steps, validated data)."
     nbs_dir = notebooks_dir(nbs)
     reports = check_reports_dir(reports_dir)
     if cfg.name is not None and (reports/cfg.name).exists(): raise _name_taken(reports/cfg.name)
-    return nbs_dir, step_notebooks(nbs_dir), load_dataset(cfg)
+    ds = load_dataset(cfg)
+    if cfg.models is not None:  # names, imports and the task checked now (imported only then: scikit-learn is slow)
+        from mlkit.candidates import candidate_models
+        candidate_models(ds.task, cfg.seed, (), cfg.models)
+    return nbs_dir, step_notebooks(nbs_dir), ds
 
 def run_suite(cfg:RunConfig, reports_dir='reports', nbs=None, log=print) -> RunResult:
     "Run every numbered notebook on `cfg`'s data into `reports_dir/<name>/`; see the module docs for what is written."
@@ -306,18 +313,20 @@ def _page(nb_out:Path) -> dict:
     try: return {'html': export_html(nb_out).name}
     except Exception as e: return {'html_error': f"{type(e).__name__}: {e}"}
 
-def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log) -> RunResult:
+def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, log,
+               extra:dict|None=None, # more notebook parameters (`mlkit monitor`'s model and batch)
+               rerun:str|None=None) -> RunResult: # the command that repeats the run; None: its `mlkit run`
     "Execute `steps` (from the notebooks folder `nbs` the user chose, or the default) into claimed folder `path`."
     from mlkit.datasets import ATTRIBUTION
     nbs_dir = steps[0].parent if steps else notebooks_dir(nbs)
     rd = RunDir(path)
-    params = _params(cfg, ds, path)
+    params = {**_params(cfg, ds, path), **(extra or {})}
     manifest = dict(run=path.name, status='running', started=_now(), finished=None, parameters=params,
                     seed=int(cfg.seed),
                     data=ds.summary, versions=package_versions(), git_commit=git_commit(nbs_dir),
                     notebooks_dir=str(nbs_dir),
-                    rerun=rerun_command(params, path.name, path.parent, nbs), attribution=ATTRIBUTION if cfg.is_bundled
-                    else None,
+                    rerun=rerun or rerun_command(params, path.name, path.parent, nbs),
+                    attribution=ATTRIBUTION if cfg.is_bundled else None,
                     cleaning_plan=cfg.cleaning_plan
                     and dict(path=cfg.cleaning_plan, sha256=file_sha256(cfg.cleaning_plan)),
                     steps=[dict(step=nb.stem, status='pending') for nb in steps])
