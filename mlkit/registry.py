@@ -24,8 +24,9 @@ __all__ = ['MLKIT_TYPES', 'TRUSTED_PREFIXES', 'NAME_RE', 'ALIAS_RE', 'DECISION_F
 # %% ../nbs/06a_registry.ipynb #6e8832fd
 MLKIT_TYPES = frozenset({'mlkit.export.ForecastPipeline', 'mlkit.export.BaselineInputs', 'mlkit.features.PastFeatures',
                          'mlkit.repair.FoldCleaner', 'mlkit.baselines.LastValue', 'mlkit.datasets.commute_hour',
-                         # the optional hybrid network (`--models mlp`): its state is numpy arrays, loaded without pickle
-                         'mlkit.neural.HybridMLPRegressor', 'mlkit.neural.HybridMLPClassifier', 'mlkit.neural.TabularEncoder'})
+                         # the optional hybrid network (`--models mlp`): its state is numpy arrays, no pickle
+                         'mlkit.neural.HybridMLPRegressor', 'mlkit.neural.HybridMLPClassifier',
+                         'mlkit.neural.TabularEncoder'})
 TRUSTED_PREFIXES = ('sklearn.', 'numpy.')  # scikit-learn's and numpy's own types
 
 def is_allowed(type_name:str) -> bool:

@@ -205,7 +205,8 @@ def decision_page(record:dict, pairs:pd.DataFrame) -> str:
 version {esc(cc['version'])} ({esc(cc['model'])}, this run, trained to {esc(cc['training_end'])}). Alias
 <code>{esc(record['alias'])}</code> after the decision: version {esc(record['aliases'].get(record['alias']))}.
 New batch: <code>{esc(record['data']['new'])}</code>.</p>
-<h2>The test</h2><p>{esc(record['loss'].capitalize())} per row on the rows after the champion's training data; the champion as
+<h2>The test</h2><p>{esc(record['loss'].capitalize())} per row on the rows after the champion's training data; the
+champion as
 shipped, the challenger refitted before each fold on the rows before it. One-sided Diebold-Mariano test (Bartlett
 HAC variance, Harvey-Leybourne-Newbold correction) that the challenger's loss is lower than the champion's by more
 than <code>min_gain</code> of it.</p>
