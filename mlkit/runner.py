@@ -30,7 +30,7 @@ __all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERN
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
-ON_DEMAND = '08'  # numbered notebooks from 08 on are runs of their own (08_monitor: `mlkit monitor`)
+ON_DEMAND = ('08',)  # numbers of notebooks that are runs of their own (08_monitor: `mlkit monitor`)
 
 def notebooks_dir(nbs=None) -> Path:
     "The folder whose numbered notebooks make up the batch: `nbs`, the package's copy, or the source checkout's `nbs/`."
@@ -42,8 +42,8 @@ def notebooks_dir(nbs=None) -> Path:
                      "pass --nbs with the folder of mlkit's notebooks, or reinstall mlkit with `pip install .`")
 
 def step_notebooks(nbs_dir) -> list[Path]:
-    "The main job's numbered notebooks in `nbs_dir` (those numbered before `ON_DEMAND`), in number order."
-    return sorted(p for p in Path(nbs_dir).glob(STEP_GLOB) if p.name < ON_DEMAND)
+    "The main job's numbered notebooks in `nbs_dir` (not numbered `ON_DEMAND`), in number order."
+    return sorted(p for p in Path(nbs_dir).glob(STEP_GLOB) if p.name[:2] not in ON_DEMAND)
 
 # %% ../nbs/runner.ipynb #nstate
 HEARTBEAT_SECONDS = 5  # how often a running run rewrites its heartbeat
