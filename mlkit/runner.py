@@ -25,8 +25,9 @@ from .pages import export_html, report_version, write_index
 # %% auto #0
 __all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS',
            'notebooks_dir', 'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted',
-           'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command', 'left_nothing',
-           'misfiled', 'start_step_kernel', 'stop_step_kernel', 'finish_step_kernel', 'prepare_run', 'run_suite']
+           'mute_kernel_teardown', 'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command',
+           'left_nothing', 'misfiled', 'kernel_log', 'start_step_kernel', 'stop_step_kernel', 'kill_step_kernel',
+           'finish_step_kernel', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -108,6 +109,21 @@ class RunInterrupted(KeyboardInterrupt):
     "The run was stopped by a signal (SIGINT or SIGTERM)."
     def __init__(self, signum:int): self.signum = signum; super().__init__(signal.Signals(signum).name)
 
+class _KernelTeardownNoise(logging.Filter):
+    "Drops what the kernel machinery logs about a kernel stopped under a running cell."
+    def filter(self, r:logging.LogRecord) -> bool:
+        exc = r.exc_info[1] if r.exc_info else None
+        return not (r.getMessage().startswith('Kernel died') or type(exc).__module__.startswith('nbclient'))
+
+def mute_kernel_teardown():
+    "After a signal, silence the reports of the kernel stopped under its cell: the run says it was interrupted."
+    # papermill logs the dead kernel, nbclient's abandoned task is logged by asyncio, channel threads raise
+    for name in ('papermill', 'asyncio'): logging.getLogger(name).addFilter(_KernelTeardownNoise())
+    hook = threading.excepthook
+    def excepthook(args):
+        if not type(args.thread).__module__.startswith('jupyter_client'): hook(args)
+    threading.excepthook = excepthook
+
 @contextmanager
 def stop_on_signals():
     "Inside: SIGINT and SIGTERM raise `RunInterrupted` (once), so that the run can mark itself interrupted."
@@ -115,6 +131,7 @@ def stop_on_signals():
     def handler(signum, frame):
         # the clean-up must not be interrupted
         for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
+        mute_kernel_teardown()
         raise RunInterrupted(signum)
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try: yield
@@ -207,7 +224,7 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
                  ):
     "Execute notebook `nb` with `params` into `out`; on failure return a message naming the cell, else None."
     import papermill as pm
-    own = km is None
+    own, signalled = km is None, False
     if own: km = start_step_kernel(cwd)
     quiet = logging.getLogger('papermill'); level = quiet.level
     quiet.setLevel(logging.ERROR)  # every step gets every parameter: no "Passed unknown parameter" warning per step
@@ -222,9 +239,13 @@ def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
         first = next((l for l in e.source.splitlines() if l.strip() and not l.startswith('#')), '').strip()[:80]
         return (f"{nb.name} failed in cell In [{e.exec_count}] `{first}` "
                 f"({e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''})")
+    except RunInterrupted: signalled = True; raise
     except Exception as e:
         return f"{nb.name} could not be executed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
-    finally: quiet.setLevel(level); stop_step_kernel(km, wait=own)  # a kernel passed in, the caller finishes
+    finally:
+        quiet.setLevel(level)
+        if signalled: kill_step_kernel(km)
+        else: stop_step_kernel(km, wait=own)  # a kernel passed in, the caller finishes
 
 def _collect_findings(run_path:Path) -> list:
     "All steps' findings, in step order."
@@ -254,7 +275,13 @@ def misfiled(run_path, step:str, steps:list[str]) -> str|None:
 KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR',  # no kernel start-up chatter
                '--HistoryManager.hist_file=:memory:']  # no IPython history file (papermill's default)
 
-def start_step_kernel(cwd:Path):
+def kernel_log(run_path) -> Path:
+    "The file in a run folder that the step kernels' process-level error output goes to."
+    return Path(run_path)/'kernels.log'
+
+def start_step_kernel(cwd:Path,
+                      stderr:Path|None=None, # a file the kernel's own error output is appended to; None: this process's
+                     ):
     "A step's kernel (`KERNEL_ENV`, working in `cwd`), launched now: started before it is needed, it boots meanwhile."
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
@@ -263,7 +290,11 @@ def start_step_kernel(cwd:Path):
     def client(**kw):  # papermill leaves open the client of a kernel it did not start: kept, to close with the kernel
         clients.append(make_client(**kw)); return clients[-1]
     km.client, km.step_clients = client, clients
-    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env={**os.environ, **KERNEL_ENV})
+    # a kernel's process-level output (not its cells', which come as messages) is teardown noise: a kernel asked to
+    # exit as the run is interrupted may print a zmq assertion there, which the user's terminal should not show
+    out = {} if stderr is None else dict(stderr=open(stderr, 'ab'))
+    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env={**os.environ, **KERNEL_ENV}, **out)
+    if out: out['stderr'].close()  # the kernel has its own copy
     return km
 
 def stop_step_kernel(km, wait:bool=True):
@@ -272,6 +303,14 @@ def stop_step_kernel(km, wait:bool=True):
     for c in km.step_clients: c.stop_channels()
     if run_sync(km.is_alive)(): run_sync(km.request_shutdown)()
     if wait: finish_step_kernel(km)
+
+def kill_step_kernel(km):
+    "Kill the kernel of `km` now, sending it no message (a signal may have left its channels half-closed)."
+    p = getattr(getattr(km, 'provisioner', None), 'process', None)
+    if p is not None:
+        if p.poll() is None: p.kill()
+        p.wait()
+    km.cleanup_connection_file()
 
 def finish_step_kernel(km):
     "Wait until the kernel of `km`, asked to exit, is gone (killed after `km.shutdown_wait_time`), and free its files."
@@ -341,7 +380,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
         pending.clear()
     with LiveManifest(path/'manifest.json', manifest) as live:
         try:
-            next_km = start_step_kernel(path) if steps else None  # it boots while the run folder is filled
+            next_km = start_step_kernel(path, kernel_log(path)) if steps else None  # it boots meanwhile
             rd.save('data', ds.frame)
             rd.save('dataset', {**{k: getattr(ds, k)
                                    for k in ('target', 'time_col', 'task', 'freq', 'source', 'sha256')},
@@ -357,7 +396,7 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
                 log(f"[{i+1}/{len(steps)}] {nb.stem}: running")
                 t0 = time.perf_counter()
                 # the next step's kernel boots while this one works (a second per step off the run)
-                km, next_km = next_km, start_step_kernel(path) if i + 1 < len(steps) else None
+                km, next_km = next_km, start_step_kernel(path, kernel_log(path)) if i + 1 < len(steps) else None
                 try: error = _execute_step(nb, path/nb.name, {**params, 'step': nb.stem}, path, km)
                 finally: stopping.append(km)
                 for k in stopping[:-1]: finish_step_kernel(k)  # asked to exit a step ago: gone, nothing to wait for
@@ -382,7 +421,11 @@ def _run_steps(cfg:RunConfig, ds:Dataset, path:Path, nbs:Path|None, steps:list, 
             raise
         except Exception as e: error = f"{type(e).__name__}: {e}"; raise
         finally:
-            if next_km is not None: stop_step_kernel(next_km, wait=False); stopping.append(next_km)  # not needed
+            if next_km is not None: stopping.append(next_km)  # not needed
+            if status == 'interrupted':  # after a signal a kernel's channels may be half-closed: killed, no message
+                for k in stopping: kill_step_kernel(k)
+                stopping.clear()
+            elif next_km is not None: stop_step_kernel(next_km, wait=False)
             settle(); pages.shutdown()
             for k in stopping: finish_step_kernel(k)  # they exited while the last page was written
             for rec in manifest['steps']:
