@@ -141,15 +141,31 @@ def main():
             (HERE/'drift_results.json').write_text(json.dumps(rows_out, indent=1) + '\n')
             write_md(rows_out)  # after each contender, so that a run cut short keeps what it measured
 
+START_LOAD = os.getloadavg()[0]
+
+def goal_lines(rows_out) -> list:
+    "The issue's goals per size: mlkit >= 20x faster than Evidently's preset (defaults) and faster than the scipy loop."
+    t = {(r['rows'], r['contender']): r['seconds'] for r in rows_out if 'error' not in r}
+    out = ['', '| rows | Evidently preset / mlkit (goal >= 20x) | scipy loop / mlkit (goal > 1x) | mlkit alarms: '
+           'planted >= 0.1 SD and category (goal 4/4), clean columns (goal 0 over all seeds) |', '|---:|---|---|---|']
+    for rows in SIZES:
+        if (rows, 'mlkit') not in t: continue
+        m = t[rows, 'mlkit']
+        ratio = lambda c, goal: (f'{t[rows, c] / m:.1f}x ' + ('met' if t[rows, c] / m >= goal else 'NOT met')
+                                 if (rows, c) in t else 'not measured')
+        r = next(x for x in rows_out if x['rows'] == rows and x['contender'] == 'mlkit')
+        out.append(f"| {rows:,} | {ratio('evidently_default', 20)} | {ratio('scipy_loop', 1.0001)} | "
+                   f"{r['must_find']}, {r['false_alarms']} |")
+    return out
+
 def write_md(rows_out):
     load = os.getloadavg()
     lines = ['# Drift benchmark', '',
              f'`benchmarks/drift_bench.py`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, '
              f'{platform.machine()}, '
-             f'{os.cpu_count()} cores, Python {platform.python_version()}. **The machine was shared with other '
-             f'sessions during this run** (load average {load[0]:.1f} on {os.cpu_count()} cores at the end): '
-             'times are inflated and noisy; compare them with each other, and re-run on a quiet machine for absolute '
-             'figures.', '',
+             f'{os.cpu_count()} cores, Python {platform.python_version()}; load average {START_LOAD:.1f} at the start '
+             f'and {load[0]:.1f} at the end (above the number of cores, other work competed and absolute times are '
+             'inflated; each contender runs alone, one thread, so their ratios hold better).', '',
              'Set-up: 25 columns; 5 numbers shifted by 0.02, 0.05, 0.1, 0.25, 0.5 SD, one category with 15% of its '
              'mass moved, 19 clean. *found*: shifted columns flagged (of 6; range over seeds); *must find*: the '
              '>= 0.1 SD shifts and the category (goal 4/4); *false alarms*: clean columns flagged, summed over seeds.',
@@ -162,6 +178,7 @@ def write_md(rows_out):
     planned = [(r, c) for r in SIZES for c in CONTENDERS]
     missing = [f'{c} at {r:,}' for r, c in planned if not any(x['rows'] == r and x['contender'] == c for x in rows_out)]
     if missing: lines += ['', f"Not measured (the run was cut short): {', '.join(missing)}."]
+    lines += goal_lines(rows_out)
     lines += ['', 'Flagged columns, seed 0:', '']
     lines += [f"- {r['rows']:,} {r['contender']}: {', '.join(r['flagged_seed0']) or 'none'}"
               for r in rows_out if 'error' not in r]

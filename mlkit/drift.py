@@ -68,8 +68,12 @@ def ks_sorted(ref:np.ndarray, new:np.ndarray) -> float:
     values, below_or_at = new[last], np.flatnonzero(last) + 1
     below = np.r_[0, below_or_at[:-1]]
     n, m = len(ref), len(new)
-    right = np.abs(np.searchsorted(ref, values, 'right') / n - below_or_at / m)
-    left = np.abs(np.searchsorted(ref, values, 'left') / n - below / m)
+    at = np.searchsorted(ref, values, 'right')
+    # the left search differs only for values the reference holds (ties): searched again for those alone
+    held = (at > 0) & (ref[np.maximum(at - 1, 0)] == values)
+    before = at.copy()
+    if held.any(): before[held] = np.searchsorted(ref, values[held], 'left')
+    right, left = np.abs(at / n - below_or_at / m), np.abs(before / n - below / m)
     return float(max(right.max(), left.max()))
 
 # %% ../nbs/08a_drift.ipynb #8fcf2b09
@@ -167,9 +171,10 @@ def category_codes(ref:pd.Series, new:pd.Series,
     "Codes of `ref` and `new` on the reference's common categories, then '(other)' and '(new)'; -1 for missing."
     seen = ref.value_counts().index  # most common first
     k = min(max_categories, len(seen))
-    def codes(s):
-        c = seen.get_indexer(s)
-        return np.where(c < 0, np.where(s.notna(), k + 1, -1), np.minimum(c, k))
+    def codes(s):  # each row hashed once (factorize), each distinct value looked up once
+        c, uniques = pd.factorize(s)
+        at = seen.get_indexer(uniques)
+        return np.r_[np.where(at < 0, k + 1, np.minimum(at, k)), -1][c]  # code -1 (missing) takes the last: -1
     return codes(ref), codes(new), list(seen[:k]) + ['(other)', '(new)']
 
 # %% ../nbs/08a_drift.ipynb #43ecf3b1
