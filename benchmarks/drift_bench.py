@@ -164,8 +164,8 @@ def write_md(rows_out):
              f'`benchmarks/drift_bench.py`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, '
              f'{platform.machine()}, '
              f'{os.cpu_count()} cores, Python {platform.python_version()}; load average {START_LOAD:.1f} at the start '
-             f'and {load[0]:.1f} at the end (above the number of cores, other work competed and absolute times are '
-             'inflated; each contender runs alone, one thread, so their ratios hold better).', '',
+             f'and {load[0]:.1f} at the end (when it is above the number of cores, other work competed and absolute '
+             'times are inflated; each contender runs alone, one thread, so their ratios hold better).', '',
              'Set-up: 25 columns; 5 numbers shifted by 0.02, 0.05, 0.1, 0.25, 0.5 SD, one category with 15% of its '
              'mass moved, 19 clean. *found*: shifted columns flagged (of 6; range over seeds); *must find*: the '
              '>= 0.1 SD shifts and the category (goal 4/4); *false alarms*: clean columns flagged, summed over seeds.',
