@@ -20,14 +20,13 @@ from .records import write_json, package_versions, git_commit, loads_strict_json
 from .config import RunConfig, check_run_name
 from .loading import Dataset, load_dataset
 from .pages import export_html, report_version, write_index
-
+from .kernels import (kernel_log, start_step_kernel, stop_step_kernel, kill_step_kernel, finish_step_kernel,
+                           mute_kernel_teardown)
 
 # %% auto #0
-__all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'KERNEL_ENV', 'LEFT_KEYS', 'KERNEL_ARGS',
-           'notebooks_dir', 'step_notebooks', 'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted',
-           'mute_kernel_teardown', 'stop_on_signals', 'RunResult', 'new_run_name', 'check_reports_dir', 'rerun_command',
-           'left_nothing', 'misfiled', 'kernel_log', 'start_step_kernel', 'stop_step_kernel', 'kill_step_kernel',
-           'finish_step_kernel', 'prepare_run', 'run_suite']
+__all__ = ['STEP_GLOB', 'ON_DEMAND', 'HEARTBEAT_SECONDS', 'STALE_SECONDS', 'LEFT_KEYS', 'notebooks_dir', 'step_notebooks',
+           'run_state', 'list_runs', 'LiveManifest', 'RunInterrupted', 'stop_on_signals', 'RunResult', 'new_run_name',
+           'check_reports_dir', 'rerun_command', 'left_nothing', 'misfiled', 'prepare_run', 'run_suite']
 
 # %% ../nbs/runner.ipynb #0599eb39
 STEP_GLOB = '[0-9][0-9]_*.ipynb'
@@ -108,21 +107,6 @@ class LiveManifest:
 class RunInterrupted(KeyboardInterrupt):
     "The run was stopped by a signal (SIGINT or SIGTERM)."
     def __init__(self, signum:int): self.signum = signum; super().__init__(signal.Signals(signum).name)
-
-class _KernelTeardownNoise(logging.Filter):
-    "Drops what the kernel machinery logs about a kernel stopped under a running cell."
-    def filter(self, r:logging.LogRecord) -> bool:
-        exc = r.exc_info[1] if r.exc_info else None
-        return not (r.getMessage().startswith('Kernel died') or type(exc).__module__.startswith('nbclient'))
-
-def mute_kernel_teardown():
-    "After a signal, silence the reports of the kernel stopped under its cell: the run says it was interrupted."
-    # papermill logs the dead kernel, nbclient's abandoned task is logged by asyncio, channel threads raise
-    for name in ('papermill', 'asyncio'): logging.getLogger(name).addFilter(_KernelTeardownNoise())
-    hook = threading.excepthook
-    def excepthook(args):
-        if not type(args.thread).__module__.startswith('jupyter_client'): hook(args)
-    threading.excepthook = excepthook
 
 @contextmanager
 def stop_on_signals():
@@ -213,12 +197,6 @@ def rerun_command(params:dict, name:str, reports_dir, nbs=None) -> str:
                      f'--name {shlex.quote(name + "-rerun")}'])
 
 # %% ../nbs/runner.ipynb #0f738fad
-# A step's kernel computes with one thread per library: OpenMP/BLAS teams spin at their barriers when another
-# process holds a core, which made a step 10-28x slower on a busy 2-core machine. Parallel work is done by tasks.
-# Figures go inline into the step's page even when the caller set another backend (MPLBACKEND=Agg draws nothing).
-KERNEL_ENV = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
-              'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
-
 def _execute_step(nb:Path, out:Path, params:dict, cwd:Path,
                   km=None, # the step's kernel from `start_step_kernel` (asked to exit here); None: one started now
                  ):
@@ -270,53 +248,6 @@ def misfiled(run_path, step:str, steps:list[str]) -> str|None:
     return (f"{step} recorded figures or findings as {', '.join(map(repr, names))}, which is no step's name, so the "
             "index would not show them. Fix: open the run with open_run(..., step=step) and call run.record(figures) "
             "and run.add_findings(findings) without a name")
-
-# %% ../nbs/runner.ipynb #cad83f63
-KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR',  # no kernel start-up chatter
-               '--HistoryManager.hist_file=:memory:']  # no IPython history file (papermill's default)
-
-def kernel_log(run_path) -> Path:
-    "The file in a run folder that the step kernels' process-level error output goes to."
-    return Path(run_path)/'kernels.log'
-
-def start_step_kernel(cwd:Path,
-                      stderr:Path|None=None, # a file the kernel's own error output is appended to; None: this process's
-                     ):
-    "A step's kernel (`KERNEL_ENV`, working in `cwd`), launched now: started before it is needed, it boots meanwhile."
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-    km, clients = AsyncKernelManager(kernel_name='python3'), []
-    make_client = km.client
-    def client(**kw):  # papermill leaves open the client of a kernel it did not start: kept, to close with the kernel
-        clients.append(make_client(**kw)); return clients[-1]
-    km.client, km.step_clients = client, clients
-    # a kernel's process-level output (not its cells', which come as messages) is teardown noise: a kernel asked to
-    # exit as the run is interrupted may print a zmq assertion there, which the user's terminal should not show
-    out = {} if stderr is None else dict(stderr=open(stderr, 'ab'))
-    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env={**os.environ, **KERNEL_ENV}, **out)
-    if out: out['stderr'].close()  # the kernel has its own copy
-    return km
-
-def stop_step_kernel(km, wait:bool=True):
-    "Close the clients of `km` (from `start_step_kernel`) and ask its kernel to exit; `wait`: `finish_step_kernel` too."
-    from jupyter_core.utils import run_sync
-    for c in km.step_clients: c.stop_channels()
-    if run_sync(km.is_alive)(): run_sync(km.request_shutdown)()
-    if wait: finish_step_kernel(km)
-
-def kill_step_kernel(km):
-    "Kill the kernel of `km` now, sending it no message (a signal may have left its channels half-closed)."
-    p = getattr(getattr(km, 'provisioner', None), 'process', None)
-    if p is not None:
-        if p.poll() is None: p.kill()
-        p.wait()
-    km.cleanup_connection_file()
-
-def finish_step_kernel(km):
-    "Wait until the kernel of `km`, asked to exit, is gone (killed after `km.shutdown_wait_time`), and free its files."
-    from jupyter_core.utils import run_sync
-    run_sync(km.finish_shutdown)(); run_sync(km.cleanup_resources)()
-
 
 # %% ../nbs/runner.ipynb #nrunsuite
 def _params(cfg:RunConfig, ds:Dataset, path:Path) -> dict:

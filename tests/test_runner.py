@@ -1,7 +1,8 @@
 """mlkit.runner: a step runs as a report (its documentation examples skipped) in a single-threaded kernel."""
 import json, os
 import nbformat
-from mlkit.runner import KERNEL_ENV, _execute_step, step_notebooks, notebooks_dir
+from mlkit.kernels import KERNEL_ENV
+from mlkit.runner import _execute_step, step_notebooks, notebooks_dir
 from mlkit.pages import REPORT_HEADING, report_version
 
 def test_step_kernel_is_single_threaded_and_skips_examples(tmp_path):
