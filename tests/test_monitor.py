@@ -6,8 +6,8 @@ from mlkit.__main__ import main
 from mlkit.drift import column_drift, drift_findings
 from mlkit.export import column_schema
 from mlkit.findings import MlkitError
-from mlkit.monitor import (demo_inputs, monitor_batch, new_silent_errors, schema_findings, read_batch, verdict,
-                           run_monitor)
+from mlkit.monitor import demo_inputs, monitor_batch, read_batch, run_monitor
+from mlkit.monitor_checks import new_silent_errors, schema_findings, verdict
 from mlkit.runner import step_notebooks, notebooks_dir
 from realtools import needs_real
 from real_data import load_etth1, load_occupancy, load_wind
