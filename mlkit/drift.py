@@ -122,8 +122,10 @@ def bootstrap_interval(stat, counts_ref:np.ndarray, counts_new:np.ndarray, rng, 
     "Percentile interval of `stat(counts_ref, counts_new)` for each row of `counts_new` (chunks x bins), by bootstrap."
     # Poisson bootstrap: each row of both samples is drawn Poisson(1) times, so a bin of c rows gets Poisson(c) rows:
     # the cost is boot x chunks x bins, whatever the number of rows (and no subsample is needed)
-    draws = stat(poisson_draws(counts_ref[None], boot, rng), poisson_draws(counts_new, boot, rng))
-    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        draws = stat(poisson_draws(counts_ref[None], boot, rng), poisson_draws(counts_new, boot, rng))
+    # a small chunk is sometimes drawn empty (7 rows: 1 draw in 1,100), which has no distance: such draws are left out
+    lo, hi = np.nanquantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
     return lo, hi
 
 # %% ../nbs/08a_drift.ipynb #8496d3ab
