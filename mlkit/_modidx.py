@@ -98,6 +98,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mlkit.drift.chunk_period': ('drift.html#chunk_period', 'mlkit/drift.py'),
                              'mlkit.drift.chunk_slices': ('drift.html#chunk_slices', 'mlkit/drift.py'),
                              'mlkit.drift.column_drift': ('drift.html#column_drift', 'mlkit/drift.py'),
+                             'mlkit.drift.drift_columns': ('drift.html#drift_columns', 'mlkit/drift.py'),
                              'mlkit.drift.drift_findings': ('drift.html#drift_findings', 'mlkit/drift.py'),
                              'mlkit.drift.drift_rows': ('drift.html#drift_rows', 'mlkit/drift.py'),
                              'mlkit.drift.drift_table': ('drift.html#drift_table', 'mlkit/drift.py'),

@@ -13,7 +13,8 @@ from .findings import MlkitError
 from .reading import is_numeric
 from .eda import QUARTILES
 from .drift import (ALPHA, BINS, BOOT, CATEGORY_FLOOR, MAX_CATEGORIES, NUMERIC_FLOOR, Chunks, binned_wasserstein,
-                         chi2_test, chunk_period, drift_rows, drift_table, js_distance, ks_pvalue, row_chunks)
+                         chi2_test, chunk_period, drift_columns, drift_rows, drift_table, js_distance, ks_pvalue,
+                         row_chunks)
 
 # %% auto #0
 __all__ = ['BATCH_ROWS', 'SELECT_BINS', 'COLLECT_LIMIT', 'KS_SUBBINS', 'batches', 'source_dtypes', 'Moments', 'order_statistics',
@@ -308,13 +309,7 @@ def chunked_drift(reference, new, time_col:str|None=None, columns:list|None=None
                   batch_rows:int=BATCH_ROWS) -> pd.DataFrame:
     "`mlkit.drift.column_drift` of Parquet files (or frames) read in batches; `statistic_bound`: KS's upper bound."
     ref_types, new_types = source_dtypes(reference), source_dtypes(new)
-    columns = [c for c in (columns or ref_types.index) if c != time_col]
-    missing = [c for c in columns if c not in new_types.index]
-    if missing:
-        raise MlkitError(f"the new data lacks column(s) {', '.join(map(str, missing[:12]))}",
-                         "give the new batch the reference's columns, or pass columns= without them")
-    if time_col is not None and time_col not in new_types.index:
-        raise MlkitError(f"time column '{time_col}' not in the new data", "pass time_col= with one of its columns")
+    columns = drift_columns(ref_types.index, new_types.index, columns, time_col)
     numeric = set()
     for c in columns:
         num = [is_numeric(pd.Series(dtype=t[c])) for t in (ref_types, new_types)]

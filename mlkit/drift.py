@@ -17,8 +17,8 @@ from .reading import is_numeric
 __all__ = ['PERIODS', 'BINS', 'BOOT', 'MAX_CATEGORIES', 'NUMERIC_FLOOR', 'CATEGORY_FLOOR', 'ALPHA', 'chunk_period', 'Chunks',
            'time_chunks', 'row_chunks', 'ks_sorted', 'ks_pvalue', 'quantile_edges', 'bin_counts', 'binned_wasserstein',
            'poisson_draws', 'bootstrap_interval', 'chunk_slices', 'drift_rows', 'numeric_drift', 'category_codes',
-           'js_distance', 'chi2_test', 'category_drift', 'adjust_pvalues', 'column_drift', 'drift_table',
-           'planted_drift_case', 'plot_drift', 'drift_findings']
+           'js_distance', 'chi2_test', 'category_drift', 'adjust_pvalues', 'drift_columns', 'column_drift',
+           'drift_table', 'planted_drift_case', 'plot_drift', 'drift_findings']
 
 # %% ../nbs/08a_drift.ipynb #afd018fb
 PERIODS = ('h', 'D', 'W', 'M', 'Q', 'Y')  # the chunk periods, finest first
@@ -227,6 +227,17 @@ CATEGORY_FLOOR = 0.05  # Jensen-Shannon distance (base 2)
 ALPHA = 0.01  # the family-wise error rate of the whole table (all columns and chunks)
 
 # %% ../nbs/08a_drift.ipynb #f3ced7df
+def drift_columns(ref_columns, new_columns, columns:list|None, time_col:str|None) -> list:
+    "The columns to compare (default: every reference column but the time column), once the new data has them all."
+    columns = [c for c in (columns or ref_columns) if c != time_col]
+    missing = [c for c in columns if c not in new_columns]
+    if missing:
+        raise MlkitError(f"the new data lacks column(s) {', '.join(map(str, missing[:12]))}",
+                         "give the new batch the reference's columns, or pass columns= without them")
+    if time_col is not None and time_col not in new_columns:
+        raise MlkitError(f"time column '{time_col}' not in the new data", "pass time_col= with one of its columns")
+    return columns
+
 def column_drift(reference:pd.DataFrame, new:pd.DataFrame, time_col:str|None=None, columns:list|None=None,
                  period:str|None=None, max_chunks:int=30, numeric_floor:float=NUMERIC_FLOOR,
                  category_floor:float=CATEGORY_FLOOR, alpha:float=ALPHA, correction:str='holm', boot:int=BOOT,
@@ -234,13 +245,7 @@ def column_drift(reference:pd.DataFrame, new:pd.DataFrame, time_col:str|None=Non
     "Drift of each column of `new` against `reference`, per chunk of time: test, adjusted p, effect, interval, alarm."
     # columns: the columns to compare (default: every column of `reference` but the time column)
     # period: the chunks' calendar period ('h', 'D', 'W', 'M', 'Q', 'Y'; default from the span, at most max_chunks)
-    columns = [c for c in (columns or reference.columns) if c != time_col]
-    missing = [c for c in columns if c not in new.columns]
-    if missing:
-        raise MlkitError(f"the new data lacks column(s) {', '.join(map(str, missing[:12]))}",
-                         "give the new batch the reference's columns, or pass columns= without them")
-    if time_col is not None and time_col not in new.columns:
-        raise MlkitError(f"time column '{time_col}' not in the new data", "pass time_col= with one of its columns")
+    columns = drift_columns(reference.columns, new.columns, columns, time_col)
     chunks = time_chunks(new[time_col], period, max_chunks) if time_col else row_chunks(len(new))
     rng = np.random.default_rng(seed)
     parts = []

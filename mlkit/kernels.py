@@ -74,8 +74,11 @@ class _KernelTeardownNoise(logging.Filter):
 def mute_kernel_teardown():
     "After a signal, silence the reports of the kernel stopped under its cell: the run says it was interrupted."
     # papermill logs the dead kernel, nbclient's abandoned task is logged by asyncio, channel threads raise
+    # once per process: a second interrupted run (in a notebook) adds no second filter or hook
+    if getattr(threading.excepthook, 'mutes_kernel_teardown', False): return
     for name in ('papermill', 'asyncio'): logging.getLogger(name).addFilter(_KernelTeardownNoise())
     hook = threading.excepthook
     def excepthook(args):
         if not type(args.thread).__module__.startswith('jupyter_client'): hook(args)
+    excepthook.mutes_kernel_teardown = True
     threading.excepthook = excepthook
